@@ -1,0 +1,21 @@
+// @ts-check
+import { defineConfig } from 'astro/config';
+import node from '@astrojs/node';
+
+export default defineConfig({
+  output: 'server',
+  // Standalone handler without autostart: scripts/serve.ts owns the HTTP server, start-up (config, database,
+  // migrations, samples) and graceful shutdown, and mounts Astro's handler (static files included).
+  adapter: node({ mode: 'standalone' }),
+  // The origin check is done in src/middleware.ts for every POST, so that API clients get the
+  // catalogue's JSON error and pages get the Chinese one (docs/decisions/002-security-headers.md).
+  security: { checkOrigin: false },
+  build: { inlineStylesheets: 'never' },
+  vite: {
+    // No inline scripts or styles: the CSP allows 'self' only.
+    build: { assetsInlineLimit: 0 },
+    ssr: { external: ['@electric-sql/pglite', 'pg', '@node-rs/argon2'] },
+  },
+  server: { port: 4321, host: 'localhost' },
+  devToolbar: { enabled: false },
+});

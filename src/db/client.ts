@@ -1,0 +1,127 @@
+/**
+ * The one database handle: PostgreSQL through a `pg` Pool when DATABASE_URL is set, embedded
+ * PGlite otherwise. Same schema, same migrations. The handle lives on globalThis so the
+ * server bootstrap and the bundled Astro app share one instance in one process.
+ */
+import { drizzle as drizzlePg, type NodePgDatabase } from 'drizzle-orm/node-postgres';
+import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { sql } from 'drizzle-orm';
+import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import * as schema from './schema';
+import { acquirePgliteLock } from './pglite-lock';
+
+/** Both drivers expose the same query API; the node-postgres type stands for both. */
+export type Db = NodePgDatabase<typeof schema>;
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+export type DbOrTx = Db | Tx;
+
+export interface OpenOptions {
+  databaseUrl?: string;
+  pgliteDir?: string;
+  /** In-memory PGlite, or a PGlite loaded from a dumped data dir (tests). */
+  pgliteMemory?: boolean;
+  pgliteLoadDataDir?: Blob;
+  poolMax?: number;
+}
+
+export interface Database {
+  db: Db;
+  driver: 'postgres' | 'pglite';
+  close(): Promise<void>;
+  /** PGlite only: dump the data dir (tests copy one migrated database per file). */
+  dump?(): Promise<Blob>;
+}
+
+const KEY = Symbol.for('kaimen.database');
+type Holder = { [KEY]?: Database };
+
+/** Finds drizzle/ whether running from src (tsx, vitest) or from the built dist/. */
+export function migrationsFolder(): string {
+  const candidates = [
+    resolve(process.cwd(), 'drizzle'),
+    fileURLToPath(new URL('../../drizzle', import.meta.url)),
+  ];
+  const found = candidates.find((p) => existsSync(resolve(p, 'meta/_journal.json')));
+  if (!found) throw new Error(`找不到数据库迁移目录 drizzle/（在 ${candidates.join('、')} 中查找过）`);
+  return found;
+}
+
+/** Opens a database without registering it globally (tests, CLI helpers). */
+export async function createDatabase(opts: OpenOptions): Promise<Database> {
+  if (opts.databaseUrl) {
+    const pg = await import('pg');
+    const pool = new pg.default.Pool({
+      connectionString: opts.databaseUrl,
+      max: opts.poolMax ?? 20,
+      connectionTimeoutMillis: 5000,
+    });
+    // An idle client that loses its server (PostgreSQL restarted) must not crash the process.
+    pool.on('error', (err) => console.warn(`[db] idle client error: ${err.message}`));
+    const db = drizzlePg(pool, { schema }) as Db;
+    return { db, driver: 'postgres', close: () => pool.end() };
+  }
+  const { PGlite } = await import('@electric-sql/pglite');
+  let release: (() => void) | undefined;
+  let client: InstanceType<typeof PGlite>;
+  if (opts.pgliteMemory) {
+    client = new PGlite({ loadDataDir: opts.pgliteLoadDataDir });
+  } else {
+    const dir = resolve(opts.pgliteDir ?? './data/pglite');
+    release = acquirePgliteLock(dir);
+    try {
+      client = new PGlite(dir);
+      await client.waitReady;
+    } catch (err) {
+      release();
+      throw err;
+    }
+  }
+  await client.waitReady;
+  const db = drizzlePglite(client, { schema }) as unknown as Db;
+  return {
+    db,
+    driver: 'pglite',
+    async close() {
+      try {
+        await client.close();
+      } finally {
+        release?.();
+      }
+    },
+    dump: () => client.dumpDataDir('none') as Promise<Blob>,
+  };
+}
+
+/** Applies pending migrations once, even when several instances start at the same moment. */
+export async function migrateDatabase(database: Database): Promise<void> {
+  const folder = migrationsFolder();
+  if (database.driver === 'postgres') {
+    // A session-level advisory lock: a second instance waits, then finds nothing to apply.
+    await database.db.transaction(async (tx) => {
+      await tx.execute(sql`select pg_advisory_xact_lock(4711001)`);
+      await migratePg(tx as unknown as Db, { migrationsFolder: folder });
+    });
+  } else {
+    await migratePglite(database.db as never, { migrationsFolder: folder });
+  }
+}
+
+/** Registers `database` as the process-wide handle returned by getDb(). */
+export function setDatabase(database: Database | undefined): void {
+  (globalThis as Holder)[KEY] = database;
+}
+
+export function getDatabase(): Database | undefined {
+  return (globalThis as Holder)[KEY];
+}
+
+/** The process-wide database. Throws if the server bootstrap has not opened it. */
+export function getDb(): Db {
+  const database = (globalThis as Holder)[KEY];
+  if (!database) throw new Error('数据库尚未打开：服务启动时应先调用 openDatabase()');
+  return database.db;
+}

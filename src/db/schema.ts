@@ -1,0 +1,293 @@
+/**
+ * The whole relational model of Kaimen, shared by PostgreSQL and PGlite.
+ * Migrations in drizzle/ are generated from this file (`npm run db:generate`).
+ */
+import { sql } from 'drizzle-orm';
+import {
+  bigserial, boolean, check, index, integer, jsonb, pgEnum, pgTable, primaryKey, smallint, text,
+  timestamp, uniqueIndex, uuid,
+} from 'drizzle-orm/pg-core';
+
+const id = () => uuid('id').primaryKey().default(sql`gen_random_uuid()`);
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+const ts = (name: string) => timestamp(name, { withTimezone: true });
+
+export const roleEnum = pgEnum('role', ['citizen', 'deputy', 'staff', 'admin']);
+export const channelEnum = pgEnum('channel', ['web', 'kiosk', 'station_qr', 'deputy', 'letter', 'api']);
+export const adoptionEnum = pgEnum('adoption', [
+  'adopted', 'partially_adopted', 'not_adopted', 'already_provided', 'out_of_scope', 'pending',
+]);
+export const commentStatusEnum = pgEnum('comment_status', ['received', 'under_review', 'answered']);
+export const provisionKindEnum = pgEnum('provision_kind', ['chapter', 'section', 'article', 'paragraph', 'item']);
+export const stationTypeEnum = pgEnum('station_type', ['deputies_home', 'liaison_station', 'contact_point']);
+export const satisfactionEnum = pgEnum('satisfaction', ['satisfied', 'basically_satisfied', 'not_satisfied']);
+
+// ── Drafts, rounds, versions, provisions ────────────────────────────────────
+export const drafts = pgTable('drafts', {
+  id: id(),
+  slug: text('slug').notNull().unique(),
+  title: text('title').notNull(),
+  /** Two to four capital letters that start every receipt number of this draft, e.g. JS. */
+  code: text('code').notNull().unique(),
+  summary: text('summary'),
+  requireApproval: boolean('require_approval').notNull().default(false),
+  createdAt: createdAt(),
+}, (t) => [check('drafts_code_format', sql`${t.code} ~ '^[A-Z]{2,4}$'`)]);
+
+export const rounds = pgTable('rounds', {
+  id: id(),
+  draftId: uuid('draft_id').notNull().references(() => drafts.id),
+  number: smallint('number').notNull(),
+  label: text('label').notNull(),
+  opensAt: ts('opens_at').notNull(),
+  closesAt: ts('closes_at').notNull(),
+  noteMd: text('note_md'),
+  feedbackPublishedAt: ts('feedback_published_at'),
+  createdAt: createdAt(),
+}, (t) => [
+  uniqueIndex('rounds_draft_number').on(t.draftId, t.number),
+  check('rounds_period', sql`${t.closesAt} > ${t.opensAt}`),
+  check('rounds_number', sql`${t.number} between 1 and 9`),
+]);
+
+/** The text published for a round. Immutable once published: one per round. */
+export const versions = pgTable('versions', {
+  id: id(),
+  roundId: uuid('round_id').notNull().unique().references(() => rounds.id),
+  title: text('title').notNull(),
+  preamble: jsonb('preamble').$type<string[]>().notNull().default([]),
+  sourceText: text('source_text').notNull(),
+  sourceSha256: text('source_sha256').notNull(),
+  counts: jsonb('counts').$type<Record<string, number>>().notNull(),
+  publishedAt: ts('published_at').notNull().defaultNow(),
+});
+
+export const provisions = pgTable('provisions', {
+  id: id(),
+  versionId: uuid('version_id').notNull().references(() => versions.id),
+  kind: provisionKindEnum('kind').notNull(),
+  parentId: uuid('parent_id'),
+  /** Reading order within the version. */
+  seq: integer('seq').notNull(),
+  /** Ordinal of its kind within its parent (article: within the whole text). */
+  number: integer('number').notNull(),
+  label: text('label'),
+  /** Chapter/section title, or an article's caption. */
+  title: text('title'),
+  text: text('text').notNull().default(''),
+  /** Articles only: stays the same across rounds for matched articles. */
+  lineageId: uuid('lineage_id'),
+  chapterNumber: integer('chapter_number'),
+  sectionNumber: integer('section_number'),
+}, (t) => [
+  index('provisions_version_seq').on(t.versionId, t.seq),
+  index('provisions_lineage').on(t.lineageId),
+]);
+
+// ── People ──────────────────────────────────────────────────────────────────
+export const users = pgTable('users', {
+  id: id(),
+  email: text('email').unique(),
+  phone: text('phone').unique(),
+  passwordHash: text('password_hash').notNull(),
+  role: roleEnum('role').notNull(),
+  name: text('name'),
+  district: text('district'),
+  occupation: text('occupation'),
+  active: boolean('active').notNull().default(true),
+  createdAt: createdAt(),
+}, (t) => [check('users_login', sql`${t.email} is not null or ${t.phone} is not null`)]);
+
+export const sessions = pgTable('sessions', {
+  /** SHA-256 (hex) of the token kept in the cookie; the token itself is never stored. */
+  id: text('id').primaryKey(),
+  userId: uuid('user_id').notNull().references(() => users.id),
+  expiresAt: ts('expires_at').notNull(),
+  absoluteExpiresAt: ts('absolute_expires_at').notNull(),
+  lastSeenAt: ts('last_seen_at').notNull().defaultNow(),
+  createdAt: createdAt(),
+}, (t) => [index('sessions_user').on(t.userId)]);
+
+export const apiTokens = pgTable('api_tokens', {
+  id: id(),
+  userId: uuid('user_id').notNull().references(() => users.id),
+  tokenHash: text('token_hash').notNull().unique(),
+  label: text('label').notNull().default(''),
+  createdAt: createdAt(),
+  lastUsedAt: ts('last_used_at'),
+  revokedAt: ts('revoked_at'),
+});
+
+/** Fixed-window counters shared by every app instance. */
+export const rateLimits = pgTable('rate_limits', {
+  key: text('key').primaryKey(),
+  points: integer('points').notNull(),
+  resetAt: ts('reset_at').notNull(),
+});
+
+/** Messages a real SMS/email gateway would send; the default notifier only writes here. */
+export const outbox = pgTable('outbox', {
+  id: id(),
+  channel: text('channel').notNull(),
+  recipient: text('recipient').notNull(),
+  subject: text('subject').notNull(),
+  body: text('body').notNull(),
+  createdAt: createdAt(),
+  sentAt: ts('sent_at'),
+});
+
+export const auditEvents = pgTable('audit_events', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  at: ts('at').notNull().defaultNow(),
+  actorId: uuid('actor_id'),
+  actorKind: text('actor_kind').notNull(),
+  action: text('action').notNull(),
+  objectType: text('object_type'),
+  objectId: text('object_id'),
+  ip: text('ip'),
+  before: jsonb('before'),
+  after: jsonb('after'),
+  prevHash: text('prev_hash').notNull(),
+  hash: text('hash').notNull(),
+}, (t) => [index('audit_object').on(t.objectType, t.objectId)]);
+
+// ── Stations and kiosks ─────────────────────────────────────────────────────
+export const stations = pgTable('stations', {
+  id: id(),
+  code: text('code').notNull().unique(),
+  name: text('name').notNull(),
+  type: stationTypeEnum('type').notNull(),
+  district: text('district').notNull(),
+  street: text('street'),
+  address: text('address'),
+  createdAt: createdAt(),
+});
+
+export const stationDeputies = pgTable('station_deputies', {
+  stationId: uuid('station_id').notNull().references(() => stations.id),
+  userId: uuid('user_id').notNull().references(() => users.id),
+}, (t) => [primaryKey({ columns: [t.stationId, t.userId] })]);
+
+export const kiosks = pgTable('kiosks', {
+  id: id(),
+  stationId: uuid('station_id').notNull().references(() => stations.id),
+  label: text('label').notNull().default(''),
+  enrollmentCodeHash: text('enrollment_code_hash').unique(),
+  enrollmentExpiresAt: ts('enrollment_expires_at'),
+  credentialHash: text('credential_hash').unique(),
+  enrolledAt: ts('enrolled_at'),
+  revokedAt: ts('revoked_at'),
+  lastSeenAt: ts('last_seen_at'),
+  createdAt: createdAt(),
+});
+
+// ── Comments and their review ───────────────────────────────────────────────
+export const commentGroups = pgTable('comment_groups', {
+  id: id(),
+  roundId: uuid('round_id').notNull().references(() => rounds.id),
+  /** SHA-256 of the normalised text for exact duplicates, or null for near-duplicate groups. */
+  fingerprint: text('fingerprint'),
+  confirmed: boolean('confirmed').notNull().default(false),
+  label: text('label'),
+  createdAt: createdAt(),
+}, (t) => [uniqueIndex('comment_groups_round_fingerprint').on(t.roundId, t.fingerprint)]);
+
+export const comments = pgTable('comments', {
+  id: id(),
+  receipt: text('receipt').notNull().unique(),
+  lookupHash: text('lookup_hash').notNull(),
+  idempotencyKey: text('idempotency_key').notNull().unique(),
+  draftId: uuid('draft_id').notNull().references(() => drafts.id),
+  roundId: uuid('round_id').notNull().references(() => rounds.id),
+  /** The article as it stood when commented; null for a general comment (总体意见). */
+  articleId: uuid('article_id').references(() => provisions.id),
+  articleNumber: integer('article_number'),
+  body: text('body').notNull(),
+  name: text('name'),
+  publishName: boolean('publish_name').notNull().default(false),
+  district: text('district'),
+  occupation: text('occupation'),
+  /** Personal information (PIPL): never public, masked in exports without contact:view. */
+  contact: text('contact'),
+  contactErasedAt: ts('contact_erased_at'),
+  channel: channelEnum('channel').notNull(),
+  stationId: uuid('station_id').references(() => stations.id),
+  kioskId: uuid('kiosk_id').references(() => kiosks.id),
+  deputyId: uuid('deputy_id').references(() => users.id),
+  userId: uuid('user_id').references(() => users.id),
+  /** A deputy's own comment, kept apart from residents' comments entered by a deputy. */
+  byDeputy: boolean('by_deputy').notNull().default(false),
+  /** How many residents voiced it (a deputy's sheet); 1 otherwise. */
+  voices: integer('voices').notNull().default(1),
+  /** Character bigrams of the body for two-character Chinese search. */
+  bigrams: text('bigrams').array().notNull().default(sql`'{}'::text[]`),
+  fingerprint: text('fingerprint').notNull(),
+  minhash: integer('minhash').array(),
+  groupId: uuid('group_id').references(() => commentGroups.id),
+  assigneeId: uuid('assignee_id').references(() => users.id),
+  status: commentStatusEnum('status').notNull().default('received'),
+  adoption: adoptionEnum('adoption'),
+  reason: text('reason'),
+  response: text('response'),
+  decidedBy: uuid('decided_by').references(() => users.id),
+  decidedAt: ts('decided_at'),
+  approvedBy: uuid('approved_by').references(() => users.id),
+  respondedAt: ts('responded_at'),
+  hiddenAt: ts('hidden_at'),
+  hiddenReason: text('hidden_reason'),
+  satisfaction: satisfactionEnum('satisfaction'),
+  satisfactionRemark: text('satisfaction_remark'),
+  ratedAt: ts('rated_at'),
+  createdAt: createdAt(),
+}, (t) => [
+  index('comments_round_created').on(t.roundId, t.createdAt, t.id),
+  index('comments_round_article').on(t.roundId, t.articleNumber),
+  index('comments_draft_created').on(t.draftId, t.createdAt, t.id),
+  index('comments_station').on(t.stationId, t.createdAt),
+  index('comments_user').on(t.userId, t.createdAt),
+  index('comments_deputy').on(t.deputyId, t.createdAt),
+  index('comments_group').on(t.groupId),
+  index('comments_assignee').on(t.assigneeId, t.createdAt),
+  index('comments_bigrams').using('gin', t.bigrams),
+  check('comments_body_length', sql`char_length(${t.body}) between 1 and 5000`),
+  check('comments_voices', sql`${t.voices} between 1 and 100000`),
+]);
+
+export const tags = pgTable('tags', {
+  id: id(),
+  /** Null for free tags shared by every draft. */
+  draftId: uuid('draft_id').references(() => drafts.id),
+  parentId: uuid('parent_id'),
+  name: text('name').notNull(),
+  createdAt: createdAt(),
+}, (t) => [uniqueIndex('tags_draft_parent_name').on(t.draftId, t.parentId, t.name)]);
+
+export const commentTags = pgTable('comment_tags', {
+  commentId: uuid('comment_id').notNull().references(() => comments.id),
+  tagId: uuid('tag_id').notNull().references(() => tags.id),
+}, (t) => [primaryKey({ columns: [t.commentId, t.tagId] }), index('comment_tags_tag').on(t.tagId)]);
+
+export const responseTemplates = pgTable('response_templates', {
+  id: id(),
+  draftId: uuid('draft_id').references(() => drafts.id),
+  title: text('title').notNull(),
+  body: text('body').notNull(),
+  createdAt: createdAt(),
+});
+
+// ── Background jobs (exports) ───────────────────────────────────────────────
+export const jobs = pgTable('jobs', {
+  id: id(),
+  kind: text('kind').notNull(),
+  payload: jsonb('payload').notNull(),
+  status: text('status').notNull().default('queued'),
+  progress: integer('progress').notNull().default(0),
+  attempts: integer('attempts').notNull().default(0),
+  lockedBy: text('locked_by'),
+  lockedUntil: ts('locked_until'),
+  resultPath: text('result_path'),
+  error: text('error'),
+  createdBy: uuid('created_by').references(() => users.id),
+  createdAt: createdAt(),
+  finishedAt: ts('finished_at'),
+}, (t) => [index('jobs_status').on(t.status, t.createdAt)]);

@@ -1,0 +1,69 @@
+/**
+ * Start-up: validated configuration, the database (opened, migrated), the sample drafts on an
+ * empty database. scripts/serve.ts calls start() before listening; in `astro dev` the
+ * middleware calls ensureStarted() on the first request.
+ */
+import { loadConfig, type Config } from './config';
+import { createDatabase, getDatabase, migrateDatabase, setDatabase, type Database } from '../db/client';
+
+const KEY = Symbol.for('kaimen.starting');
+type Holder = { [KEY]?: Promise<Database> };
+
+export interface StartOptions {
+  config?: Config;
+  /** Print start-up notices (the server does; tests do not). */
+  log?: (line: string) => void;
+}
+
+/** Opens and migrates the database, loads the samples when enabled, and registers it globally. */
+export async function start(opts: StartOptions = {}): Promise<Database> {
+  const config = opts.config ?? loadConfig();
+  const log = opts.log ?? (() => {});
+  const database = await createDatabase({
+    databaseUrl: config.DATABASE_URL,
+    pgliteDir: config.PGLITE_DIR,
+    poolMax: config.DATABASE_POOL_MAX,
+  });
+  try {
+    await migrateDatabase(database);
+    setDatabase(database);
+    if (database.driver === 'pglite') {
+      log(
+        `[kaimen] 使用嵌入式数据库 PGlite（${config.PGLITE_DIR}）。它不做 fsync，断电可能丢失最后的提交：` +
+          '仅供试用和测试。正式记录请使用 PostgreSQL（设置 DATABASE_URL）。',
+      );
+    } else {
+      log('[kaimen] 使用 PostgreSQL（DATABASE_URL）。');
+    }
+    if (config.SEED_SAMPLES) {
+      const { loadSampleDrafts } = await import('./drafts/sample-drafts');
+      const loaded = await loadSampleDrafts(database.db);
+      if (loaded.length) log(`[kaimen] 已载入示例草案：${loaded.join('、')}`);
+    }
+    return database;
+  } catch (err) {
+    setDatabase(undefined);
+    await database.close().catch(() => {});
+    throw err;
+  }
+}
+
+/** Starts once per process (concurrent callers share one start). */
+export function ensureStarted(): Promise<Database> {
+  const existing = getDatabase();
+  if (existing) return Promise.resolve(existing);
+  const holder = globalThis as Holder;
+  holder[KEY] ??= start({ log: (l) => console.log(l) }).catch((err) => {
+    holder[KEY] = undefined;
+    throw err;
+  });
+  return holder[KEY];
+}
+
+/** Closes the database registered by start(). */
+export async function stop(): Promise<void> {
+  const database = getDatabase();
+  setDatabase(undefined);
+  (globalThis as Holder)[KEY] = undefined;
+  await database?.close();
+}

@@ -1,0 +1,64 @@
+/** The drafts with their rounds, for the home page and GET /api/v1/drafts. Two queries in all. */
+import { asc, count, eq } from 'drizzle-orm';
+import { comments, drafts, rounds } from '../../db/schema';
+import { getDb, type DbOrTx } from '../../db/client';
+import { roundStatus, type RoundStatus } from './rounds';
+
+export interface RoundSummary {
+  number: number;
+  label: string;
+  opensAt: Date;
+  closesAt: Date;
+  status: RoundStatus;
+  commentCount: number;
+  feedbackPublished: boolean;
+}
+
+export interface DraftSummary {
+  slug: string;
+  title: string;
+  summary: string | null;
+  rounds: RoundSummary[];
+  /** The round people should see first: the open one, else the latest. */
+  current: RoundSummary;
+}
+
+export async function listDrafts(db: DbOrTx = getDb(), now = new Date()): Promise<DraftSummary[]> {
+  const rows = await db
+    .select({
+      slug: drafts.slug,
+      title: drafts.title,
+      summary: drafts.summary,
+      roundId: rounds.id,
+      number: rounds.number,
+      label: rounds.label,
+      opensAt: rounds.opensAt,
+      closesAt: rounds.closesAt,
+      feedbackPublishedAt: rounds.feedbackPublishedAt,
+    })
+    .from(drafts)
+    .innerJoin(rounds, eq(rounds.draftId, drafts.id))
+    .orderBy(asc(drafts.createdAt), asc(drafts.slug), asc(rounds.number));
+  const counts = await db.select({ roundId: comments.roundId, n: count() }).from(comments).groupBy(comments.roundId);
+  const countByRound = new Map(counts.map((c) => [c.roundId, Number(c.n)]));
+
+  const bySlug = new Map<string, DraftSummary>();
+  for (const r of rows) {
+    const round: RoundSummary = {
+      number: r.number,
+      label: r.label,
+      opensAt: r.opensAt,
+      closesAt: r.closesAt,
+      status: roundStatus(r, now),
+      commentCount: countByRound.get(r.roundId) ?? 0,
+      feedbackPublished: r.feedbackPublishedAt !== null,
+    };
+    const d = bySlug.get(r.slug) ?? { slug: r.slug, title: r.title, summary: r.summary, rounds: [], current: round };
+    d.rounds.push(round);
+    bySlug.set(r.slug, d);
+  }
+  for (const d of bySlug.values()) {
+    d.current = d.rounds.find((r) => r.status === 'open') ?? d.rounds[d.rounds.length - 1];
+  }
+  return [...bySlug.values()];
+}

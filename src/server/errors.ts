@@ -1,0 +1,100 @@
+/**
+ * The one catalogue of errors domain code may throw. Names are permanent (clients read
+ * `error.code`); each carries an HTTP status and an i18n message key. Boundaries (actions, API
+ * routes, pages) map them once with `toErrorBody`.
+ */
+import type { MessageKey } from '../i18n';
+import { t, type Locale } from '../i18n';
+
+export const errorCatalogue = {
+  BadRequest: { status: 400, key: 'error.badRequest' },
+  ValidationFailed: { status: 400, key: 'error.validationFailed' },
+  MalformedJson: { status: 400, key: 'error.malformedJson' },
+  UnsupportedMediaType: { status: 415, key: 'error.unsupportedMediaType' },
+  PayloadTooLarge: { status: 413, key: 'error.payloadTooLarge' },
+  Unauthenticated: { status: 401, key: 'error.unauthenticated' },
+  InvalidCredentials: { status: 401, key: 'error.invalidCredentials' },
+  SessionExpired: { status: 401, key: 'error.sessionExpired' },
+  Forbidden: { status: 403, key: 'error.forbidden' },
+  CrossOriginRefused: { status: 403, key: 'error.crossOrigin' },
+  NotFound: { status: 404, key: 'error.notFound' },
+  DraftNotFound: { status: 404, key: 'error.draftNotFound' },
+  RoundNotFound: { status: 404, key: 'error.roundNotFound' },
+  ArticleNotFound: { status: 404, key: 'error.articleNotFound' },
+  ReceiptNotFound: { status: 404, key: 'error.receiptNotFound' },
+  CommentNotFound: { status: 404, key: 'error.commentNotFound' },
+  StationNotFound: { status: 404, key: 'error.stationNotFound' },
+  UserNotFound: { status: 404, key: 'error.userNotFound' },
+  MethodNotAllowed: { status: 405, key: 'error.methodNotAllowed' },
+  Conflict: { status: 409, key: 'error.conflict' },
+  AccountExists: { status: 409, key: 'error.accountExists' },
+  VersionConflict: { status: 409, key: 'error.versionConflict' },
+  AlreadyRated: { status: 409, key: 'error.alreadyRated' },
+  ConsultationClosed: { status: 409, key: 'error.consultationClosed' },
+  ConsultationNotOpen: { status: 409, key: 'error.consultationNotOpen' },
+  LegalTextInvalid: { status: 422, key: 'error.legalTextInvalid' },
+  ReasonRequired: { status: 422, key: 'error.reasonRequired' },
+  ApprovalRequired: { status: 409, key: 'error.approvalRequired' },
+  RateLimited: { status: 429, key: 'error.rateLimited' },
+  ServiceUnavailable: { status: 503, key: 'error.serviceUnavailable' },
+  Internal: { status: 500, key: 'error.internal' },
+} as const satisfies Record<string, { status: number; key: MessageKey }>;
+
+export type ErrorCode = keyof typeof errorCatalogue;
+
+/** A problem with one input field, reported back to forms and API clients. */
+export interface FieldIssue {
+  field: string;
+  key: MessageKey;
+  params?: Record<string, string | number>;
+}
+
+export class AppError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    readonly params: Record<string, string | number> = {},
+    readonly fields: FieldIssue[] = [],
+    /** Extra response headers, e.g. Retry-After. */
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(code);
+    this.name = 'AppError';
+    this.status = errorCatalogue[code].status;
+  }
+}
+
+export function isAppError(err: unknown): err is AppError {
+  return err instanceof AppError || (typeof err === 'object' && err !== null && (err as { name?: string }).name === 'AppError');
+}
+
+export interface ErrorBody {
+  error: {
+    code: ErrorCode;
+    message: string;
+    fields?: Array<{ field: string; message: string }>;
+  };
+}
+
+/** The JSON body for an error in `locale`; unknown errors become Internal without details. */
+export function toErrorBody(err: unknown, locale: Locale = 'zh-CN'): { status: number; body: ErrorBody; headers: Record<string, string> } {
+  if (!isAppError(err)) {
+    return { status: 500, headers: {}, body: { error: { code: 'Internal', message: t(locale, 'error.internal') } } };
+  }
+  const body: ErrorBody = {
+    error: { code: err.code, message: t(locale, errorCatalogue[err.code].key, err.params) },
+  };
+  if (err.fields.length) {
+    body.error.fields = err.fields.map((f) => ({ field: f.field, message: t(locale, f.key, f.params) }));
+  }
+  return { status: err.status, body, headers: err.headers };
+}
+
+/** A JSON error Response, for API routes and middleware. */
+export function errorResponse(err: unknown, locale: Locale = 'zh-CN'): Response {
+  const { status, body, headers } = toErrorBody(err, locale);
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers },
+  });
+}

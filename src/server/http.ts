@@ -1,0 +1,56 @@
+/**
+ * Small helpers shared by API routes and middleware: reading a JSON body with a size limit,
+ * the client IP, JSON responses.
+ */
+import { AppError } from './errors';
+
+/** Reads a JSON body of at most `limitBytes`, refusing wrong content types and bad JSON. */
+export async function readJson(request: Request, limitBytes = 64 * 1024): Promise<unknown> {
+  const type = request.headers.get('content-type') ?? '';
+  if (!/^application\/json\b/i.test(type)) {
+    throw new AppError('UnsupportedMediaType', { expected: 'application/json' });
+  }
+  const text = await readText(request, limitBytes);
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new AppError('MalformedJson');
+  }
+}
+
+/** Reads the body as UTF-8 text, refusing more than `limitBytes` before reading it all and invalid UTF-8. */
+export async function readText(request: Request, limitBytes: number): Promise<string> {
+  const declared = Number(request.headers.get('content-length') ?? '0');
+  if (declared > limitBytes) throw new AppError('PayloadTooLarge', { limit: formatBytes(limitBytes) });
+  if (!request.body) return '';
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limitBytes) {
+      await reader.cancel().catch(() => {});
+      throw new AppError('PayloadTooLarge', { limit: formatBytes(limitBytes) });
+    }
+    chunks.push(value);
+  }
+  const bytes = Buffer.concat(chunks);
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new AppError('BadRequest');
+  }
+}
+
+export function formatBytes(n: number): string {
+  return n >= 1024 * 1024 ? `${Math.round(n / 1024 / 1024)} MB` : `${Math.round(n / 1024)} KB`;
+}
+
+export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+  });
+}

@@ -1,0 +1,43 @@
+/** Time is stored as timestamptz and shown in Asia/Shanghai, whatever the server's zone. */
+import type { Locale } from '../i18n';
+
+export const TIME_ZONE = 'Asia/Shanghai';
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatter(locale: Locale, withTime: boolean): Intl.DateTimeFormat {
+  const key = `${locale}|${withTime}`;
+  let f = formatters.get(key);
+  if (!f) {
+    f = new Intl.DateTimeFormat(locale === 'en' ? 'en-GB' : 'zh-CN', {
+      timeZone: TIME_ZONE,
+      year: 'numeric',
+      month: locale === 'en' ? 'short' : 'long',
+      day: 'numeric',
+      ...(withTime ? { hour: '2-digit', minute: '2-digit', hour12: false } : {}),
+    });
+    formatters.set(key, f);
+  }
+  return f;
+}
+
+/** e.g. 2026年11月21日 18:00 (Asia/Shanghai). */
+export function formatDateTime(d: Date, locale: Locale = 'zh-CN'): string {
+  return formatter(locale, true).format(d);
+}
+
+export function formatDate(d: Date, locale: Locale = 'zh-CN'): string {
+  return formatter(locale, false).format(d);
+}
+
+/**
+ * Parses an ISO date-time; a value without an offset is read as Asia/Shanghai time
+ * (2026-12-01T18:00 → 10:00Z). Returns null when invalid.
+ */
+export function parseShanghaiTime(value: string): Date | null {
+  const v = value.trim();
+  if (!/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/.test(v)) return null;
+  const hasZone = /(Z|[+-]\d{2}:?\d{2})$/.test(v) && v.length > 10;
+  const normal = v.replace(' ', 'T');
+  const d = new Date(hasZone ? normal : `${normal.length === 10 ? normal + 'T00:00' : normal}+08:00`);
+  return Number.isNaN(d.getTime()) ? null : d;
+}
