@@ -4,5 +4,9 @@ declare namespace App {
   interface Locals {
     locale: import('./i18n').Locale;
     largeText: boolean;
+    /** The signed-in person (session cookie) or API client (bearer token); null when anonymous. */
+    user: import('./server/auth/session-user').SessionUser | null;
+    /** The client's IP address (X-Forwarded-For only when TRUST_PROXY=true). */
+    ip: string;
   }
 }

@@ -8,12 +8,15 @@ import { AppError, errorResponse, isAppError } from './server/errors';
 import { localeFromCookie } from './i18n';
 import { applySecurityHeaders, isCrossOriginWrite } from './server/security-headers';
 import { ensureStarted } from './server/boot';
+import { clientIp } from './server/client-ip';
 
 export const onRequest = defineMiddleware(async (context, next) => {
   const { request, url, cookies, locals } = context;
   const isApi = url.pathname.startsWith('/api/');
   locals.locale = localeFromCookie(cookies.get('lang')?.value);
   locals.largeText = cookies.get('text')?.value === 'large';
+  locals.user = null;
+  locals.ip = clientIp(request, context.clientAddress);
 
   let response: Response;
   try {

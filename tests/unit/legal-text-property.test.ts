@@ -31,16 +31,16 @@ const sentence = fc
   .map(([a, b]) => (a + b).replace(/[ \u3000]+$/, ''));
 const name = fc.string({ unit: fc.constantFrom('总', '则', '附', '法', '律', '责', '任', '、', '和'), maxLength: 8 });
 
-const item = (n: number, halfWidth: boolean): fc.Arbitrary<string> =>
-  fc
-    .tuple(sentence, fc.array(sentence, { maxLength: 2 }))
-    .map(([text, subs]) =>
-      [(halfWidth ? `(${formatChineseNumeral(n)})` : `（${formatChineseNumeral(n)}）`) + text, ...subs.map((s, i) => `${i + 1}. ${s}`)].join('\n'),
-    );
-
-const items = fc
-  .tuple(fc.nat({ max: 3 }), fc.boolean())
-  .chain(([count, half]) => (count === 0 ? fc.constant([]) : fc.tuple(...Array.from({ length: count }, (_, i) => item(i + 1, half)))));
+/** 项 numbered from （一）, in full-width or half-width parentheses, some with 目 lines ("1. …"). */
+const items: fc.Arbitrary<string[]> = fc
+  .tuple(fc.array(fc.tuple(sentence, fc.array(sentence, { maxLength: 2 })), { maxLength: 3 }), fc.boolean())
+  .map(([list, half]) =>
+    list.map(([text, subs], i) => {
+      const n = formatChineseNumeral(i + 1);
+      const marker = half ? `(${n})` : `（${n}）`;
+      return [marker + text, ...subs.map((sub, k) => `${k + 1}. ${sub}`)].join('\n');
+    }),
+  );
 
 const paragraph = fc.record({ text: sentence, items });
 const firstParagraph = fc.oneof(paragraph, items.filter((xs) => xs.length > 0).map((xs) => ({ text: '', items: xs })));
@@ -171,7 +171,11 @@ function messy(list: Kind[], s: { crlf: boolean; wide: boolean; markdown: boolea
     } else if (k === 'ref') lines.push(`第${formatChineseNumeral(Math.max(1, art))}条第二款规定的除外。`);
     else if (k === 'comment') lines.push('<!-- 注释\n第九十九条 不是条文 -->');
     else if (k === 'blank') lines.push('\u200B');
-    else if (k === 'toc' && art === 0 && ch === 0) lines.push('目　录', '第一章 总则');
+    else if (k === 'toc' && lines.length === 2) {
+      // A table of contents, then the first chapter it lists.
+      ch++;
+      lines.push('目　录', '第一章 总则', '第二章 附则', `${s.markdown ? '## ' : ''}第一章${sep}总则`);
+    }
   }
   const text = lines.join(s.crlf ? '\r\n' : '\n');
   return s.trailingNewline ? text + '\n' : text;

@@ -1,0 +1,57 @@
+/**
+ * Fixed-window rate limits kept in the database (table rate_limits), so every app instance
+ * over one PostgreSQL shares them. One upsert per check: no read-then-write race.
+ */
+import { sql } from 'drizzle-orm';
+import { getDb, type DbOrTx } from '../../db/client';
+import { AppError } from '../errors';
+
+export interface Limit {
+  /** What is limited and for whom, e.g. `signin:ip:1.2.3.4` or `comment:kiosk:<id>`. */
+  key: string;
+  /** How many attempts the window allows. */
+  points: number;
+  windowSeconds: number;
+}
+
+export interface LimitState {
+  allowed: boolean;
+  remaining: number;
+  /** Seconds until the window resets. */
+  retryAfter: number;
+}
+
+/** Counts one attempt against `limit` and reports whether it is allowed. */
+export async function consumeLimit(limit: Limit, db: DbOrTx = getDb()): Promise<LimitState> {
+  const result = await db.execute(sql`
+    insert into rate_limits (key, points, reset_at)
+    values (${limit.key}, 1, now() + make_interval(secs => ${limit.windowSeconds}))
+    on conflict (key) do update set
+      points = case when rate_limits.reset_at <= now() then 1 else rate_limits.points + 1 end,
+      reset_at = case when rate_limits.reset_at <= now() then excluded.reset_at else rate_limits.reset_at end
+    returning points, greatest(1, ceil(extract(epoch from (reset_at - now()))))::int as retry_after`);
+  const row = result.rows[0] as { points: number; retry_after: number };
+  const used = Number(row.points);
+  return { allowed: used <= limit.points, remaining: Math.max(0, limit.points - used), retryAfter: Number(row.retry_after) };
+}
+
+/** Consumes one attempt of every limit; throws RateLimited (429, Retry-After) if any is exceeded. */
+export async function enforceLimits(limits: Limit[], db: DbOrTx = getDb()): Promise<void> {
+  for (const limit of limits) {
+    const state = await consumeLimit(limit, db);
+    if (!state.allowed) {
+      throw new AppError('RateLimited', { seconds: state.retryAfter }, [], { 'retry-after': String(state.retryAfter) });
+    }
+  }
+}
+
+/** Forgets the attempts of `key` (e.g. after a successful sign-in). */
+export async function resetLimit(key: string, db: DbOrTx = getDb()): Promise<void> {
+  await db.execute(sql`delete from rate_limits where key = ${key}`);
+}
+
+/** Removes expired windows; run now and then (the job runner does). */
+export async function pruneLimits(db: DbOrTx = getDb()): Promise<number> {
+  const r = await db.execute(sql`delete from rate_limits where reset_at < now() - interval '1 hour'`);
+  return Number((r as { rowCount?: number }).rowCount ?? 0);
+}
