@@ -52,6 +52,9 @@ type Bigrams = Map<string, number>;
 
 /** Share of one text's bigrams found in the other above which an in-order pair matches despite a low Dice. */
 const CONTAINED = 0.75;
+/** Gaps with more candidate pairs than this are aligned within a band of GAP_BAND articles. */
+const MAX_FULL_GAP = 250_000;
+const GAP_BAND = 100;
 /** Below this many bigrams containment says nothing (short boilerplate fits inside anything). */
 const MIN_CONTAINED_BIGRAMS = 8;
 
@@ -71,8 +74,8 @@ function size(b: Bigrams): number {
   return n;
 }
 
-function dice(a: Bigrams, b: Bigrams): number {
-  const total = size(a) + size(b);
+function dice(a: Bigrams, b: Bigrams, sizeA = size(a), sizeB = size(b)): number {
+  const total = sizeA + sizeB;
   if (total === 0) return 0;
   let common = 0;
   for (const [g, c] of a) common += Math.min(c, b.get(g) ?? 0);
@@ -91,6 +94,7 @@ interface Side {
   articles: LegalArticle[];
   norm: string[];
   grams: Bigrams[];
+  sizes: number[];
   /** Index of the pair on the other side, or -1. */
   pair: number[];
   moved: boolean[];
@@ -98,7 +102,8 @@ interface Side {
 
 function side(articles: LegalArticle[]): Side {
   const norm = articles.map((a) => normalizeArticleText(a.text));
-  return { articles, norm, grams: norm.map(bigrams), pair: articles.map(() => -1), moved: articles.map(() => false) };
+  const grams = norm.map(bigrams);
+  return { articles, norm, grams, sizes: grams.map(size), pair: articles.map(() => -1), moved: articles.map(() => false) };
 }
 
 function link(a: Side, i: number, b: Side, j: number, moved: boolean): void {
@@ -118,7 +123,10 @@ function align(a: Side, b: Side, i0: number, i1: number, j0: number, j1: number,
   if (is.length === 0 || js.length === 0) return;
   const w = js.length + 1;
   const best = new Float64Array((is.length + 1) * w);
-  const s = is.map((i) => js.map((j) => score(i, j)));
+  // Large gaps (whole rewritten laws) only compare articles within a band around the diagonal.
+  const band = is.length * js.length > MAX_FULL_GAP ? GAP_BAND : Infinity;
+  const ratio = js.length / is.length;
+  const s = is.map((i, x) => js.map((j, y) => (Math.abs(y - x * ratio) <= band ? score(i, j) : -1)));
   for (let x = 1; x <= is.length; x++) {
     for (let y = 1; y <= js.length; y++) {
       const diag = s[x - 1][y - 1] >= 0 ? best[(x - 1) * w + y - 1] + s[x - 1][y - 1] : -1;
@@ -168,7 +176,8 @@ export function matchArticles(from: LegalArticle[], to: LegalArticle[], options:
   const movedThreshold = options.movedThreshold ?? 0.6;
   const a = side(from);
   const b = side(to);
-  const sim = (i: number, j: number): number => (a.norm[i] === b.norm[j] ? 1 : dice(a.grams[i], b.grams[j]));
+  const sim = (i: number, j: number): number =>
+    a.norm[i] === b.norm[j] ? 1 : dice(a.grams[i], b.grams[j], a.sizes[i], b.sizes[j]);
 
   align(a, b, 0, from.length, 0, to.length, (i, j) => (a.norm[i] === b.norm[j] ? 1 : -1));
   pairLeftovers(a, b, (i, j) => (a.norm[i] === b.norm[j] ? 1 : -1));
@@ -177,7 +186,7 @@ export function matchArticles(from: LegalArticle[], to: LegalArticle[], options:
     if (s >= threshold) return s;
     // An article extended by a new paragraph (or cut down) keeps most of its text inside the other one.
     const c = Math.max(containment(a.grams[i], b.grams[j]), containment(b.grams[j], a.grams[i]));
-    return c >= CONTAINED && Math.min(size(a.grams[i]), size(b.grams[j])) >= MIN_CONTAINED_BIGRAMS ? c * 0.7 : -1;
+    return c >= CONTAINED && Math.min(a.sizes[i], b.sizes[j]) >= MIN_CONTAINED_BIGRAMS ? c * 0.7 : -1;
   };
   forEachGap(a, b, (i0, i1, j0, j1) => align(a, b, i0, i1, j0, j1, inOrder));
   pairLeftovers(a, b, (i, j) => (sim(i, j) >= movedThreshold ? sim(i, j) : -1));
@@ -321,10 +330,12 @@ export function toPublicChanges(matches: ArticleMatch[]): { articles: PublicArti
   const brief = (x: LegalArticle): { number: number; text: string } => ({ number: x.number, text: x.text });
   const articles = matches.flatMap((m): PublicArticleChange[] => {
     if (m.change === 'split') {
-      return m.to.map((t) => ({ change: 'modified', from: brief(m.from[0]), to: brief(t), similarity: m.similarity, via: 'split' }));
+      const from = brief(m.from[0]);
+      return m.to.map((t) => ({ change: 'modified', from, to: brief(t), similarity: m.similarity, via: 'split' }));
     }
     if (m.change === 'merged') {
-      return m.from.map((f) => ({ change: 'modified', from: brief(f), to: brief(m.to[0]), similarity: m.similarity, via: 'merged' }));
+      const to = brief(m.to[0]);
+      return m.from.map((f) => ({ change: 'modified', from: brief(f), to, similarity: m.similarity, via: 'merged' }));
     }
     return [
       {

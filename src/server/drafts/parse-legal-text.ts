@@ -125,7 +125,7 @@ const ITEM_RE = new RegExp(`^[（(](${N})[）)]`);
 /** A 目 inside an item: "1." "2．" "3、". */
 const SUB_ITEM_RE = /^[0-9０-９]+[.．、]/;
 /** How a mid-sentence reference continues after "第十二条": 第三款, 规定, 的, 、 … — not an article heading. */
-const REFERENCE_CONTINUATION_RE = /^(款|项|目|之|的|规定|所|中|至|到|和|与|及|或|以|前|后|修改|[、，,。；;：:“”"（(])/;
+const REFERENCE_CONTINUATION_RE = /^(第|款|项|目|之|的|规定|所|中|至|到|和|与|及|或|以|前|后|修改|[、，,。；;：:“”"（(])/;
 const INVISIBLE_RE = /[\u200B\u200C\u200D\u2060\uFEFF]/g;
 
 /** Chapter or section heading: Markdown headings always count, a plain line only if short and not a sentence. */
@@ -382,7 +382,8 @@ export function parseLegalText(input: string | Uint8Array): ParseResult {
       const n = parseChineseNumeral(item[1]);
       if (n !== null) {
         if (n !== nextItem) {
-          warnings.push({ line: line.no, code: 'item_number_unexpected', params: { expectedLabel: formatItemMarker(nextItem), actualLabel: item[0] } });
+          const params = { expectedLabel: formatItemMarker(nextItem), actualLabel: item[0] };
+          warnings.push({ line: line.no, code: 'item_number_unexpected', params });
         }
         nextItem = n + 1;
         if (last) last.items.push(line.text);
