@@ -25,3 +25,23 @@ describe('error catalogue', () => {
     expect(res.headers.get('retry-after')).toBe('12');
   });
 });
+
+import { normaliseError } from '../../src/server/errors';
+
+describe('normaliseError', () => {
+  it('turns a database outage into 503 ServiceUnavailable with Retry-After', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    const wrapped = new Error('Failed query: insert …', { cause: refused });
+    const e = normaliseError(wrapped) as AppError;
+    expect(e.code).toBe('ServiceUnavailable');
+    expect(e.status).toBe(503);
+    expect(e.headers['retry-after']).toBe('2');
+    expect((normaliseError(Object.assign(new Error('x'), { code: '57P01' })) as AppError).code).toBe('ServiceUnavailable');
+  });
+  it('leaves other errors alone', () => {
+    const other = new Error('boom');
+    expect(normaliseError(other)).toBe(other);
+    const unique = Object.assign(new Error('duplicate key'), { code: '23505' });
+    expect(normaliseError(unique)).toBe(unique);
+  });
+});

@@ -1,0 +1,134 @@
+/**
+ * Fault script (issue 9): drives comment submission at a steady rate through the public API,
+ * SIGKILLs the server mid-load several times (and restarts it), restarts PostgreSQL under load,
+ * and checks that every receipt a client received is in the database exactly once.
+ *
+ *   npm run build && npx tsx bench/faults.ts [--kills 5] [--rate 100] [--pg-restart]
+ *
+ * Clients behave as the kiosk and the web form do: each comment has an idempotency key; on a
+ * network error or a 503 the same request is sent again until it is answered.
+ */
+import { parseArgs } from 'node:util';
+import { randomUUID } from 'node:crypto';
+import { execSync } from 'node:child_process';
+import pg from 'pg';
+import { ensureBuilt, freshDatabase, startServer, stopServer, type ServerHandle } from './lib/server';
+
+const { values } = parseArgs({
+  options: {
+    kills: { type: 'string', default: '5' },
+    rate: { type: 'string', default: '100' },
+    'pg-restart': { type: 'boolean', default: false },
+    port: { type: 'string', default: '4521' },
+  },
+});
+const kills = Number(values.kills);
+const rate = Number(values.rate);
+const port = Number(values.port);
+
+ensureBuilt();
+const url = await freshDatabase('kaimen_faults');
+const env = { DATABASE_URL: url, SEED_SAMPLES: 'true' };
+let server: ServerHandle = await startServer(port, env);
+const base = server.url;
+const drafts = (await (await fetch(`${base}/api/v1/drafts`)).json()) as Array<{ slug: string; rounds: Array<{ status: string }> }>;
+const open = drafts.find((d) => d.rounds.some((r) => r.status === 'open'));
+if (!open) throw new Error('no open sample draft');
+
+interface Sent { key: string; receipt?: string; attempts: number; statuses: number[] }
+const sent: Sent[] = [];
+let stopping = false;
+let networkErrors = 0;
+let unavailable = 0;
+
+async function submitOne(): Promise<void> {
+  const item: Sent = { key: randomUUID(), attempts: 0, statuses: [] };
+  sent.push(item);
+  const body = JSON.stringify({ article: 1 + (sent.length % 30), body: `故障测试意见 ${item.key.slice(0, 8)}：建议明确办理时限。`, idempotencyKey: item.key });
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    item.attempts++;
+    try {
+      const res = await fetch(`${base}/api/v1/drafts/${open!.slug}/comments`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+        signal: AbortSignal.timeout(10_000),
+      });
+      item.statuses.push(res.status);
+      if (res.status === 201 || res.status === 200) {
+        item.receipt = ((await res.json()) as { receipt: string }).receipt;
+        return;
+      }
+      if (res.status === 503) unavailable++;
+      else if (res.status !== 429) throw new Error(`unexpected ${res.status}: ${await res.text()}`);
+    } catch (err) {
+      if ((err as Error).message.startsWith('unexpected')) throw err;
+      networkErrors++;
+    }
+    await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
+  }
+}
+
+const inflight = new Set<Promise<void>>();
+const driver = (async () => {
+  const interval = 1000 / rate;
+  let next = Date.now();
+  while (!stopping) {
+    const p = submitOne().finally(() => inflight.delete(p));
+    inflight.add(p);
+    next += interval;
+    await new Promise((r) => setTimeout(r, Math.max(0, next - Date.now())));
+  }
+})();
+
+const events: string[] = [];
+for (let i = 0; i < kills; i++) {
+  await new Promise((r) => setTimeout(r, 2000 + Math.random() * 1500));
+  await stopServer(server, 'SIGKILL');
+  events.push(`kill ${i + 1} at ${sent.length} sent`);
+  await new Promise((r) => setTimeout(r, 300));
+  server = await startServer(port, env);
+}
+if (values['pg-restart']) {
+  await new Promise((r) => setTimeout(r, 2000));
+  const cluster = execSync('ls /etc/postgresql').toString().trim().split('\n').pop();
+  execSync(`pg_ctlcluster --skip-systemctl-redirect ${cluster} main restart -m fast`);
+  events.push(`PostgreSQL restarted at ${sent.length} sent`);
+}
+await new Promise((r) => setTimeout(r, 3000));
+stopping = true;
+await driver;
+await Promise.all(inflight);
+
+const client = new pg.Client({ connectionString: url });
+await client.connect();
+const keys = sent.map((s) => s.key);
+const rows = (await client.query('select idempotency_key, receipt from comments where idempotency_key = any($1)', [keys])).rows as Array<{ idempotency_key: string; receipt: string }>;
+const byKey = new Map<string, string[]>();
+for (const r of rows) byKey.set(r.idempotency_key, [...(byKey.get(r.idempotency_key) ?? []), r.receipt]);
+const received = sent.filter((s) => s.receipt);
+const lost = received.filter((s) => !(byKey.get(s.key) ?? []).includes(s.receipt!));
+const doubled = [...byKey.values()].filter((v) => v.length > 1).length;
+const bodies = (await client.query(`select count(*)::int as n, count(distinct body)::int as d from comments where idempotency_key = any($1)`, [keys])).rows[0];
+const unanswered = sent.filter((s) => !s.receipt).length;
+await client.end();
+await stopServer(server);
+
+const report = {
+  kills,
+  pgRestart: values['pg-restart'],
+  rate,
+  sent: sent.length,
+  receiptsReceived: received.length,
+  stored: rows.length,
+  lost: lost.length,
+  doubled: doubled + (bodies.n - bodies.d),
+  unanswered,
+  retriedRequests: sent.filter((s) => s.attempts > 1).length,
+  networkErrors,
+  serviceUnavailable503: unavailable,
+  events,
+};
+console.log(JSON.stringify(report, null, 2));
+process.exit(report.lost === 0 && report.doubled === 0 && report.unanswered === 0 ? 0 : 1);
