@@ -38,6 +38,10 @@ export const errorCatalogue = {
   RateLimited: { status: 429, key: 'error.rateLimited' },
   ServiceUnavailable: { status: 503, key: 'error.serviceUnavailable' },
   Internal: { status: 500, key: 'error.internal' },
+  // ── stations and kiosks ──
+  EnrollmentCodeInvalid: { status: 400, key: 'error.enrollmentCodeInvalid' },
+  KioskUnauthorized: { status: 401, key: 'error.kioskUnauthorized' },
+  KioskNotFound: { status: 404, key: 'error.kioskNotFound' },
 } as const satisfies Record<string, { status: number; key: MessageKey }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;
@@ -66,6 +70,31 @@ export class AppError extends Error {
 
 export function isAppError(err: unknown): err is AppError {
   return err instanceof AppError || (typeof err === 'object' && err !== null && (err as { name?: string }).name === 'AppError');
+}
+
+const unavailableCodes = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE',
+  '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006', '53300',
+]);
+
+/**
+ * Turns an unknown error into a catalogue error where one fits: a database that is down or
+ * restarting becomes ServiceUnavailable (503, Retry-After), so clients retry instead of
+ * seeing an internal error. Anything else is returned unchanged.
+ */
+export function normaliseError(err: unknown): unknown {
+  if (isAppError(err)) return err;
+  const seen = new Set<unknown>();
+  for (let e: unknown = err; e && typeof e === 'object' && !seen.has(e); e = (e as { cause?: unknown }).cause) {
+    seen.add(e);
+    const code = (e as { code?: unknown }).code;
+    const message = String((e as { message?: unknown }).message ?? '');
+    if ((typeof code === 'string' && unavailableCodes.has(code)) ||
+      /Connection terminated|connection timeout|timeout exceeded when trying to connect|the database system is (starting up|shutting down)|terminating connection due to administrator command/i.test(message)) {
+      return new AppError('ServiceUnavailable', {}, [], { 'retry-after': '2' });
+    }
+  }
+  return err;
 }
 
 export interface ErrorBody {
