@@ -1,14 +1,20 @@
 /**
  * Every request passes here once: database readiness, locale and display preferences, the
- * origin check for writes, error mapping (JSON under /api, friendly pages elsewhere) and the
- * security headers.
+ * origin check for writes, who is asking (session cookie or bearer token), the general limit on
+ * writes per IP, error mapping (JSON under /api, friendly pages elsewhere; sign-in for pages
+ * that need it) and the security headers.
  */
 import { defineMiddleware } from 'astro:middleware';
-import { AppError, errorResponse, isAppError } from './server/errors';
+import { AppError, errorResponse, isAppError, normaliseError } from './server/errors';
 import { localeFromCookie } from './i18n';
 import { applySecurityHeaders, isCrossOriginWrite } from './server/security-headers';
 import { ensureStarted } from './server/boot';
 import { clientIp } from './server/client-ip';
+import { authenticateRequest } from './server/auth/request-auth';
+import { enforceLimits } from './server/auth/rate-limit';
+import { limits } from './server/auth/limits';
+
+const writeMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 export const onRequest = defineMiddleware(async (context, next) => {
   const { request, url, cookies, locals } = context;
@@ -19,14 +25,26 @@ export const onRequest = defineMiddleware(async (context, next) => {
   locals.ip = clientIp(request, context.clientAddress);
 
   let response: Response;
+  let staleCookie = false;
   try {
     await ensureStarted();
     if (isCrossOriginWrite(request, url)) throw new AppError('CrossOriginRefused');
+    const auth = await authenticateRequest(request, cookies);
+    locals.user = auth.user;
+    staleCookie = auth.staleCookie;
+    if (writeMethods.has(request.method)) {
+      await enforceLimits([auth.user?.via === 'token' ? limits.writesToken(auth.user.id) : limits.writesIp(locals.ip)]);
+    }
     response = await next();
-  } catch (err) {
+  } catch (caught) {
+    const err = normaliseError(caught);
     if (isApi) {
       if (!isAppError(err)) console.error('[api]', request.method, url.pathname, err);
       response = errorResponse(err, locals.locale);
+    } else if (isAppError(err) && err.status === 401) {
+      // A page that needs a signed-in user: sign in, then come back (GET) here.
+      const next = encodeURIComponent(url.pathname + url.search);
+      response = context.redirect(`/signin?next=${next}${staleCookie ? '&expired=1' : ''}`, 303);
     } else if (isAppError(err) && err.status === 404) {
       response = await context.rewrite('/404');
     } else if (isAppError(err)) {
@@ -47,5 +65,7 @@ export const onRequest = defineMiddleware(async (context, next) => {
 
 async function renderErrorPage(rewrite: (path: string) => Promise<Response>, err: AppError): Promise<Response> {
   const page = await rewrite(`/error?code=${encodeURIComponent(err.code)}`);
-  return new Response(page.body, { status: err.status, headers: page.headers });
+  const headers = new Headers(page.headers);
+  for (const [name, value] of Object.entries(err.headers)) headers.set(name, value);
+  return new Response(page.body, { status: err.status, headers });
 }

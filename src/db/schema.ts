@@ -95,8 +95,25 @@ export const users = pgTable('users', {
   district: text('district'),
   occupation: text('occupation'),
   active: boolean('active').notNull().default(true),
+  /** When the person proved they receive messages at their email or phone (a notifier code). */
+  verifiedAt: ts('verified_at'),
   createdAt: createdAt(),
 }, (t) => [check('users_login', sql`${t.email} is not null or ${t.phone} is not null`)]);
+
+/** One-time codes sent through the notifier (contact verification, password reset); only the hash is kept. */
+export const verificationCodes = pgTable('verification_codes', {
+  id: id(),
+  userId: uuid('user_id').notNull().references(() => users.id),
+  purpose: text('purpose').notNull(),
+  codeHash: text('code_hash').notNull(),
+  attempts: integer('attempts').notNull().default(0),
+  expiresAt: ts('expires_at').notNull(),
+  usedAt: ts('used_at'),
+  createdAt: createdAt(),
+}, (t) => [
+  index('verification_codes_user').on(t.userId, t.purpose),
+  check('verification_codes_purpose', sql`${t.purpose} in ('verify', 'reset')`),
+]);
 
 export const sessions = pgTable('sessions', {
   /** SHA-256 (hex) of the token kept in the cookie; the token itself is never stored. */
@@ -149,7 +166,11 @@ export const auditEvents = pgTable('audit_events', {
   after: jsonb('after'),
   prevHash: text('prev_hash').notNull(),
   hash: text('hash').notNull(),
-}, (t) => [index('audit_object').on(t.objectType, t.objectId)]);
+}, (t) => [
+  index('audit_object').on(t.objectType, t.objectId),
+  // Bulk staff actions name every comment they touched in after.ids (review/target.ts).
+  index('audit_after_ids').using('gin', sql`(${t.after} -> 'ids')`),
+]);
 
 // ── Stations and kiosks ─────────────────────────────────────────────────────
 export const stations = pgTable('stations', {
@@ -223,6 +244,8 @@ export const comments = pgTable('comments', {
   bigrams: text('bigrams').array().notNull().default(sql`'{}'::text[]`),
   fingerprint: text('fingerprint').notNull(),
   minhash: integer('minhash').array(),
+  /** LSH band keys of the MinHash signature, for near-duplicate candidate lookup (review/minhash.ts). */
+  lshBands: integer('lsh_bands').array(),
   groupId: uuid('group_id').references(() => commentGroups.id),
   assigneeId: uuid('assignee_id').references(() => users.id),
   status: commentStatusEnum('status').notNull().default('received'),
@@ -232,6 +255,8 @@ export const comments = pgTable('comments', {
   decidedBy: uuid('decided_by').references(() => users.id),
   decidedAt: ts('decided_at'),
   approvedBy: uuid('approved_by').references(() => users.id),
+  /** A decision to publish that waits for a second person's approval (drafts.require_approval). */
+  approvalRequestedAt: ts('approval_requested_at'),
   respondedAt: ts('responded_at'),
   hiddenAt: ts('hidden_at'),
   hiddenReason: text('hidden_reason'),
@@ -249,6 +274,18 @@ export const comments = pgTable('comments', {
   index('comments_group').on(t.groupId),
   index('comments_assignee').on(t.assigneeId, t.createdAt),
   index('comments_bigrams').using('gin', t.bigrams),
+  // The staff inbox: newest first under any single filter (review/inbox.ts).
+  index('comments_created').on(t.createdAt, t.id),
+  index('comments_status_created').on(t.status, t.createdAt, t.id),
+  index('comments_adoption_created').on(t.adoption, t.createdAt, t.id),
+  index('comments_channel_created').on(t.channel, t.createdAt, t.id),
+  index('comments_district_created').on(t.district, t.createdAt, t.id),
+  index('comments_group_created').on(t.groupId, t.createdAt, t.id),
+  index('comments_round_article_created').on(t.roundId, t.articleNumber, t.createdAt, t.id),
+  index('comments_round_fingerprint').on(t.roundId, t.fingerprint),
+  index('comments_lsh_bands').using('gin', t.lshBands),
+  index('comments_hidden_created').on(t.createdAt, t.id).where(sql`${t.hiddenAt} is not null`),
+  index('comments_waiting_created').on(t.createdAt, t.id).where(sql`${t.approvalRequestedAt} is not null`),
   check('comments_body_length', sql`char_length(${t.body}) between 1 and 5000`),
   check('comments_voices', sql`${t.voices} between 1 and 100000`),
 ]);

@@ -40,6 +40,10 @@ export async function start(opts: StartOptions = {}): Promise<Database> {
       const loaded = await loadSampleDrafts(database.db);
       if (loaded.length) log(`[kaimen] 已载入示例草案：${loaded.join('、')}`);
     }
+    // Background exports (reports/jobs.ts); the report handler registers itself on import.
+    await import('./reports/report-export');
+    const { startJobRunner } = await import('./reports/jobs');
+    startJobRunner({ exportDir: config.EXPORT_DIR });
     return database;
   } catch (err) {
     setDatabase(undefined);
@@ -62,6 +66,8 @@ export function ensureStarted(): Promise<Database> {
 
 /** Closes the database registered by start(). */
 export async function stop(): Promise<void> {
+  // A running export goes back to the queue before the database closes.
+  await (await import('./reports/jobs')).stopJobRunner();
   const database = getDatabase();
   setDatabase(undefined);
   (globalThis as Holder)[KEY] = undefined;

@@ -1,0 +1,15 @@
+import { chromium } from '@playwright/test';
+const base = 'http://127.0.0.1:4937';
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
+const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
+const page = await ctx.newPage();
+await page.goto(base + '/');
+await page.screenshot({ path: '/tmp/shots/phone-home.png', fullPage: true });
+const d = await browser.newContext({ viewport: { width: 900, height: 1200 }, locale: 'zh-CN' });
+const p2 = await d.newPage();
+await p2.goto(base + '/drafts/jiesu-jiban');
+await p2.emulateMedia({ media: 'print' });
+await p2.screenshot({ path: '/tmp/shots/print.png' });
+await p2.goto(base + '/drafts/tingche/diff');
+await p2.screenshot({ path: '/tmp/shots/print-diff.png' });
+await browser.close();

@@ -1,0 +1,173 @@
+/**
+ * Bench: comment submission through the full path — HTTP on loopback → the BUILT Astro server →
+ * middleware → per-IP rate limit → validation → text features → INSERT … ON CONFLICT — against a
+ * raw single-INSERT baseline through `pg` in the same run, both on real PostgreSQL. Targets
+ * (issue 5): ≥ 2,000 comments/s, ≥ 30 % of raw, p99 ≤ 100 ms at 50 connections. Appends the
+ * figures to bench/RESULTS.md with the date and the conditions.
+ *
+ *   npx astro build && npx tsx bench/submit-comments.ts
+ *   DURATION=20 CONNECTIONS=50 POOL=20 npx tsx bench/submit-comments.ts
+ *
+ * Each request carries its own idempotency key and X-Forwarded-For address (the server runs with
+ * TRUST_PROXY=true): thousands of citizens, as in production, so the per-IP limit is exercised
+ * but not hit.
+ */
+import { appendFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+// @ts-expect-error autocannon ships no types
+import autocannon from 'autocannon';
+import { ensureBuilt, freshDatabase, percentile, startServer, stopServer } from './lib/server';
+import { bigramsOf, fingerprintOf } from '../src/server/comments/text-features';
+import { hashLookupCode, idempotencyDigest } from '../src/server/comments/receipts';
+
+const duration = Number(process.env.DURATION ?? 15);
+const connections = Number(process.env.CONNECTIONS ?? 50);
+const pool = Number(process.env.POOL ?? 20);
+const port = Number(process.env.BENCH_PORT ?? 4481);
+const SLUG = 'jiesu-jiban';
+
+const TEXTS = [
+  '建议第十条明确诉求工单应当在受理后一小时内形成，并告知诉求人工单编号，方便老年人查询办理进度。',
+  '物业管理和停车问题是社区最常见的诉求，建议在条例中规定街道每月分析一次高频诉求并主动治理。',
+  '热线工作人员应当使用通俗易懂的语言答复群众，对听力不好的老人可以安排回访，不能简单办结了事。',
+  '建议增加对诉求人个人信息的保护规定，联系方式只能用于办理诉求，不得泄露或者用于其他用途。',
+  '对不属于本市管辖的诉求，也应当告知诉求人向哪个部门反映，并提供联系方式，做到件件有回音。',
+];
+
+interface Figures { rate: number; p50: number; p99: number; errors: number; total: number }
+
+/** The raw baseline: `connections` loops each doing one plain INSERT at a time, through pg. */
+async function rawInsert(url: string, target: { draftId: string; roundId: string; articleId: string }): Promise<Figures> {
+  const client = new pg.Pool({ connectionString: url, max: connections });
+  const latencies: number[] = [];
+  let errors = 0;
+  let n = 0;
+  const features = TEXTS.map((t) => ({ bigrams: bigramsOf(t), fingerprint: fingerprintOf(t) }));
+  const end = Date.now() + duration * 1000;
+  const worker = async () => {
+    while (Date.now() < end) {
+      const i = n++;
+      const body = `${TEXTS[i % TEXTS.length]}（${i}）`;
+      const receipt = `RAW${i}`;
+      const t0 = performance.now();
+      try {
+        await client.query(
+          `insert into comments (receipt, lookup_hash, idempotency_key, draft_id, round_id, article_id, article_number, body, channel, bigrams, fingerprint)
+           values ($1, $2, $3, $4, $5, $6, 10, $7, 'api', $8, $9)`,
+          [receipt, hashLookupCode(receipt, 'AAAA-AAAA'), idempotencyDigest(`raw-${i}`), target.draftId, target.roundId, target.articleId, body,
+            features[i % TEXTS.length].bigrams, features[i % TEXTS.length].fingerprint],
+        );
+        latencies.push(performance.now() - t0);
+      } catch {
+        errors++;
+      }
+    }
+  };
+  const started = Date.now();
+  await Promise.all(Array.from({ length: connections }, worker));
+  const seconds = (Date.now() - started) / 1000;
+  await client.end();
+  latencies.sort((a, b) => a - b);
+  return { rate: latencies.length / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors, total: latencies.length };
+}
+
+/** The full path with autocannon: every request a new comment from a different address. */
+async function fullPath(base: string, kind: 'api' | 'form', seconds: number): Promise<Figures> {
+  let i = 0;
+  const path = kind === 'api' ? `/api/v1/drafts/${SLUG}/comments` : `/drafts/${SLUG}/comment`;
+  const result = await autocannon({
+    url: base,
+    connections,
+    duration: seconds,
+    requests: [{
+      method: 'POST',
+      path,
+      setupRequest(req: { headers: Record<string, string>; body?: string }) {
+        const n = i++;
+        const ip = `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
+        const text = `${TEXTS[n % TEXTS.length]}（${kind}${n}）`;
+        if (kind === 'api') {
+          req.headers = { 'content-type': 'application/json', 'x-forwarded-for': ip };
+          req.body = JSON.stringify({ article: 10, body: text, idempotencyKey: randomUUID() });
+        } else {
+          req.headers = { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': ip, origin: base };
+          req.body = new URLSearchParams({ round: '3', article: '10', body: text, idempotencyKey: randomUUID() }).toString();
+        }
+        return req;
+      },
+    }],
+  });
+  const ok = kind === 'api' ? result['2xx'] : result['3xx'];
+  return {
+    rate: ok / (result.duration || seconds),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts + (result['2xx'] + result['3xx'] - ok) + result['4xx'] + result['5xx'],
+    total: ok,
+  };
+}
+
+async function main() {
+  ensureBuilt();
+  const url = await freshDatabase('kaimen_bench_comments');
+  const server = await startServer(port, { DATABASE_URL: url, TRUST_PROXY: 'true', DATABASE_POOL_MAX: String(pool), SEED_SAMPLES: 'true' });
+  const db = new pg.Client({ connectionString: url });
+  await db.connect();
+  try {
+    const { rows: [target] } = await db.query(`
+      select d.id as "draftId", r.id as "roundId", p.id as "articleId"
+      from drafts d join rounds r on r.draft_id = d.id join versions v on v.round_id = r.id
+      join provisions p on p.version_id = v.id and p.kind = 'article' and p.number = 10
+      where d.slug = $1 and now() between r.opens_at and r.closes_at`, [SLUG]);
+    const { rows: [{ version }] } = await db.query('select version()');
+    console.log('warm-up …');
+    await fullPath(server.url, 'api', 3);
+    console.log(`raw INSERT through pg, ${connections} connections, ${duration} s …`);
+    const raw = await rawInsert(url, target);
+    console.log(raw);
+    console.log(`full path (JSON API), ${connections} connections, ${duration} s …`);
+    const api = await fullPath(server.url, 'api', duration);
+    console.log(api);
+    console.log(`full path (HTML form, 303 to the receipt), ${connections} connections, ${duration} s …`);
+    const form = await fullPath(server.url, 'form', duration);
+    console.log(form);
+
+    const { rows: [stored] } = await db.query(`select count(*) filter (where channel = 'api' and receipt not like 'RAW%')::int as api,
+      count(*) filter (where channel = 'web')::int as web from comments`);
+    const check = `stored rows: ${stored.api} via the API (autocannon counted ${api.total} + warm-up), ${stored.web} via the form (counted ${form.total})`;
+    console.log(check);
+
+    const row = (name: string, f: Figures) =>
+      `| ${name} | ${Math.round(f.rate)} | ${f.p50.toFixed(1)} | ${f.p99.toFixed(1)} | ${f.errors} | ${Math.round((100 * f.rate) / raw.rate)} % |`;
+    const verdict = (f: Figures) => f.rate >= 2000 && f.rate >= 0.3 * raw.rate && f.p99 <= 100;
+    const section = [
+      '',
+      `## ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC — comment submission (bench/submit-comments.ts)`,
+      '',
+      `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GB, Node ${process.version}, ${String(version).split(' on ')[0]} on the same machine ` +
+        `(synchronous_commit on), loopback, ${connections} connections, ${duration} s each after a 3 s warm-up, server pool ${pool}, ` +
+        'autocannon in the bench process; every request a new comment (own idempotency key, own X-Forwarded-For address).',
+      '',
+      '| what | comments/s | p50 ms | p99 ms | errors | % of raw |',
+      '| --- | ---: | ---: | ---: | ---: | ---: |',
+      row(`baseline: one plain INSERT through pg (${connections} connections)`, raw),
+      row('full path: POST /api/v1/drafts/{slug}/comments → 201', api),
+      row('full path: POST /drafts/{slug}/comment (form) → 303', form),
+      '',
+      `Targets ≥ 2,000/s, ≥ 30 % of raw, p99 ≤ 100 ms: API ${verdict(api) ? 'met' : 'NOT met'}, form ${verdict(form) ? 'met' : 'NOT met'}. ${check}.`,
+      '',
+    ].join('\n');
+    if (process.env.BENCH_NO_WRITE !== '1') appendFileSync(new URL('./RESULTS.md', import.meta.url), section);
+    console.log(section);
+  } finally {
+    await db.end();
+    await stopServer(server);
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,1 @@
+CREATE INDEX "audit_after_ids" ON "audit_events" USING gin (("after" -> 'ids'));

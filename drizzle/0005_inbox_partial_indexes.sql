@@ -1,0 +1,2 @@
+CREATE INDEX "comments_hidden_created" ON "comments" USING btree ("created_at","id") WHERE "comments"."hidden_at" is not null;--> statement-breakpoint
+CREATE INDEX "comments_waiting_created" ON "comments" USING btree ("created_at","id") WHERE "comments"."approval_requested_at" is not null;

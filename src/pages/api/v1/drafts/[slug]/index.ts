@@ -1,0 +1,13 @@
+/** GET /api/v1/drafts/{slug}?round=N — one round of a draft, clause by clause, with comment counts. */
+import type { APIRoute } from 'astro';
+import { getDraftRound } from '../../../../../server/drafts/get-draft';
+import { draftQuerySchema, parseInput, queryOf, slugSchema } from '../../../../../server/drafts/schemas';
+import { PUBLIC_CACHE, toPublicDraftRound } from '../../../../../server/drafts/public-shapes';
+import { AppError } from '../../../../../server/errors';
+import { json } from '../../../../../server/http';
+
+export const GET: APIRoute = async ({ params, url }) => {
+  if (!slugSchema.safeParse(params.slug).success) throw new AppError('DraftNotFound');
+  const { round } = parseInput(draftQuerySchema, queryOf(url));
+  return json(toPublicDraftRound(await getDraftRound(params.slug!, round)), 200, PUBLIC_CACHE);
+};

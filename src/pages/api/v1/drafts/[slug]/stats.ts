@@ -1,0 +1,15 @@
+/**
+ * GET /api/v1/drafts/{slug}/stats?round=N — totals by channel, by district, by status and per
+ * article (hidden comments left out); by adoption and the 三率 once the feedback is published.
+ */
+import type { APIRoute } from 'astro';
+import { draftQuerySchema, parseInput, queryOf, slugSchema } from '../../../../../server/drafts/schemas';
+import { AppError } from '../../../../../server/errors';
+import { json } from '../../../../../server/http';
+import { getDraftStats } from '../../../../../server/reports/stats';
+
+export const GET: APIRoute = async ({ params, url }) => {
+  if (!slugSchema.safeParse(params.slug).success) throw new AppError('DraftNotFound');
+  const { round } = parseInput(draftQuerySchema, queryOf(url));
+  return json(await getDraftStats(params.slug!, round), 200, { 'cache-control': 'public, max-age=30' });
+};

@@ -1,0 +1,26 @@
+/**
+ * POST /api/v1/staff/comments/{id}/tags with { tags: [string], replace?: boolean }: adds the
+ * tags (by name or id; unknown names become free tags), or with replace keeps only these.
+ * Answers { tags: [names] } with the comment's tags afterwards.
+ */
+import type { APIRoute } from 'astro';
+import { z } from 'zod';
+import { requirePermission } from '../../../../../../server/auth/permissions';
+import { actorOf } from '../../../../../../server/auth/request-auth';
+import { json, readJson } from '../../../../../../server/http';
+import { AppError } from '../../../../../../server/errors';
+import { tagComments, tagsOfComment } from '../../../../../../server/review/tags';
+import { parseOrFail, tagsSchema } from '../../../../../../server/review/schemas';
+import { clearFacetCache } from '../../../../../../server/review/inbox-counts';
+
+const bodySchema = tagsSchema.extend({ replace: z.boolean().optional() });
+
+export const POST: APIRoute = async ({ locals, params, request }) => {
+  requirePermission(locals.user, 'comment:tag');
+  const id = params.id ?? '';
+  if (!/^[0-9a-f-]{36}$/i.test(id)) throw new AppError('CommentNotFound');
+  const body = parseOrFail(bodySchema, await readJson(request, 32 * 1024));
+  await tagComments([id], body.tags, actorOf(locals), { replace: body.replace });
+  clearFacetCache();
+  return json({ tags: (await tagsOfComment(id)).map((t) => t.name) }, 200, { 'cache-control': 'no-store' });
+};

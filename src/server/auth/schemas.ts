@@ -1,0 +1,123 @@
+/**
+ * Input rules for accounts, shared by the pages, the admin commands and the tests. Messages
+ * are i18n keys (src/i18n/zh-CN.ts); src/server/forms.ts turns them into Chinese per field.
+ */
+import { z } from 'zod';
+import { isCommonPassword, PASSWORD_MAX, PASSWORD_MIN } from './passwords';
+
+/** 北京市 16 个区, in the official order. Other districts may be typed in. */
+export const beijingDistricts = [
+  '东城区', '西城区', '朝阳区', '海淀区', '丰台区', '石景山区', '门头沟区', '房山区',
+  '通州区', '顺义区', '昌平区', '大兴区', '怀柔区', '平谷区', '密云区', '延庆区',
+] as const;
+
+export const OTHER_DISTRICT = 'other';
+
+export type AccountId = { kind: 'email'; value: string } | { kind: 'phone'; value: string };
+
+const EMAIL = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]{2,}$/;
+const MOBILE = /^1[3-9]\d{9}$/;
+
+/** Reads an email or a mainland mobile number (spaces, dashes and +86 allowed); null if neither. */
+export function parseAccountId(raw: string): AccountId | null {
+  const s = raw.trim();
+  if (s.includes('@')) {
+    const email = s.toLowerCase();
+    return email.length <= 254 && EMAIL.test(email) ? { kind: 'email', value: email } : null;
+  }
+  const digits = s.replace(/[\s-]/g, '').replace(/^(\+?86)(?=1\d{10}$)/, '');
+  return MOBILE.test(digits) ? { kind: 'phone', value: digits } : null;
+}
+
+const text = (max: number) => z.string().trim().max(max, 'field.tooLong');
+const required = (max: number) => text(max).min(1, 'field.required');
+
+export const accountField = z.string().trim().min(1, 'field.required').max(254, 'field.tooLong')
+  .transform((v, ctx) => {
+    const id = parseAccountId(v);
+    if (!id) {
+      ctx.addIssue({ code: 'custom', message: 'auth.field.account' });
+      return z.NEVER;
+    }
+    return id;
+  });
+
+export const newPasswordField = z.string()
+  .min(PASSWORD_MIN, 'auth.field.passwordShort')
+  .max(PASSWORD_MAX, 'field.tooLong')
+  .refine((p) => !isCommonPassword(p), 'auth.field.passwordCommon');
+
+/** Adds a "passwords differ" issue on passwordConfirm. */
+function confirmMatches<T extends { password: string; passwordConfirm: string }>(v: T, ctx: z.RefinementCtx) {
+  if (v.password !== v.passwordConfirm) ctx.addIssue({ code: 'custom', path: ['passwordConfirm'], message: 'auth.field.passwordMismatch' });
+}
+
+export const districtFields = {
+  district: z.string().trim().min(1, 'auth.field.district').max(30, 'field.tooLong'),
+  districtOther: text(30).optional(),
+};
+
+/** The district a person chose: one of the 16, or what they typed after choosing 其他. */
+function resolveDistrict<T extends { district: string; districtOther?: string }>(v: T, ctx: z.RefinementCtx) {
+  if (v.district === OTHER_DISTRICT) {
+    if (!v.districtOther) ctx.addIssue({ code: 'custom', path: ['districtOther'], message: 'auth.field.districtOther' });
+  } else if (!(beijingDistricts as readonly string[]).includes(v.district)) {
+    ctx.addIssue({ code: 'custom', path: ['district'], message: 'auth.field.district' });
+  }
+}
+
+export function chosenDistrict(v: { district: string; districtOther?: string }): string {
+  return v.district === OTHER_DISTRICT ? (v.districtOther ?? '') : v.district;
+}
+
+export const signUpSchema = z.object({
+  account: accountField,
+  password: newPasswordField,
+  passwordConfirm: z.string().max(PASSWORD_MAX, 'field.tooLong'),
+  name: required(50),
+  ...districtFields,
+  occupation: text(50).optional(),
+}).superRefine((v, ctx) => { confirmMatches(v, ctx); resolveDistrict(v, ctx); });
+export type SignUpInput = z.output<typeof signUpSchema>;
+
+export const signInSchema = z.object({
+  account: accountField,
+  password: z.string().min(1, 'field.required').max(PASSWORD_MAX, 'field.tooLong'),
+});
+export type SignInInput = z.output<typeof signInSchema>;
+
+export const changePasswordSchema = z.object({
+  currentPassword: z.string().min(1, 'field.required').max(PASSWORD_MAX, 'field.tooLong'),
+  password: newPasswordField,
+  passwordConfirm: z.string().max(PASSWORD_MAX, 'field.tooLong'),
+}).superRefine(confirmMatches);
+
+export const codeField = z.string().trim().regex(/^\d{6}$/, 'auth.field.code');
+
+export const resetRequestSchema = z.object({ account: accountField });
+
+export const resetConfirmSchema = z.object({
+  account: accountField,
+  code: codeField,
+  password: newPasswordField,
+  passwordConfirm: z.string().max(PASSWORD_MAX, 'field.tooLong'),
+}).superRefine(confirmMatches);
+
+export const verifySchema = z.object({ code: codeField });
+
+/** What an admin (page or `npm run users:create`) gives to create an account. */
+export const createUserSchema = z.object({
+  role: z.enum(['citizen', 'deputy', 'staff', 'admin'], 'auth.field.role'),
+  account: accountField,
+  password: newPasswordField,
+  name: text(50).optional(),
+  district: text(30).optional(),
+  occupation: text(50).optional(),
+  stations: z.array(z.string().trim().min(1).max(40, 'field.tooLong')).max(50).default([]),
+});
+export type CreateUserInput = z.input<typeof createUserSchema>;
+
+export const createTokenSchema = z.object({
+  userId: z.uuid('auth.field.tokenUser'),
+  label: required(60),
+});

@@ -1,0 +1,181 @@
+/**
+ * Submitting a comment, exactly once: validated, checked against the open period and the
+ * round's articles, and committed before a receipt is returned. The same idempotency key always
+ * yields the same receipt and lookup code; the same key with a different comment is refused.
+ */
+import { randomUUID } from 'node:crypto';
+import { eq, sql } from 'drizzle-orm';
+import { comments } from '../../db/schema';
+import { getDb, type DbOrTx } from '../../db/client';
+import { AppError, isAppError } from '../errors';
+import { parseCommentInput, type CommentInput } from './schemas';
+import { clearTargetCache, resolveCommentTarget, type CommentTarget } from './comment-target';
+import { deriveLookupCode, generateReceipt, hashLookupCode, idempotencyDigest } from './receipts';
+import { bigramsOf, fingerprintOf } from './text-features';
+import { groupNewComment } from '../review/grouping';
+
+export type Channel = (typeof comments.channel.enumValues)[number];
+
+/** Who submits and how; the citizen's own fields come with the input. */
+export interface SubmitContext {
+  channel?: Channel;
+  userId?: string | null;
+  stationId?: string | null;
+  kioskId?: string | null;
+  deputyId?: string | null;
+  byDeputy?: boolean;
+  voices?: number;
+  now?: Date;
+}
+
+export interface SubmitResult {
+  commentId: string;
+  receipt: string;
+  lookupCode: string;
+  /** False when this idempotency key had already stored the comment (a retry). */
+  created: boolean;
+  createdAt: Date;
+}
+
+/** Rate limit for comment submissions per client IP: generous, since a station's Wi-Fi is one IP. */
+export function commentSubmitLimits(ip: string) {
+  return [{ key: `comment:ip:${ip}`, points: 300, windowSeconds: 600 }];
+}
+
+const MAX_RECEIPT_ATTEMPTS = 8;
+
+/**
+ * Stores one comment on draft `slug` (the open round, or `round` when given; `article` by its
+ * number, none for 总体意见) and returns its receipt and lookup code. One INSERT … ON CONFLICT DO
+ * NOTHING: concurrent submissions with one key store one row and all get its receipt. Throws
+ * ValidationFailed, DraftNotFound, RoundNotFound, ConsultationNotOpen, ConsultationClosed,
+ * ArticleNotFound, Conflict (key reused for a different comment) or ServiceUnavailable.
+ */
+export async function submitComment(slug: string, raw: unknown, ctx: SubmitContext = {}, db: DbOrTx = getDb()): Promise<SubmitResult> {
+  const input = parseCommentInput(raw);
+  const now = ctx.now ?? new Date();
+  const rawKey = input.idempotencyKey ?? randomUUID();
+  const keyDigest = idempotencyDigest(rawKey);
+  const lookupCode = deriveLookupCode(rawKey);
+
+  return guardDatabase(async () => {
+    let target: CommentTarget;
+    try {
+      target = await resolveCommentTarget(slug, input.round, input.article, now, db);
+    } catch (err) {
+      // A retry that arrives after the period closed still gets the receipt it already has.
+      if (input.idempotencyKey && isAppError(err) && (err.code === 'ConsultationClosed' || err.code === 'ConsultationNotOpen')) {
+        const existing = await findByKey(keyDigest, db);
+        if (existing) return replay(existing, slug, input, lookupCode);
+      }
+      throw err;
+    }
+    const features = { bigrams: bigramsOf(input.body), fingerprint: fingerprintOf(input.body) };
+    for (let attempt = 0; attempt < MAX_RECEIPT_ATTEMPTS; attempt++) {
+      const receipt = generateReceipt(target.draft.code, target.round.number);
+      const inserted = await insertComment(db, { input, ctx, target, receipt, keyDigest, lookupHash: hashLookupCode(receipt, lookupCode), now, ...features });
+      if (inserted) await groupNewComment(db, { id: inserted.id, roundId: target.round.id, fingerprint: features.fingerprint, body: input.body });
+      if (inserted) return { commentId: inserted.id, receipt, lookupCode, created: true, createdAt: inserted.createdAt };
+      const existing = await findByKey(keyDigest, db);
+      if (existing) return replay(existing, slug, input, lookupCode);
+      // Neither a duplicate key nor (usually) a taken receipt: the cached period or article may be stale.
+      clearTargetCache();
+      target = await resolveCommentTarget(slug, input.round, input.article, now, db, true);
+    }
+    throw new AppError('ServiceUnavailable');
+  });
+}
+
+type Existing = NonNullable<Awaited<ReturnType<typeof findByKey>>>;
+
+async function findByKey(keyDigest: string, db: DbOrTx) {
+  const [row] = await db
+    .select({
+      id: comments.id, receipt: comments.receipt, createdAt: comments.createdAt, roundId: comments.roundId,
+      articleNumber: comments.articleNumber, body: comments.body, name: comments.name, publishName: comments.publishName,
+      district: comments.district, occupation: comments.occupation, contact: comments.contact,
+      slug: sql<string>`(select slug from drafts where id = ${comments.draftId})`,
+      roundNumber: sql<number>`(select number from rounds where id = ${comments.roundId})`,
+    })
+    .from(comments)
+    .where(eq(comments.idempotencyKey, keyDigest));
+  return row;
+}
+
+/** The stored comment for a repeated key, if the request is the same one; else Conflict. */
+function replay(existing: Existing, slug: string, input: CommentInput, lookupCode: string): SubmitResult {
+  const same =
+    existing.slug === slug &&
+    (input.round === undefined || Number(existing.roundNumber) === input.round) &&
+    existing.articleNumber === (input.article ?? null) &&
+    existing.body === input.body &&
+    existing.name === (input.name ?? null) &&
+    existing.publishName === input.publishName &&
+    existing.district === (input.district ?? null) &&
+    existing.occupation === (input.occupation ?? null) &&
+    existing.contact === (input.contact ?? null);
+  if (!same) throw new AppError('Conflict');
+  return { commentId: existing.id, receipt: existing.receipt, lookupCode, created: false, createdAt: existing.createdAt };
+}
+
+interface InsertArgs {
+  input: CommentInput;
+  ctx: SubmitContext;
+  target: CommentTarget;
+  receipt: string;
+  keyDigest: string;
+  lookupHash: string;
+  now: Date;
+  bigrams: string[];
+  fingerprint: string;
+}
+
+/** A PostgreSQL text[] literal; elements are quoted and escaped. */
+function textArray(items: string[]): string {
+  return `{${items.map((s) => `"${s.replace(/["\\]/g, (c) => `\\${c}`)}"`).join(',')}}`;
+}
+
+/**
+ * The one INSERT. Its WHERE re-checks, in the database, that the round is open at `now` and that
+ * the article belongs to the round's version, so a cached target can never admit a late comment.
+ * Returns null when nothing was inserted (key or receipt already taken, or the check failed).
+ */
+async function insertComment(db: DbOrTx, a: InsertArgs): Promise<{ id: string; createdAt: Date } | null> {
+  const { input, ctx, target } = a;
+  const articleId = target.article?.id ?? null;
+  const at = a.now.toISOString();
+  const result = await db.execute(sql`
+    insert into comments (receipt, lookup_hash, idempotency_key, draft_id, round_id, article_id, article_number, body,
+      name, publish_name, district, occupation, contact, channel, station_id, kiosk_id, deputy_id, user_id, by_deputy,
+      voices, bigrams, fingerprint)
+    select ${a.receipt}, ${a.lookupHash}, ${a.keyDigest}, r.draft_id, r.id, ${articleId}::uuid, ${target.article?.number ?? null}::int,
+      ${input.body}, ${input.name ?? null}, ${input.publishName}, ${input.district ?? null}, ${input.occupation ?? null},
+      ${input.contact ?? null}, ${ctx.channel ?? 'web'}::channel, ${ctx.stationId ?? null}::uuid, ${ctx.kioskId ?? null}::uuid,
+      ${ctx.deputyId ?? null}::uuid, ${ctx.userId ?? null}::uuid, ${ctx.byDeputy ?? false}, ${ctx.voices ?? 1}::int,
+      ${textArray(a.bigrams)}::text[], ${a.fingerprint}
+    from rounds r
+    where r.id = ${target.round.id}::uuid and r.draft_id = ${target.draft.id}::uuid
+      and r.opens_at <= ${at}::timestamptz and r.closes_at > ${at}::timestamptz
+      and (${articleId}::uuid is null or exists (
+        select 1 from provisions p join versions v on v.id = p.version_id
+        where p.id = ${articleId}::uuid and p.kind = 'article' and v.round_id = r.id))
+    on conflict do nothing
+    returning id, created_at`);
+  const row = result.rows[0] as { id: string; created_at: Date | string } | undefined;
+  return row ? { id: row.id, createdAt: new Date(row.created_at) } : null;
+}
+
+/**
+ * Runs `fn`; a database failure becomes ServiceUnavailable, logged without the query's
+ * parameters (they hold the commenter's contact details, which must never reach a log).
+ */
+export async function guardDatabase<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (isAppError(err)) throw err;
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause ?? (err as { code?: string });
+    console.error(`[comments] database error ${cause?.code ?? ''}`.trim());
+    throw new AppError('ServiceUnavailable');
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * Input of the draft pages, the reading API and the import command, validated with zod. Messages
+ * are i18n keys; `parseInput` turns issues into one ValidationFailed with a field per problem.
+ */
+import { z } from 'zod';
+import { AppError, type FieldIssue } from '../errors';
+import { zhCN, type MessageKey } from '../../i18n/zh-CN';
+import { parseShanghaiTime } from '../time';
+
+export const slugSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'drafts.field.slug');
+
+/** A round number in a query string: 1 to 9. */
+export const roundNumberSchema = z
+  .string()
+  .regex(/^[1-9]$/, 'drafts.field.round')
+  .transform(Number);
+
+/** An article number in a path: 1 to 9999, no leading zero. */
+export const articleNumberSchema = z
+  .string()
+  .regex(/^[1-9]\d{0,3}$/, 'drafts.field.article')
+  .transform(Number);
+
+/** ?round=N on the draft page and GET /api/v1/drafts/{slug}; absent means the latest round. */
+export const draftQuerySchema = z.object({ round: roundNumberSchema.optional() });
+
+/** ?from=M&to=N on the diff page and API; absent `to` means the latest round, absent `from` the one before `to`. */
+export const diffQuerySchema = z.object({ from: roundNumberSchema.optional(), to: roundNumberSchema.optional() });
+
+const isoTime = z
+  .string()
+  .transform((v, ctx) => {
+    const d = parseShanghaiTime(v);
+    if (!d) {
+      ctx.addIssue({ code: 'custom', message: 'drafts.field.time' });
+      return z.NEVER;
+    }
+    return d;
+  });
+
+/** The flags of `npm run drafts:import`. */
+export const importFlagsSchema = z
+  .object({
+    file: z.string({ error: 'field.required' }).min(1, 'field.required'),
+    slug: z.string({ error: 'field.required' }).pipe(slugSchema),
+    round: z.string({ error: 'field.required' }).pipe(roundNumberSchema),
+    label: z.string().trim().min(1, 'field.required').max(20, 'drafts.field.label').optional(),
+    opens: isoTime.optional(),
+    closes: isoTime.optional(),
+    title: z.string().trim().min(1, 'field.required').max(200, 'drafts.field.title').optional(),
+    note: z.string().min(1, 'field.required').optional(),
+  })
+  .refine((v) => !v.opens || !v.closes || v.closes > v.opens, { message: 'drafts.field.period', path: ['closes'] });
+
+export type ImportFlags = z.infer<typeof importFlagsSchema>;
+
+/** Parses `input` with `schema`, or throws ValidationFailed naming each field with its message key. */
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const fields: FieldIssue[] = result.error.issues.map((issue) => ({
+    field: issue.path.map(String).join('.') || 'input',
+    key: issue.message in zhCN ? (issue.message as MessageKey) : 'field.invalid',
+  }));
+  throw new AppError('ValidationFailed', {}, fields);
+}
+
+/** The query string of `url` as a plain object, repeated keys keeping the first value. */
+export function queryOf(url: URL): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of url.searchParams) if (!(k in out)) out[k] = v;
+  return out;
+}

@@ -1,0 +1,106 @@
+/**
+ * The workspace's form actions on a selection or a group (the inbox's bulk bar, the comment
+ * and group pages): one schema, one dispatcher, so every page applies the same rules.
+ */
+import { z } from 'zod';
+import type { Actor } from '../audit';
+import { AppError } from '../errors';
+import { can, type Permission } from '../auth/permissions';
+import type { SessionUser } from '../auth/session-user';
+import { decideAdoption } from './decide';
+import { approveResponses, returnResponses } from './approve';
+import { publishResponses } from './respond';
+import { tagComments } from './tags';
+import { assignComments } from './assign';
+import { groupSelection, splitGroup } from './groups';
+import { templateBody } from './templates';
+import { clearFacetCache } from './inbox-counts';
+import { adoptions, type DecisionInput } from './schemas';
+import type { Target } from './target';
+
+export const bulkActions = ['tag', 'untag', 'decide', 'assign', 'group', 'split', 'publish', 'approve', 'return'] as const;
+export type BulkAction = (typeof bulkActions)[number];
+
+const permissionOf: Record<BulkAction, Permission> = {
+  tag: 'comment:tag', untag: 'comment:tag', decide: 'comment:decide', assign: 'comment:assign', group: 'comment:tag',
+  split: 'comment:tag', publish: 'comment:decide', approve: 'comment:approve', return: 'comment:approve',
+};
+
+const uuid = z.string().uuid('field.invalid');
+const text = (max: number) => z.string().trim().max(max, 'field.tooLong').optional();
+
+export const bulkFormSchema = z.object({
+  action: z.enum(bulkActions, { error: 'review.actionUnknown' }),
+  ids: z.array(uuid).max(10000).default([]),
+  groupId: z.preprocess((v) => (v === '' ? undefined : v), uuid.optional()),
+  tags: text(400),
+  adoption: z.preprocess((v) => (v === '' ? undefined : v), z.enum(adoptions).optional()),
+  reason: text(2000),
+  response: text(5000),
+  template: z.preprocess((v) => (v === '' ? undefined : v), uuid.optional()),
+  publish: z.preprocess((v) => v === 'on' || v === 'true', z.boolean()).optional(),
+  assignee: z.string().optional(),
+});
+export type BulkForm = z.infer<typeof bulkFormSchema>;
+
+export interface BulkOutcome {
+  action: BulkAction;
+  count: number;
+  /** Decisions held for a second person's approval. */
+  waiting: number;
+}
+
+/**
+ * Runs `form.action` on the selected comments (or the group) for `user`, after checking the
+ * action's permission. Throws Forbidden, ValidationFailed and the domain functions' errors.
+ */
+export async function runBulkAction(form: BulkForm, user: SessionUser, actor: Actor): Promise<BulkOutcome> {
+  if (!can(user, permissionOf[form.action])) throw new AppError('Forbidden');
+  const ids = form.ids ?? [];
+  const target: Target = form.groupId && !ids.length ? { groupId: form.groupId } : { ids };
+  if ('ids' in target && !target.ids.length) throw new AppError('ValidationFailed', {}, [{ field: 'ids', key: 'review.selectionEmpty' }]);
+  const done = (count: number, waiting = 0): BulkOutcome => {
+    clearFacetCache();
+    return { action: form.action, count, waiting };
+  };
+  switch (form.action) {
+    case 'tag':
+    case 'untag': {
+      const names = (form.tags ?? '').split(/[,，、;；\n]/).map((s) => s.trim()).filter(Boolean);
+      if (!names.length) throw new AppError('ValidationFailed', {}, [{ field: 'tags', key: 'field.required' }]);
+      if (!('ids' in target)) throw new AppError('ValidationFailed', {}, [{ field: 'ids', key: 'review.selectionEmpty' }]);
+      await tagComments(target.ids, names, actor, { remove: form.action === 'untag' });
+      return done(target.ids.length);
+    }
+    case 'decide': {
+      if (!form.adoption) throw new AppError('ValidationFailed', {}, [{ field: 'adoption', key: 'review.adoptionRequired' }]);
+      const response = form.response || (form.template ? await templateBody(form.template) : undefined);
+      const input: DecisionInput = { adoption: form.adoption, reason: form.reason || undefined, response: response || undefined, publish: form.publish };
+      const r = await decideAdoption(target, input, actor);
+      return done(r.ids.length, r.awaitingApproval);
+    }
+    case 'assign': {
+      const assignee = form.assignee === 'me' ? user.id : form.assignee || null;
+      if (assignee && !/^[0-9a-f-]{36}$/i.test(assignee)) throw new AppError('ValidationFailed', {}, [{ field: 'assignee', key: 'field.invalid' }]);
+      return done((await assignComments(target, assignee, actor)).length);
+    }
+    case 'group': {
+      if (!('ids' in target)) throw new AppError('ValidationFailed', {}, [{ field: 'ids', key: 'review.groupNeedsTwo' }]);
+      await groupSelection(target.ids, actor);
+      return done(target.ids.length);
+    }
+    case 'split': {
+      if (!('ids' in target)) throw new AppError('ValidationFailed', {}, [{ field: 'ids', key: 'review.selectionEmpty' }]);
+      await splitGroup(target.ids, actor);
+      return done(target.ids.length);
+    }
+    case 'publish': {
+      const r = await publishResponses(target, actor);
+      return done(r.published, r.awaitingApproval);
+    }
+    case 'approve':
+      return done((await approveResponses(target, actor)).ids.length);
+    case 'return':
+      return done((await returnResponses(target, actor)).ids.length);
+  }
+}

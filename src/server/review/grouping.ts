@@ -1,0 +1,136 @@
+/**
+ * Grouping at submission: every new comment joins the group of an identical comment (same
+ * fingerprint of the normalised text) or of a near-identical one (MinHash over character
+ * 3-grams, candidates found through LSH bands) in the same round, across all channels. Staff
+ * later confirm, split or merge the groups (groups.ts). Runs inside the submission transaction.
+ *
+ * Only comments that start a group or stand alone keep LSH band keys: members of a group are
+ * represented by its founder, which keeps the band index small when a campaign brings
+ * thousands of copies, and keeps groups from drifting by chains of small edits.
+ */
+import { sql } from 'drizzle-orm';
+import type { DbOrTx } from '../../db/client';
+import { normaliseText } from '../comments/text-features';
+import { estimateSimilarity, lshBandsOf, minhashOf, NEAR_DUPLICATE_THRESHOLD } from './minhash';
+import { rowsOf } from './target';
+
+export interface GroupableComment {
+  id: string;
+  roundId: string;
+  fingerprint: string;
+  body: string;
+}
+
+export interface GroupingResult {
+  groupId: string | null;
+  match: 'exact' | 'near' | null;
+}
+
+const CANDIDATES = 40;
+
+/** The MinHash signature and LSH band keys stored for a comment body. */
+export function nearDuplicateFeatures(body: string): { minhash: number[] | null; lshBands: number[] | null } {
+  const minhash = minhashOf(normaliseText(body));
+  return { minhash, lshBands: minhash ? lshBandsOf(minhash) : null };
+}
+
+export interface GroupPlan extends GroupingResult {
+  minhash: number[] | null;
+  /** Null for a comment that joins a group: its founder represents it in the band index. */
+  lshBands: number[] | null;
+}
+
+/**
+ * Finds the group a comment belongs in, without writing the comment itself: so a caller can
+ * put group_id, minhash and lsh_bands in the comment's INSERT and spare a second write of the
+ * row. May create a group and move the matched founder into it. `comment.id` may be absent
+ * before the insert.
+ */
+export async function planGroup(tx: DbOrTx, comment: Omit<GroupableComment, 'id'> & { id?: string }): Promise<GroupPlan> {
+  const { minhash, lshBands } = nearDuplicateFeatures(comment.body);
+  const c = { ...comment, id: comment.id ?? '00000000-0000-0000-0000-000000000000' };
+  const found = (await exactMatch(tx, c)) ?? (minhash && lshBands ? await nearMatch(tx, c, minhash, lshBands) : null);
+  const groupId = found?.groupId ?? null;
+  return { groupId, match: found?.match ?? null, minhash, lshBands: groupId ? null : lshBands };
+}
+
+/**
+ * Finds the group of `comment` (already stored) and stores it with the comment's MinHash
+ * signature (one UPDATE). Creates a group when the match had none. Returns the group and how it matched.
+ */
+export async function assignGroup(tx: DbOrTx, comment: GroupableComment): Promise<GroupingResult> {
+  const plan = await planGroup(tx, comment);
+  await tx.execute(sql`
+    update comments set
+      minhash = ${intArray(plan.minhash)},
+      lsh_bands = ${intArray(plan.lshBands)},
+      group_id = ${plan.groupId}::uuid
+    where id = ${comment.id}::uuid`);
+  return { groupId: plan.groupId, match: plan.match };
+}
+
+async function exactMatch(tx: DbOrTx, c: GroupableComment): Promise<{ groupId: string; match: 'exact' } | null> {
+  const byGroup = rowsOf<{ id: string }>(await tx.execute(sql`
+    select id from comment_groups where round_id = ${c.roundId}::uuid and fingerprint = ${c.fingerprint}`));
+  if (byGroup[0]) return { groupId: byGroup[0].id, match: 'exact' };
+  const twin = rowsOf<{ id: string; group_id: string | null }>(await tx.execute(sql`
+    select id, group_id from comments
+    where round_id = ${c.roundId}::uuid and fingerprint = ${c.fingerprint} and id <> ${c.id}::uuid
+    order by created_at limit 1`))[0];
+  if (!twin) return null;
+  if (twin.group_id) return { groupId: twin.group_id, match: 'exact' };
+  const groupId = await createGroupWith(tx, c.roundId, c.fingerprint, twin.id);
+  return { groupId, match: 'exact' };
+}
+
+async function nearMatch(tx: DbOrTx, c: GroupableComment, minhash: number[], bands: number[]): Promise<{ groupId: string; match: 'near' } | null> {
+  const candidates = rowsOf<{ id: string; group_id: string | null; minhash: number[] | string | null }>(await tx.execute(sql`
+    select id, group_id, minhash from comments
+    where lsh_bands && ${intArray(bands)} and round_id = ${c.roundId}::uuid and id <> ${c.id}::uuid
+    limit ${CANDIDATES}`));
+  let best: { id: string; group_id: string | null; score: number } | null = null;
+  for (const cand of candidates) {
+    const sig = parseIntArray(cand.minhash);
+    if (!sig) continue;
+    const score = estimateSimilarity(minhash, sig);
+    if (score >= NEAR_DUPLICATE_THRESHOLD && (!best || score > best.score)) best = { id: cand.id, group_id: cand.group_id, score };
+  }
+  if (!best) return null;
+  if (best.group_id) return { groupId: best.group_id, match: 'near' };
+  return { groupId: await createGroupWith(tx, c.roundId, null, best.id), match: 'near' };
+}
+
+/** Creates a group (or finds the round's group for `fingerprint`) and puts the founder in it. */
+async function createGroupWith(tx: DbOrTx, roundId: string, fingerprint: string | null, founderId: string): Promise<string> {
+  const groupId = rowsOf<{ id: string }>(await tx.execute(sql`
+    insert into comment_groups (round_id, fingerprint) values (${roundId}::uuid, ${fingerprint})
+    on conflict (round_id, fingerprint) do update set fingerprint = excluded.fingerprint
+    returning id`))[0].id;
+  await tx.execute(sql`update comments set group_id = ${groupId}::uuid where id = ${founderId}::uuid and group_id is null`);
+  return groupId;
+}
+
+/**
+ * Groups a comment that is already stored, outside its insert: a failure is logged (without the
+ * text) and leaves the comment ungrouped, never losing a submission. Staff can group it by hand.
+ */
+export async function groupNewComment(db: DbOrTx, comment: GroupableComment): Promise<GroupingResult> {
+  try {
+    return await db.transaction((tx) => assignGroup(tx, comment));
+  } catch (err) {
+    const code = (err as { code?: string; cause?: { code?: string } })?.cause?.code ?? (err as { code?: string })?.code ?? '';
+    console.warn(`[grouping] comment ${comment.id} left ungrouped ${code}`.trim());
+    return { groupId: null, match: null };
+  }
+}
+
+function intArray(values: readonly number[] | null) {
+  return values ? sql`${`{${values.join(',')}}`}::int[]` : sql`null::int[]`;
+}
+
+/** int[] comes back as an array from node-postgres and PGlite, as '{1,2}' from some paths. */
+function parseIntArray(v: number[] | string | null): number[] | null {
+  if (v === null || v === undefined) return null;
+  if (Array.isArray(v)) return v.map(Number);
+  return v.replace(/[{}]/g, '').split(',').filter(Boolean).map(Number);
+}

@@ -1,0 +1,142 @@
+/**
+ * Duplicate and campaign groups, after grouping at submission (grouping.ts) has proposed them:
+ * staff confirm a group, split comments out of it, merge groups, or group a selection by hand.
+ * Every change is audited in its transaction.
+ */
+import { sql } from 'drizzle-orm';
+import { getDb, type DbOrTx } from '../../db/client';
+import { recordAudit, type Actor } from '../audit';
+import { AppError } from '../errors';
+import { rowsOf, uuidArray } from './target';
+
+export interface GroupSummary {
+  id: string;
+  roundId: string;
+  label: string | null;
+  confirmed: boolean;
+  exact: boolean;
+  size: number;
+  voices: number;
+  sample: string;
+  decided: number;
+  answered: number;
+}
+
+/** The groups of a round (or every round), largest first, with a sample text and progress. */
+export async function listGroups(opts: { roundId?: string; limit?: number } = {}, db: DbOrTx = getDb()): Promise<GroupSummary[]> {
+  const where = opts.roundId ? sql`where g.round_id = ${opts.roundId}::uuid` : sql``;
+  const rows = rowsOf<Record<string, unknown>>(await db.execute(sql`
+    select g.id, g.round_id, g.label, g.confirmed, g.fingerprint is not null as exact,
+           s.size, s.voices, s.decided, s.answered,
+           (select left(body, 140) from comments where group_id = g.id order by created_at limit 1) as sample
+    from comment_groups g
+    join lateral (
+      select count(*)::int as size, coalesce(sum(voices), 0)::int as voices,
+             count(adoption)::int as decided, count(*) filter (where status = 'answered')::int as answered
+      from comments where group_id = g.id
+    ) s on true
+    ${where}
+    order by s.size desc, g.created_at desc
+    limit ${opts.limit ?? 100}`));
+  return rows.filter((r) => Number(r.size) > 0).map((r) => ({
+    id: String(r.id), roundId: String(r.round_id), label: (r.label as string | null) ?? null, confirmed: Boolean(r.confirmed),
+    exact: Boolean(r.exact), size: Number(r.size), voices: Number(r.voices), sample: String(r.sample ?? ''),
+    decided: Number(r.decided), answered: Number(r.answered),
+  }));
+}
+
+/** One group with its summary, or NotFound. */
+export async function getGroup(id: string, db: DbOrTx = getDb()): Promise<GroupSummary> {
+  const rows = rowsOf<Record<string, unknown>>(await db.execute(sql`select round_id from comment_groups where id = ${id}::uuid`));
+  if (!rows.length) throw new AppError('NotFound');
+  const all = await listGroups({ roundId: String(rows[0].round_id), limit: 100000 }, db);
+  const found = all.find((g) => g.id === id);
+  if (!found) throw new AppError('NotFound');
+  return found;
+}
+
+/** Marks a group as checked by staff, optionally with a label ("物业费计价方式倡议"). */
+export async function confirmGroup(id: string, label: string | null, actor: Actor, db: DbOrTx = getDb()): Promise<void> {
+  await db.transaction(async (tx) => {
+    const before = rowsOf<{ confirmed: boolean; label: string | null }>(await tx.execute(sql`
+      select confirmed, label from comment_groups where id = ${id}::uuid for update`));
+    if (!before.length) throw new AppError('NotFound');
+    const nextLabel = label?.trim() ? label.trim().slice(0, 80) : before[0].label;
+    await tx.execute(sql`update comment_groups set confirmed = true, label = ${nextLabel} where id = ${id}::uuid`);
+    await recordAudit(tx, actor, { action: 'group.confirm', objectType: 'comment_group', objectId: id, before: before[0], after: { confirmed: true, label: nextLabel } });
+  });
+}
+
+/**
+ * Takes comments out of their group. Two or more split comments of one round form a new
+ * confirmed group of their own; a single one stands alone. Returns the new group id, if any.
+ */
+export async function splitGroup(ids: readonly string[], actor: Actor, db: DbOrTx = getDb()): Promise<string | null> {
+  return db.transaction(async (tx) => {
+    const rows = rowsOf<{ id: string; group_id: string | null; round_id: string }>(await tx.execute(sql`
+      select id, group_id, round_id from comments where id = any(${uuidArray(ids)}) for update`));
+    if (rows.length !== new Set(ids).size) throw new AppError('CommentNotFound');
+    const rounds = new Set(rows.map((r) => r.round_id));
+    let newGroup: string | null = null;
+    if (rows.length >= 2 && rounds.size === 1) {
+      newGroup = rowsOf<{ id: string }>(await tx.execute(sql`
+        insert into comment_groups (round_id, confirmed) values (${rows[0].round_id}::uuid, true) returning id`))[0].id;
+    }
+    await tx.execute(sql`update comments set group_id = ${newGroup}::uuid where id = any(${uuidArray(ids)})`);
+    await recordAudit(tx, actor, {
+      action: 'group.split', objectType: 'comment_selection', objectId: `${ids.length}`,
+      before: { groups: [...new Set(rows.map((r) => r.group_id))] }, after: { ids: [...ids], groupId: newGroup },
+    });
+    return newGroup;
+  });
+}
+
+/** Moves every member of the `sources` groups into `targetId` (all in one round) and deletes the emptied groups. */
+export async function mergeGroups(targetId: string, sources: readonly string[], actor: Actor, db: DbOrTx = getDb()): Promise<number> {
+  const others = sources.filter((s) => s !== targetId);
+  if (!others.length) throw new AppError('ValidationFailed', {}, [{ field: 'sources', key: 'review.selectionEmpty' }]);
+  return db.transaction(async (tx) => {
+    const groups = rowsOf<{ id: string; round_id: string }>(await tx.execute(sql`
+      select id, round_id from comment_groups where id = any(${uuidArray([targetId, ...others])}) for update`));
+    if (groups.length !== others.length + 1) throw new AppError('NotFound');
+    if (new Set(groups.map((g) => g.round_id)).size > 1) throw new AppError('ValidationFailed', {}, [{ field: 'sources', key: 'review.groupRoundsDiffer' }]);
+    const moved = rowsOf<{ id: string }>(await tx.execute(sql`
+      update comments set group_id = ${targetId}::uuid where group_id = any(${uuidArray(others)}) returning id`));
+    await tx.execute(sql`delete from comment_groups where id = any(${uuidArray(others)})`);
+    await tx.execute(sql`update comment_groups set confirmed = true where id = ${targetId}::uuid`);
+    await recordAudit(tx, actor, {
+      action: 'group.merge', objectType: 'comment_group', objectId: targetId,
+      before: { groups: others }, after: { ids: moved.map((m) => m.id), groupId: targetId },
+    });
+    return moved.length;
+  });
+}
+
+/**
+ * Puts a selection of comments (one round) into one confirmed group: the group most of them
+ * already belong to, or a new one. Returns the group id.
+ */
+export async function groupSelection(ids: readonly string[], actor: Actor, db: DbOrTx = getDb()): Promise<string> {
+  if (ids.length < 2) throw new AppError('ValidationFailed', {}, [{ field: 'ids', key: 'review.groupNeedsTwo' }]);
+  return db.transaction(async (tx) => {
+    const rows = rowsOf<{ id: string; group_id: string | null; round_id: string }>(await tx.execute(sql`
+      select id, group_id, round_id from comments where id = any(${uuidArray(ids)}) for update`));
+    if (rows.length !== new Set(ids).size) throw new AppError('CommentNotFound');
+    if (new Set(rows.map((r) => r.round_id)).size > 1) throw new AppError('ValidationFailed', {}, [{ field: 'ids', key: 'review.groupRoundsDiffer' }]);
+    const counts = new Map<string, number>();
+    for (const r of rows) if (r.group_id) counts.set(r.group_id, (counts.get(r.group_id) ?? 0) + 1);
+    let groupId = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
+    if (!groupId) {
+      groupId = rowsOf<{ id: string }>(await tx.execute(sql`
+        insert into comment_groups (round_id, confirmed) values (${rows[0].round_id}::uuid, true) returning id`))[0].id;
+    } else {
+      await tx.execute(sql`update comment_groups set confirmed = true where id = ${groupId}::uuid`);
+    }
+    await tx.execute(sql`update comments set group_id = ${groupId}::uuid where id = any(${uuidArray(ids)})`);
+    await recordAudit(tx, actor, {
+      action: 'group.create', objectType: 'comment_group', objectId: groupId,
+      before: { groups: [...new Set(rows.map((r) => r.group_id))] }, after: { ids: [...ids], groupId },
+    });
+    return groupId;
+  });
+}

@@ -1,0 +1,223 @@
+/**
+ * The staff inbox: comments newest first under any combination of filters (draft, round,
+ * article, channel, station, district, status, adoption, tag, assignee, campaign, date range,
+ * approval, hidden) and a Chinese full-text query, with keyset (cursor) pagination so every
+ * page costs the same. Each single filter has an index ending in (created_at, id).
+ */
+import { sql, type SQL } from 'drizzle-orm';
+import { getDb, type DbOrTx } from '../../db/client';
+import { AppError } from '../errors';
+import { parseShanghaiTime } from '../time';
+import { inboxFilterSchema, parseOrFail, type Adoption, type InboxFilters } from './schemas';
+import { searchCondition } from './search';
+import { rowsOf, uuidArray } from './target';
+
+export interface InboxItem {
+  id: string;
+  receipt: string;
+  excerpt: string;
+  createdAt: Date;
+  draftSlug: string;
+  draftTitle: string;
+  roundNumber: number;
+  articleNumber: number | null;
+  channel: string;
+  district: string | null;
+  stationName: string | null;
+  status: 'received' | 'under_review' | 'answered';
+  adoption: Adoption | null;
+  awaitingApproval: boolean;
+  hidden: boolean;
+  groupId: string | null;
+  groupSize: number;
+  assigneeName: string | null;
+  voices: number;
+  tags: string[];
+}
+
+export interface InboxPage {
+  items: InboxItem[];
+  nextCursor: string | null;
+  /** One-character terms that were searched without the index (the UI explains). */
+  shortTerms: string[];
+}
+
+export interface Viewer {
+  id: string;
+}
+
+/** The scope a filter set resolves to: ids looked up once, so the main query is index-friendly. */
+export interface ResolvedFilters {
+  filters: InboxFilters;
+  draftId?: string;
+  roundId?: string;
+  stationId?: string;
+  tagIds?: string[];
+}
+
+export const PAGE_SIZE = 50;
+
+/** Parses raw query values (URLSearchParams or an object) into filters; throws ValidationFailed. */
+export function parseInboxFilters(input: URLSearchParams | Record<string, unknown>): InboxFilters {
+  const raw = input instanceof URLSearchParams ? Object.fromEntries(input) : input;
+  return parseOrFail(inboxFilterSchema, raw);
+}
+
+/** Looks up the ids behind slugs, codes and tag names. Unknown names match nothing. */
+export async function resolveFilters(filters: InboxFilters, db: DbOrTx = getDb()): Promise<ResolvedFilters> {
+  const out: ResolvedFilters = { filters };
+  const none = '00000000-0000-0000-0000-000000000000';
+  if (filters.draft) {
+    const r = rowsOf<{ id: string }>(await db.execute(sql`select id from drafts where slug = ${filters.draft} or id::text = ${filters.draft} limit 1`));
+    out.draftId = r[0]?.id ?? none;
+  }
+  if (filters.round !== undefined) {
+    if (!out.draftId) throw new AppError('ValidationFailed', {}, [{ field: 'round', key: 'review.roundNeedsDraft' }]);
+    const r = rowsOf<{ id: string }>(await db.execute(sql`select id from rounds where draft_id = ${out.draftId}::uuid and number = ${filters.round}`));
+    out.roundId = r[0]?.id ?? none;
+  }
+  if (filters.station) {
+    const r = rowsOf<{ id: string }>(await db.execute(sql`select id from stations where code = ${filters.station} or id::text = ${filters.station} limit 1`));
+    out.stationId = r[0]?.id ?? none;
+  }
+  if (filters.tag) {
+    // A tag and everything under it in the coding frame.
+    const r = rowsOf<{ id: string }>(await db.execute(sql`
+      with recursive picked as (
+        select id from tags where id::text = ${filters.tag} or (name = ${filters.tag} ${out.draftId ? sql`and (draft_id = ${out.draftId}::uuid or draft_id is null)` : sql``})
+        union select t.id from tags t join picked p on t.parent_id = p.id
+      ) select id from picked`));
+    out.tagIds = r.length ? r.map((x) => x.id) : [none];
+  }
+  return out;
+}
+
+type FilterKey = 'draft' | 'round' | 'article' | 'channel' | 'station' | 'district' | 'status' | 'adoption' | 'tag'
+  | 'assignee' | 'campaign' | 'approval' | 'hidden' | 'dates' | 'q';
+
+/** The WHERE conditions of a filter set, by filter, so counts can leave one out. */
+export function filterConditions(r: ResolvedFilters, viewer: Viewer): Map<FilterKey, SQL> {
+  const f = r.filters;
+  const m = new Map<FilterKey, SQL>();
+  if (r.draftId) m.set('draft', sql`c.draft_id = ${r.draftId}::uuid`);
+  if (r.roundId) m.set('round', sql`c.round_id = ${r.roundId}::uuid`);
+  if (f.article === 'general') m.set('article', sql`c.article_number is null`);
+  else if (f.article !== undefined) m.set('article', sql`c.article_number = ${f.article}`);
+  if (f.channel) m.set('channel', sql`c.channel = ${f.channel}::channel`);
+  if (r.stationId) m.set('station', sql`c.station_id = ${r.stationId}::uuid`);
+  if (f.district) m.set('district', sql`c.district = ${f.district}`);
+  if (f.status) m.set('status', sql`c.status = ${f.status}::comment_status`);
+  if (f.adoption === 'none') m.set('adoption', sql`c.adoption is null`);
+  else if (f.adoption) m.set('adoption', sql`c.adoption = ${f.adoption}::adoption`);
+  if (r.tagIds) m.set('tag', sql`c.id in (select ct.comment_id from comment_tags ct where ct.tag_id = any(${uuidArray(r.tagIds)}))`);
+  if (f.assignee === 'none') m.set('assignee', sql`c.assignee_id is null`);
+  else if (f.assignee) m.set('assignee', sql`c.assignee_id = ${f.assignee === 'me' ? viewer.id : f.assignee}::uuid`);
+  if (f.campaign) m.set('campaign', sql`c.group_id = ${f.campaign}::uuid`);
+  if (f.approval === 'waiting') m.set('approval', sql`c.approval_requested_at is not null`);
+  if (f.hidden === 'only') m.set('hidden', sql`c.hidden_at is not null`);
+  else if (f.hidden === 'exclude') m.set('hidden', sql`c.hidden_at is null`);
+  const from = f.from ? parseShanghaiTime(f.from) : null;
+  const to = f.to ? parseShanghaiTime(f.to) : null;
+  if (from || to) {
+    const parts: SQL[] = [];
+    if (from) parts.push(sql`c.created_at >= ${from.toISOString()}::timestamptz`);
+    if (to) parts.push(sql`c.created_at < ${new Date(to.getTime() + 86400_000).toISOString()}::timestamptz`);
+    m.set('dates', sql.join(parts, sql` and `));
+  }
+  const search = searchCondition(f.q);
+  if (search.condition) m.set('q', search.condition);
+  return m;
+}
+
+/** Joins conditions with AND (true when there are none). */
+export function whereOf(conds: Iterable<SQL>): SQL {
+  const list = [...conds];
+  return list.length ? sql.join(list, sql` and `) : sql`true`;
+}
+
+/** An opaque cursor: the (created_at, id) of the last row shown. */
+export function encodeCursor(createdAt: Date, id: string): string {
+  return Buffer.from(`${createdAt.toISOString()}|${id}`).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): { createdAt: string; id: string } {
+  const [createdAt, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  if (!createdAt || !id || Number.isNaN(Date.parse(createdAt)) || !/^[0-9a-f-]{36}$/i.test(id)) {
+    throw new AppError('ValidationFailed', {}, [{ field: 'cursor', key: 'review.cursorInvalid' }]);
+  }
+  return { createdAt, id };
+}
+
+/** One page of the inbox, newest first. Throws ValidationFailed for a bad cursor or round without draft. */
+export async function listInbox(filters: InboxFilters, viewer: Viewer, db: DbOrTx = getDb()): Promise<InboxPage> {
+  const resolved = await resolveFilters(filters, db);
+  const conds = [...filterConditions(resolved, viewer).values()];
+  if (filters.cursor) {
+    const c = decodeCursor(filters.cursor);
+    conds.push(sql`(c.created_at, c.id) < (${c.createdAt}::timestamptz, ${c.id}::uuid)`);
+  }
+  const limit = filters.limit ?? PAGE_SIZE;
+  const rows = rowsOf<Record<string, unknown>>(await db.execute(sql`
+    select c.id, c.receipt, left(c.body, 240) as excerpt, c.created_at, c.round_id, c.draft_id, c.article_number,
+           c.channel, c.district, c.station_id, c.status, c.adoption, c.approval_requested_at is not null as waiting,
+           c.hidden_at is not null as hidden, c.group_id, c.assignee_id, c.voices
+    from comments c
+    where ${whereOf(conds)}
+    order by c.created_at desc, c.id desc
+    limit ${limit + 1}`));
+  const page = rows.slice(0, limit);
+  const items = await decorate(page, db);
+  const last = items[items.length - 1];
+  return {
+    items,
+    nextCursor: rows.length > limit && last ? encodeCursor(last.createdAt, last.id) : null,
+    shortTerms: searchCondition(filters.q).shortTerms,
+  };
+}
+
+/** Adds names, group sizes and tags to a page of rows: a few small queries keyed by the page's ids. */
+async function decorate(rows: Record<string, unknown>[], db: DbOrTx): Promise<InboxItem[]> {
+  if (!rows.length) return [];
+  const ids = rows.map((r) => String(r.id));
+  const uniq = (k: string) => [...new Set(rows.map((r) => r[k]).filter(Boolean).map(String))];
+  const [rounds, stations, assignees, groups, tagRows] = await Promise.all([
+    lookup(db, sql`select r.id, d.slug, d.title, r.number from rounds r join drafts d on d.id = r.draft_id where r.id = any(${uuidArray(uniq('round_id'))})`),
+    uniq('station_id').length ? lookup(db, sql`select id, name from stations where id = any(${uuidArray(uniq('station_id'))})`) : new Map(),
+    uniq('assignee_id').length ? lookup(db, sql`select id, coalesce(name, email) as name from users where id = any(${uuidArray(uniq('assignee_id'))})`) : new Map(),
+    uniq('group_id').length ? lookup(db, sql`select group_id as id, count(*)::int as size from comments where group_id = any(${uuidArray(uniq('group_id'))}) group by group_id`) : new Map(),
+    rowsOf<{ comment_id: string; name: string }>(await db.execute(sql`
+      select ct.comment_id, t.name from comment_tags ct join tags t on t.id = ct.tag_id where ct.comment_id = any(${uuidArray(ids)}) order by t.name`)),
+  ]);
+  const tagsBy = new Map<string, string[]>();
+  for (const t of tagRows) tagsBy.set(t.comment_id, [...(tagsBy.get(t.comment_id) ?? []), t.name]);
+  return rows.map((r) => {
+    const round = rounds.get(String(r.round_id)) ?? {};
+    return {
+      id: String(r.id),
+      receipt: String(r.receipt),
+      excerpt: String(r.excerpt),
+      createdAt: new Date(r.created_at as string),
+      draftSlug: String(round.slug ?? ''),
+      draftTitle: String(round.title ?? ''),
+      roundNumber: Number(round.number ?? 0),
+      articleNumber: r.article_number === null ? null : Number(r.article_number),
+      channel: String(r.channel),
+      district: (r.district as string | null) ?? null,
+      stationName: r.station_id ? String(stations.get(String(r.station_id))?.name ?? '') : null,
+      status: r.status as InboxItem['status'],
+      adoption: (r.adoption as Adoption | null) ?? null,
+      awaitingApproval: Boolean(r.waiting),
+      hidden: Boolean(r.hidden),
+      groupId: (r.group_id as string | null) ?? null,
+      groupSize: r.group_id ? Number(groups.get(String(r.group_id))?.size ?? 1) : 1,
+      assigneeName: r.assignee_id ? String(assignees.get(String(r.assignee_id))?.name ?? '') : null,
+      voices: Number(r.voices ?? 1),
+      tags: tagsBy.get(String(r.id)) ?? [],
+    };
+  });
+}
+
+async function lookup(db: DbOrTx, query: SQL): Promise<Map<string, Record<string, unknown>>> {
+  const rows = rowsOf<Record<string, unknown>>(await db.execute(query));
+  return new Map(rows.map((r) => [String(r.id), r]));
+}

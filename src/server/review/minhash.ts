@@ -1,0 +1,96 @@
+/**
+ * MinHash signatures over character 3-grams and their LSH band keys, for finding
+ * near-identical comments (campaign texts with a word changed) without comparing every pair.
+ * Pure code: the caller passes text already normalised (comments/text-features.ts).
+ *
+ * 64 hashes in 16 bands of 4 rows: two texts whose 3-gram Jaccard similarity is 0.8 share at
+ * least one band with probability 0.9998, at 0.5 with 0.64, at 0.3 with 0.12; candidates are
+ * then checked against the signature (estimated similarity ≥ NEAR_DUPLICATE_THRESHOLD).
+ */
+
+export const MINHASH_SIZE = 64;
+export const LSH_BANDS = 16;
+export const LSH_ROWS = MINHASH_SIZE / LSH_BANDS;
+export const SHINGLE = 3;
+/** Estimated Jaccard similarity of 3-gram sets from which two comments count as near-identical. */
+export const NEAR_DUPLICATE_THRESHOLD = 0.7;
+
+/** Per-hash seeds: fixed, so signatures stored years apart stay comparable. */
+const SEEDS = Int32Array.from({ length: MINHASH_SIZE }, (_, i) => mix32(0x9e3779b9 ^ Math.imul(i + 1, 0x85ebca6b)));
+
+/** MurmurHash3's 32-bit finaliser: a cheap, well-spread permutation of 32-bit integers. */
+function mix32(x: number): number {
+  x ^= x >>> 16;
+  x = Math.imul(x, 0x85ebca6b);
+  x ^= x >>> 13;
+  x = Math.imul(x, 0xc2b2ae35);
+  x ^= x >>> 16;
+  return x | 0;
+}
+
+/** FNV-1a over the UTF-16 code units of `s`. */
+function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h | 0;
+}
+
+/** The distinct character n-grams of `text` (code points, so astral characters count once); a text shorter than n is its own single shingle. */
+export function shinglesOf(text: string, n = SHINGLE): Set<string> {
+  const chars = Array.from(text);
+  const out = new Set<string>();
+  if (chars.length === 0) return out;
+  if (chars.length < n) {
+    out.add(chars.join(''));
+    return out;
+  }
+  for (let i = 0; i + n <= chars.length; i++) out.add(chars.slice(i, i + n).join(''));
+  return out;
+}
+
+/** The MinHash signature (MINHASH_SIZE signed 32-bit integers) of a normalised text; null when the text is empty. */
+export function minhashOf(normalised: string): number[] | null {
+  const shingles = shinglesOf(normalised);
+  if (shingles.size === 0) return null;
+  const sig = new Int32Array(MINHASH_SIZE).fill(0x7fffffff);
+  for (const s of shingles) {
+    const base = fnv1a(s);
+    for (let i = 0; i < MINHASH_SIZE; i++) {
+      const h = mix32(base ^ SEEDS[i]);
+      if (h < sig[i]) sig[i] = h;
+    }
+  }
+  return Array.from(sig);
+}
+
+/** One key per band: a hash of the band's index and its rows, so equal rows in different bands do not collide. */
+export function lshBandsOf(signature: readonly number[]): number[] {
+  const keys: number[] = [];
+  for (let b = 0; b < LSH_BANDS; b++) {
+    let h = mix32(0x27d4eb2f ^ b);
+    for (let r = 0; r < LSH_ROWS; r++) h = mix32(h ^ signature[b * LSH_ROWS + r]) + 0x165667b1;
+    keys.push(h | 0);
+  }
+  return keys;
+}
+
+/** The share of equal positions in two signatures: an unbiased estimate of the Jaccard similarity of their shingle sets. */
+export function estimateSimilarity(a: readonly number[], b: readonly number[]): number {
+  if (a.length !== b.length || a.length === 0) return 0;
+  let same = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] === b[i]) same++;
+  return same / a.length;
+}
+
+/** The exact Jaccard similarity of the 3-gram sets of two normalised texts (tests and calibration). */
+export function jaccard(a: string, b: string): number {
+  const sa = shinglesOf(a);
+  const sb = shinglesOf(b);
+  if (!sa.size && !sb.size) return 1;
+  let inter = 0;
+  for (const s of sa) if (sb.has(s)) inter++;
+  return inter / (sa.size + sb.size - inter);
+}

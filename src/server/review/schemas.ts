@@ -1,0 +1,90 @@
+/**
+ * Validation of every staff review input (inbox filters, decisions, tags, groups, moderation),
+ * shared by the workspace pages, the staff API and the tests. Messages are i18n keys.
+ */
+import { z } from 'zod';
+import type { ZodError } from 'zod';
+import { AppError } from '../errors';
+import { fieldIssues } from '../forms';
+
+export const adoptions = ['adopted', 'partially_adopted', 'not_adopted', 'already_provided', 'out_of_scope', 'pending'] as const;
+export type Adoption = (typeof adoptions)[number];
+/** Adoption statuses that may be decided without a reason. */
+export const reasonOptional: ReadonlySet<Adoption> = new Set(['adopted', 'pending']);
+export const statuses = ['received', 'under_review', 'answered'] as const;
+export const channels = ['web', 'kiosk', 'station_qr', 'deputy', 'letter', 'api'] as const;
+
+const uuid = z.string().uuid('field.invalid');
+const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const opt = <T extends z.ZodType>(s: T) => z.preprocess(blankToUndefined, s.optional());
+const dateOnly = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'field.invalid');
+
+/** The inbox filters, as they come from a query string (every value a string; blanks ignored). */
+export const inboxFilterSchema = z.object({
+  draft: opt(z.string().max(80)),
+  round: opt(z.coerce.number().int().min(1).max(9)),
+  article: opt(z.union([z.literal('general'), z.coerce.number().int().min(1).max(10000)])),
+  channel: opt(z.enum(channels)),
+  station: opt(z.string().max(80)),
+  district: opt(z.string().max(40)),
+  status: opt(z.enum(statuses)),
+  adoption: opt(z.union([z.enum(adoptions), z.literal('none')])),
+  tag: opt(z.string().max(80)),
+  assignee: opt(z.union([z.literal('me'), z.literal('none'), uuid])),
+  campaign: opt(uuid),
+  /** Only comments awaiting a second person's approval. */
+  approval: opt(z.literal('waiting')),
+  hidden: opt(z.enum(['only', 'exclude'])),
+  from: opt(dateOnly),
+  to: opt(dateOnly),
+  q: opt(z.string().trim().max(50, 'field.tooLong')),
+  cursor: opt(z.string().max(200)),
+  limit: opt(z.coerce.number().int().min(1).max(200)),
+});
+export type InboxFilters = z.infer<typeof inboxFilterSchema>;
+
+/** A decision as the API and the forms send it. */
+export const decisionSchema = z.object({
+  adoption: z.enum(adoptions, { error: 'review.adoptionRequired' }),
+  reason: opt(z.string().trim().max(2000, 'field.tooLong')),
+  response: opt(z.string().trim().max(5000, 'field.tooLong')),
+  publish: z.preprocess((v) => v === 'on' || v === 'true' || v === true, z.boolean()).optional(),
+});
+export type DecisionInput = z.infer<typeof decisionSchema>;
+
+export const tagsSchema = z.object({
+  tags: z.array(z.string().trim().min(1, 'field.required').max(40, 'field.tooLong')).max(30),
+});
+
+export const tagCreateSchema = z.object({
+  name: z.string().trim().min(1, 'field.required').max(40, 'field.tooLong'),
+  parentId: opt(uuid),
+  /** Absent: a free tag shared by every draft. */
+  draftId: opt(uuid),
+});
+
+export const templateSchema = z.object({
+  title: z.string().trim().min(1, 'field.required').max(80, 'field.tooLong'),
+  body: z.string().trim().min(1, 'field.required').max(5000, 'field.tooLong'),
+  draftId: opt(uuid),
+});
+
+export const hideSchema = z.object({
+  reason: z.enum(['abuse', 'spam', 'personal_data', 'other'], { error: 'review.hideReasonRequired' }),
+  note: opt(z.string().trim().max(500, 'field.tooLong')),
+});
+
+export const selectionSchema = z.object({
+  ids: z.array(uuid).min(1, 'review.selectionEmpty').max(10000),
+});
+
+/** Throws ValidationFailed with one field issue per zod issue. */
+export function parseOrFail<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> {
+  const result = schema.safeParse(input);
+  if (!result.success) throw validationError(result.error);
+  return result.data;
+}
+
+export function validationError(error: ZodError): AppError {
+  return new AppError('ValidationFailed', {}, fieldIssues(error));
+}

@@ -1,0 +1,66 @@
+/**
+ * A resident's comment sent by a kiosk: stored once per idempotency key through the one
+ * submitComment use case, attributed to the kiosk and its station (channel `kiosk`), limited per
+ * kiosk (never per IP: a station's kiosk and the phones on its Wi-Fi share one address).
+ */
+import { eq } from 'drizzle-orm';
+import { z } from 'zod';
+import { comments } from '../../db/schema';
+import { getDb, type DbOrTx } from '../../db/client';
+import { enforceLimits, type Limit } from '../auth/rate-limit';
+import { submitComment } from '../comments/submit-comment';
+import { deriveLookupCode, idempotencyDigest } from '../comments/receipts';
+import { kioskKey, parseOrFail } from './schemas';
+import type { KioskPrincipal } from './kiosks';
+
+/** A kiosk may send a burst (its outbox after a long outage), but not flood. */
+export function kioskLimits(kioskId: string): Limit[] {
+  return [{ key: `comment:kiosk:${kioskId}`, points: 300, windowSeconds: 600 }];
+}
+
+/** The envelope a kiosk adds to a comment: which draft, and its own idempotency key. */
+const envelope = z.object({
+  draft: z.string({ message: 'field.required' }).trim().min(1, { message: 'field.required' }).max(100, { message: 'field.tooLong' }),
+  idempotencyKey: kioskKey,
+});
+
+/** The raw idempotency key stored (hashed) for a kiosk's key: namespaced so it never meets a web client's. */
+export function kioskRawKey(key: string): string {
+  return `kiosk:${key}`;
+}
+
+export interface KioskSubmitResult {
+  receipt: string;
+  lookupCode: string;
+  created: boolean;
+}
+
+/**
+ * Stores one resident's comment from `kiosk`. The comment fields are validated by
+ * submitComment (the same rules as the web form). Throws RateLimited, ValidationFailed and the
+ * errors of submitComment (ConsultationClosed, ArticleNotFound, Conflict …).
+ */
+export async function submitKioskComment(kiosk: KioskPrincipal, raw: unknown, db: DbOrTx = getDb()): Promise<KioskSubmitResult> {
+  await enforceLimits(kioskLimits(kiosk.kioskId), db);
+  const { draft, idempotencyKey } = parseOrFail(envelope, raw);
+  const r = raw as Record<string, unknown>;
+  const result = await submitComment(
+    draft,
+    { round: r.round, article: r.article, body: r.body, name: r.name, district: r.district, contact: r.contact, idempotencyKey: kioskRawKey(idempotencyKey) },
+    { channel: 'kiosk', stationId: kiosk.station.id, kioskId: kiosk.kioskId },
+    db,
+  );
+  return { receipt: result.receipt, lookupCode: result.lookupCode, created: result.created };
+}
+
+/**
+ * The receipt behind a kiosk's (possibly provisional) key, for the resident who scans the QR code
+ * printed on a provisional receipt: null while the kiosk has not yet delivered it. The key is a
+ * 99-bit secret printed only on that receipt, so it grants what the receipt and lookup code do.
+ */
+export async function findKioskReceipt(key: string, db: DbOrTx = getDb()): Promise<{ receipt: string; lookupCode: string } | null> {
+  if (!kioskKey.safeParse(key).success) return null;
+  const raw = kioskRawKey(key);
+  const [row] = await db.select({ receipt: comments.receipt }).from(comments).where(eq(comments.idempotencyKey, idempotencyDigest(raw))).limit(1);
+  return row ? { receipt: row.receipt, lookupCode: deriveLookupCode(raw) } : null;
+}

@@ -1,0 +1,120 @@
+/**
+ * Validation for stations, kiosks and deputies' entry: one zod schema per input, shared by the
+ * admin pages, the kiosk API, the CLI commands and the tests. Messages are i18n keys.
+ */
+import { z } from 'zod';
+import { AppError, type FieldIssue } from '../errors';
+import type { MessageKey } from '../../i18n';
+
+export const stationTypes = ['deputies_home', 'liaison_station', 'contact_point'] as const;
+export type StationType = (typeof stationTypes)[number];
+
+/** Beijing's sixteen districts, offered as choices on the kiosk and the deputy's sheet. */
+export const beijingDistricts = [
+  '东城区', '西城区', '朝阳区', '海淀区', '丰台区', '石景山区', '门头沟区', '房山区',
+  '通州区', '顺义区', '昌平区', '大兴区', '怀柔区', '平谷区', '密云区', '延庆区',
+] as const;
+
+const trimmed = (max: number) => z.string().trim().max(max, { message: 'field.tooLong' });
+const optionalText = (max: number) =>
+  z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), trimmed(max).optional());
+const required = (max: number) => trimmed(max).min(1, { message: 'field.required' });
+
+/** A station code: letters, digits and dashes, e.g. DC-JNK-01. Stored upper-case. */
+export const stationCode = z
+  .string()
+  .trim()
+  .min(1, { message: 'field.required', abort: true })
+  .max(40, { message: 'field.tooLong', abort: true })
+  .regex(/^[A-Za-z0-9][A-Za-z0-9-]*$/, { message: 'station.codeFormat' })
+  .transform((v) => v.toUpperCase());
+
+/** Accepts the type's code or its Chinese name (代表之家, 代表联络站, 基层立法联系点). */
+export const stationTypeInput = z.preprocess((v) => {
+  if (typeof v !== 'string') return v;
+  const s = v.trim();
+  const byName: Record<string, StationType> = { 代表之家: 'deputies_home', 代表联络站: 'liaison_station', 基层立法联系点: 'contact_point' };
+  return byName[s] ?? s;
+}, z.enum(stationTypes, { message: 'station.typeInvalid' }));
+
+export const stationInput = z.object({
+  code: stationCode,
+  name: required(100),
+  type: stationTypeInput,
+  district: required(40),
+  street: optionalText(60),
+  address: optionalText(200),
+});
+export type StationInput = z.infer<typeof stationInput>;
+
+/** Resident details, all optional; contact is personal information (PIPL). */
+const residentFields = {
+  name: optionalText(40),
+  district: optionalText(40),
+  contact: optionalText(100),
+};
+
+const body = z.string().trim().min(5, { message: 'field.tooShort' }).max(5000, { message: 'field.tooLong' });
+const articleNumber = z.preprocess(
+  (v) => (v === '' || v === null || v === undefined || v === 'general' ? undefined : typeof v === 'string' ? Number(v) : v),
+  z.number({ message: 'field.invalid' }).int({ message: 'field.invalid' }).min(1, { message: 'field.invalid' }).max(10000, { message: 'field.invalid' }).optional(),
+);
+
+/** The idempotency key a kiosk makes for each submission: 16 to 64 URL-safe characters. */
+export const kioskKey = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, { message: 'field.invalid' });
+
+/** What a kiosk sends for one resident's comment. */
+export const kioskCommentInput = z.object({
+  draft: z.string().trim().min(1, { message: 'field.required' }).max(100),
+  round: z.number().int().min(1).max(9).optional(),
+  article: articleNumber,
+  body,
+  ...residentFields,
+  idempotencyKey: kioskKey,
+});
+export type KioskCommentInput = z.infer<typeof kioskCommentInput>;
+
+/** One comment heard in person, as a deputy enters it. */
+export const deputyEntryRow = z.object({
+  article: articleNumber,
+  body,
+  ...residentFields,
+  voices: z.preprocess(
+    (v) => (v === '' || v === undefined || v === null ? 1 : typeof v === 'string' ? Number(v) : v),
+    z.number({ message: 'field.invalid' }).int({ message: 'field.invalid' }).min(1, { message: 'deputy.voicesRange' }).max(100000, { message: 'deputy.voicesRange' }),
+  ),
+});
+export type DeputyEntryRow = z.infer<typeof deputyEntryRow>;
+
+export const deputySheetInput = z.object({
+  draft: z.string().trim().min(1, { message: 'field.required' }).max(100),
+  stationCode: stationCode.optional(),
+  /** The deputy's own comment, not a resident's. */
+  byDeputy: z.boolean().default(false),
+  /** One key per sheet: entering the same sheet twice stores it once. */
+  idempotencyKey: kioskKey,
+  rows: z.array(deputyEntryRow).min(1, { message: 'deputy.sheetEmpty' }).max(200, { message: 'deputy.sheetTooLong' }),
+});
+export type DeputySheetInput = z.infer<typeof deputySheetInput>;
+
+export const enrollmentCodeInput = z.object({
+  code: z.string().trim().min(1, { message: 'field.required' }).max(20, { message: 'field.tooLong' }),
+});
+
+/** Parses `value` with `schema` or throws ValidationFailed naming each field (prefixed). */
+export function parseOrFail<T extends z.ZodType>(schema: T, value: unknown, prefix = ''): z.infer<T> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw new AppError('ValidationFailed', {}, issuesToFields(result.error, prefix));
+}
+
+/** zod issues as field issues; messages are i18n keys (unknown ones become field.invalid). */
+export function issuesToFields(error: z.ZodError, prefix = ''): FieldIssue[] {
+  return error.issues.map((i) => {
+    const key = (i.message.includes('.') && !i.message.includes(' ') ? i.message : 'field.invalid') as MessageKey;
+    const params: Record<string, string | number> = {};
+    if ('minimum' in i && typeof i.minimum !== 'bigint') params.min = Number(i.minimum);
+    if ('maximum' in i && typeof i.maximum !== 'bigint') params.max = Number(i.maximum);
+    return { field: prefix + i.path.join('.'), key, params };
+  });
+}

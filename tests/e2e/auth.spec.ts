@@ -1,0 +1,92 @@
+/**
+ * Accounts (issue 4): a citizen signs up, signs out and signs in again; bad input gets Chinese
+ * messages; a staff user reaches /staff and a citizen is refused.
+ */
+import { test, expect, checkA11y } from './fixtures';
+import type { Page } from '@playwright/test';
+import { E2E_PASSWORD, startStationServer, type StationServer } from './stations-support';
+
+const phone = `139${String(Date.now()).slice(-8)}`;
+const password = 'Zhang-san-2026';
+
+async function signInAs(page: Page, account: string, pass: string) {
+  await page.getByLabel(/^邮箱或手机号码/).fill(account);
+  await page.getByLabel(/^密码/).fill(pass);
+  await page.getByRole('button', { name: '登录' }).click();
+}
+
+test('a citizen signs up, signs out, signs in, and is refused the staff area', async ({ page, a11y }) => {
+  await page.goto('/');
+  await page.getByRole('link', { name: '登录' }).click();
+  await page.getByRole('link', { name: '注册' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: '注册' })).toBeVisible();
+  await a11y();
+
+  // Bad input first: a short password and no district. Nothing is created.
+  await page.getByLabel(/^邮箱或手机号码/).fill('not-a-phone');
+  await page.getByLabel(/^新密码/).fill('12345');
+  await page.getByRole('button', { name: '注册' }).click();
+  await expect(page.getByRole('alert')).toContainText('填写的内容有误');
+  await expect(page.getByText('请输入正确的邮箱地址或 11 位手机号码。').first()).toBeVisible();
+  await expect(page.getByText('密码至少需要 10 个字符。').first()).toBeVisible();
+  await expect(page.getByLabel(/^邮箱或手机号码/)).toHaveValue('not-a-phone');
+  await a11y();
+
+  await page.getByLabel(/^邮箱或手机号码/).fill(phone);
+  await page.getByLabel(/^新密码/).fill(password);
+  await page.getByLabel(/^再次输入新密码/).fill(password);
+  await page.getByLabel(/^姓名/).fill('张三');
+  await page.getByLabel(/^所在区/).selectOption('海淀区');
+  await page.getByLabel(/^职业/).fill('教师');
+  await page.getByRole('button', { name: '注册' }).click();
+  await expect(page).toHaveURL(/\/account\?done=welcome$/);
+  await expect(page.getByRole('heading', { level: 1, name: '我的账户' })).toBeVisible();
+  await expect(page.getByText(`${phone.slice(0, 3)}****${phone.slice(-4)}`)).toBeVisible();
+  await expect(page.getByText(phone)).toHaveCount(0);
+  await a11y();
+
+  // A citizen opening /staff is refused with a Chinese message.
+  const refused = await page.goto('/staff');
+  expect(refused?.status()).toBe(403);
+  await expect(page.getByRole('heading', { level: 1, name: '您没有权限进行此操作。' })).toBeVisible();
+  await a11y();
+
+  await page.getByRole('button', { name: '退出' }).click();
+  await expect(page).toHaveURL(/\/signin\?signedout=1$/);
+  await expect(page.getByText('您已退出登录。')).toBeVisible();
+  const after = await page.goto('/account');
+  expect(after?.url()).toMatch(/\/signin\?next=%2Faccount$/);
+  await expect(page.getByText('请先登录，登录后会回到您要去的页面。')).toBeVisible();
+
+  await signInAs(page, phone, 'wrong-password-1');
+  await expect(page.getByRole('alert')).toContainText('账号或密码不正确。');
+  await a11y();
+  await signInAs(page, phone, password);
+  await expect(page).toHaveURL(/\/account$/);
+  await expect(page.getByRole('heading', { level: 1, name: '我的账户' })).toBeVisible();
+});
+
+test.describe('staff', () => {
+  let server: StationServer;
+  test.beforeAll(async () => {
+    test.setTimeout(120_000);
+    server = await startStationServer(Number(process.env.E2E_PORT ?? 4399) + 21);
+  });
+  test.afterAll(async () => {
+    await server?.stop();
+  });
+
+  test('a staff user signs in to /staff and sees the outbox, but not the admin area', async ({ page }) => {
+    await page.goto(`${server.baseURL}/staff`);
+    await expect(page).toHaveURL(/\/signin\?next=%2Fstaff$/);
+    await signInAs(page, 'staff@example.cn', E2E_PASSWORD);
+    await expect(page).toHaveURL(`${server.baseURL}/staff`);
+    await expect(page.getByRole('heading', { level: 1, name: '工作台' })).toBeVisible();
+    await checkA11y(page, 'staff home');
+    await page.getByRole('link', { name: '待发消息' }).first().click();
+    await expect(page.getByRole('heading', { level: 1, name: '待发消息' })).toBeVisible();
+    await checkA11y(page, 'outbox');
+    const admin = await page.goto(`${server.baseURL}/admin/users`);
+    expect(admin?.status()).toBe(403);
+  });
+});

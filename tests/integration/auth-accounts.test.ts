@@ -1,0 +1,155 @@
+/** Sign-up, sign-in, rate limits, reset and verification codes via the outbox, stations, API tokens. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { desc, eq, like } from 'drizzle-orm';
+import { createTestDatabase, type TestDatabase } from '../support/test-db';
+import { auditEvents, outbox, stations, users } from '../../src/db/schema';
+import { systemActor } from '../../src/server/audit';
+import { signUpSchema, type SignUpInput } from '../../src/server/auth/schemas';
+import { signUp } from '../../src/server/auth/sign-up';
+import { signIn } from '../../src/server/auth/sign-in';
+import { confirmPasswordReset, requestPasswordReset } from '../../src/server/auth/password-reset';
+import { confirmVerification } from '../../src/server/auth/verify-contact';
+import { createUser, stationsOfUser } from '../../src/server/auth/users';
+import { authenticateBearer, createApiToken, revokeApiToken } from '../../src/server/auth/tokens';
+import { setNotifier, type OutgoingMessage } from '../../src/server/auth/notifier';
+
+let database: TestDatabase;
+beforeAll(async () => { database = await createTestDatabase(); });
+afterAll(async () => { await database.close(); });
+
+let ipN = 0;
+const ip = () => `198.51.100.${++ipN}`;
+const input = (account: string, extra: Record<string, string> = {}): SignUpInput => signUpSchema.parse({
+  account, password: 'Wang-wu-2026!', passwordConfirm: 'Wang-wu-2026!', name: '王五', district: '朝阳区', occupation: '工程师', ...extra,
+});
+const lastCode = async (recipient: string) => {
+  const [m] = await database.db.select().from(outbox).where(eq(outbox.recipient, recipient)).orderBy(desc(outbox.createdAt)).limit(1);
+  return /(\d{6})/.exec(m.body)![1];
+};
+
+describe('sign-up and sign-in', () => {
+  it('creates a citizen, signs them in and sends a verification code to the outbox', async () => {
+    const r = await signUp(input('13900000001'), { ip: ip() }, database.db);
+    expect(r.user.role).toBe('citizen');
+    expect(r.session.token).toMatch(/^[a-z2-7]{32}$/);
+    const [row] = await database.db.select().from(users).where(eq(users.id, r.user.id));
+    expect(row.passwordHash).toMatch(/^\$argon2id\$/);
+    expect(row.district).toBe('朝阳区');
+    const code = await lastCode('13900000001');
+    expect((await confirmVerification(r.user.id, '000000' === code ? '111111' : '000000', { ip: ip() }, database.db).catch((e) => e)).code).toBe('CodeInvalid');
+    await confirmVerification(r.user.id, code, { ip: ip() }, database.db);
+    const [after] = await database.db.select().from(users).where(eq(users.id, r.user.id));
+    expect(after.verifiedAt).not.toBeNull();
+  });
+  it('refuses a second account with the same email or phone and changes nothing', async () => {
+    await signUp(input('dup@example.cn'), { ip: ip() }, database.db);
+    const before = (await database.db.select().from(users)).length;
+    const err = await signUp(input('DUP@example.cn'), { ip: ip() }, database.db).catch((e) => e);
+    expect(err.code).toBe('AccountExists');
+    expect((await database.db.select().from(users)).length).toBe(before);
+  });
+  it('answers a wrong password and an unknown account the same way, and audits both', async () => {
+    await signUp(input('li@example.cn'), { ip: ip() }, database.db);
+    const wrong = await signIn({ account: { kind: 'email', value: 'li@example.cn' }, password: 'not-the-password' }, { ip: ip() }, database.db).catch((e) => e);
+    const unknown = await signIn({ account: { kind: 'email', value: 'nobody@example.cn' }, password: 'not-the-password' }, { ip: ip() }, database.db).catch((e) => e);
+    expect(wrong.code).toBe('InvalidCredentials');
+    expect(unknown.code).toBe('InvalidCredentials');
+    const failed = await database.db.select().from(auditEvents).where(eq(auditEvents.action, 'auth.signin.failed'));
+    expect(failed.map((e) => (e.after as { reason: string }).reason).sort()).toEqual(['unknown_account', 'wrong_password']);
+    const ok = await signIn({ account: { kind: 'email', value: 'li@example.cn' }, password: 'Wang-wu-2026!' }, { ip: ip() }, database.db);
+    expect(ok.user.email).toBe('li@example.cn');
+    expect(await database.db.select().from(auditEvents).where(eq(auditEvents.action, 'auth.signin'))).toHaveLength(1);
+  });
+  it('refuses deactivated accounts with the same message', async () => {
+    const u = await createUser({ role: 'staff', account: { kind: 'email', value: 'gone@example.cn' }, password: 'Gone-away-2026' }, systemActor, database.db);
+    await database.db.update(users).set({ active: false }).where(eq(users.id, u.id));
+    const err = await signIn({ account: { kind: 'email', value: 'gone@example.cn' }, password: 'Gone-away-2026' }, { ip: ip() }, database.db).catch((e) => e);
+    expect(err.code).toBe('InvalidCredentials');
+  });
+});
+
+describe('rate limits', () => {
+  it('allows 5 sign-in attempts per account per minute, whatever the IP', async () => {
+    const account = { kind: 'email' as const, value: 'target@example.cn' };
+    for (let i = 0; i < 5; i++) expect((await signIn({ account, password: 'guess-guess-1' }, { ip: ip() }, database.db).catch((e) => e)).code).toBe('InvalidCredentials');
+    const err = await signIn({ account, password: 'guess-guess-1' }, { ip: ip() }, database.db).catch((e) => e);
+    expect(err.code).toBe('RateLimited');
+    expect(err.status).toBe(429);
+    expect(Number(err.headers['retry-after'])).toBeGreaterThan(0);
+  });
+  it('allows 20 sign-in attempts per IP per minute, whatever the account', async () => {
+    const from = ip();
+    for (let i = 0; i < 20; i++) await signIn({ account: { kind: 'email', value: `x${i}@example.cn` }, password: 'guess-guess-1' }, { ip: from }, database.db).catch(() => {});
+    const err = await signIn({ account: { kind: 'email', value: 'x99@example.cn' }, password: 'guess-guess-1' }, { ip: from }, database.db).catch((e) => e);
+    expect(err.code).toBe('RateLimited');
+  });
+  it('allows 10 sign-ups per IP per hour', async () => {
+    const from = ip();
+    for (let i = 0; i < 10; i++) await signUp(input(`many${i}@example.cn`), { ip: from }, database.db);
+    expect((await signUp(input('many10@example.cn'), { ip: from }, database.db).catch((e) => e)).code).toBe('RateLimited');
+    expect(await database.db.select().from(users).where(eq(users.email, 'many10@example.cn'))).toHaveLength(0);
+  });
+});
+
+describe('password reset through the outbox', () => {
+  it('sends a code, accepts it once, ends sessions, and says nothing about unknown accounts', async () => {
+    const r = await signUp(input('13900000002'), { ip: ip() }, database.db);
+    await requestPasswordReset({ kind: 'phone', value: '13900000002' }, { ip: ip() }, database.db);
+    await requestPasswordReset({ kind: 'phone', value: '13900000099' }, { ip: ip() }, database.db); // no error, no message
+    expect(await database.db.select().from(outbox).where(eq(outbox.recipient, '13900000099'))).toHaveLength(0);
+    const code = await lastCode('13900000002');
+    const account = { kind: 'phone' as const, value: '13900000002' };
+    const bad = await confirmPasswordReset({ account, code: code === '123456' ? '654321' : '123456', password: 'Brand-new-2026' }, { ip: ip() }, database.db).catch((e) => e);
+    expect(bad.code).toBe('CodeInvalid');
+    const unknown = await confirmPasswordReset({ account: { kind: 'phone', value: '13900000099' }, code, password: 'Brand-new-2026' }, { ip: ip() }, database.db).catch((e) => e);
+    expect(unknown.code).toBe('CodeInvalid');
+    await confirmPasswordReset({ account, code, password: 'Brand-new-2026' }, { ip: ip() }, database.db);
+    const again = await confirmPasswordReset({ account, code, password: 'Brand-new-2027' }, { ip: ip() }, database.db).catch((e) => e);
+    expect(again.code).toBe('CodeInvalid');
+    const { validateSessionToken } = await import('../../src/server/auth/sessions');
+    expect(await validateSessionToken(r.session.token, database.db)).toBeNull();
+    expect((await signIn({ account, password: 'Brand-new-2026' }, { ip: ip() }, database.db)).user.id).toBe(r.user.id);
+  });
+  it('uses a plugged-in notifier instead of the outbox', async () => {
+    const sent: OutgoingMessage[] = [];
+    setNotifier({ async send(m) { sent.push(m); } });
+    try {
+      await signUp(input('plug@example.cn'), { ip: ip() }, database.db);
+    } finally {
+      setNotifier(undefined);
+    }
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({ channel: 'email', recipient: 'plug@example.cn' });
+    expect(await database.db.select().from(outbox).where(eq(outbox.recipient, 'plug@example.cn'))).toHaveLength(0);
+  });
+});
+
+describe('deputies and stations', () => {
+  it('links a deputy to an existing station and refuses an unknown one', async () => {
+    await database.db.insert(stations).values({ code: 'HD-001', name: '海淀区某街道代表联络站', type: 'liaison_station', district: '海淀区' });
+    const d = await createUser({ role: 'deputy', account: { kind: 'email', value: 'deputy@example.cn' }, password: 'Deputy-pass-2026', stations: ['HD-001'] }, systemActor, database.db);
+    expect(await stationsOfUser(d.id, database.db)).toEqual([{ code: 'HD-001', name: '海淀区某街道代表联络站' }]);
+    const err = await createUser({ role: 'deputy', account: { kind: 'email', value: 'deputy2@example.cn' }, password: 'Deputy-pass-2026', stations: ['NOPE'] }, systemActor, database.db).catch((e) => e);
+    expect(err.code).toBe('StationNotFound');
+    expect(await database.db.select().from(users).where(eq(users.email, 'deputy2@example.cn'))).toHaveLength(0);
+  });
+});
+
+describe('API tokens', () => {
+  it('authenticate a staff account until revoked, stored only as a hash', async () => {
+    const staff = await createUser({ role: 'staff', account: { kind: 'email', value: 'api@example.cn' }, password: 'Api-user-2026!' }, systemActor, database.db);
+    const { id, token } = await createApiToken({ userId: staff.id, label: '统计脚本' }, systemActor, database.db);
+    expect(token).toMatch(/^kmn_/);
+    const rows = await database.db.query.apiTokens.findMany();
+    expect(rows.some((r) => r.tokenHash.includes(token) || r.tokenHash === token)).toBe(false);
+    expect((await authenticateBearer(token, database.db))?.via).toBe('token');
+    expect(await authenticateBearer(`${token}x`, database.db)).toBeNull();
+    await revokeApiToken(id, systemActor, database.db);
+    expect(await authenticateBearer(token, database.db)).toBeNull();
+    expect(await database.db.select().from(auditEvents).where(like(auditEvents.action, 'token.%'))).toHaveLength(2);
+  });
+  it('are refused for citizens', async () => {
+    const c = await createUser({ role: 'citizen', account: { kind: 'email', value: 'cit@example.cn' }, password: 'Citizen-pass-2026' }, systemActor, database.db);
+    expect((await createApiToken({ userId: c.id, label: 'x' }, systemActor, database.db).catch((e) => e)).code).toBe('ValidationFailed');
+  });
+});

@@ -1,0 +1,92 @@
+/** The audit trail: append-only in the database, hash-chained, checked by `npm run audit:verify`. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { sql } from 'drizzle-orm';
+import { createTestDatabase, type TestDatabase } from '../support/test-db';
+import { createDatabase, migrateDatabase, type Db } from '../../src/db/client';
+import { recordAudit, systemActor, verifyAuditChain } from '../../src/server/audit';
+import { createUser } from '../../src/server/auth/users';
+import { signIn } from '../../src/server/auth/sign-in';
+
+let database: TestDatabase;
+beforeAll(async () => { database = await createTestDatabase(); });
+afterAll(async () => { await database.close(); });
+
+async function someEvents(db: Db) {
+  await createUser({ role: 'staff', account: { kind: 'email', value: `a${Math.random()}@audit.test` }, password: 'Audit-test-2026' }, systemActor, db);
+  await db.transaction((tx) => recordAudit(tx, { id: null, kind: 'system', ip: '127.0.0.1' }, { action: 'test.one', objectType: 'x', objectId: '1', before: { a: 1 }, after: { a: 2 } }));
+  await signIn({ account: { kind: 'email', value: 'nobody@audit.test' }, password: 'whatever-123' }, { ip: '203.0.113.9' }, db).catch(() => {});
+}
+
+/** Tampering needs the trigger out of the way, as an attacker with table-owner rights would do. */
+async function tamper(db: Db, statement: ReturnType<typeof sql>) {
+  await db.execute(sql`alter table audit_events disable trigger user`);
+  await db.execute(statement);
+  await db.execute(sql`alter table audit_events enable trigger user`);
+}
+
+describe('audit trail', () => {
+  it('records sign-in failures and account changes with who, what, where', async () => {
+    await someEvents(database.db);
+    const rows = (await database.db.execute(sql`select action, actor_kind, ip, object_type from audit_events order by id`)).rows;
+    expect(rows.map((r) => r.action)).toEqual(['user.create', 'test.one', 'auth.signin.failed']);
+    expect(rows[2]).toMatchObject({ actor_kind: 'anonymous', ip: '203.0.113.9' });
+    expect(await verifyAuditChain(database.db)).toEqual({ ok: true, checked: 3 });
+  });
+  it('is refused UPDATE and DELETE by the database itself', async () => {
+    const update = await database.db.execute(sql`update audit_events set action = 'x' where id = 1`).catch((e) => e);
+    expect(String(update.cause ?? update)).toMatch(/append-only/);
+    const del = await database.db.execute(sql`delete from audit_events`).catch((e) => e);
+    expect(String(del.cause ?? del)).toMatch(/append-only/);
+    expect(await verifyAuditChain(database.db)).toMatchObject({ ok: true });
+  });
+  it('detects an edited event', async () => {
+    await tamper(database.db, sql`update audit_events set after = '{"a":3}'::jsonb where action = 'test.one'`);
+    const report = await verifyAuditChain(database.db);
+    expect(report.ok).toBe(false);
+    expect(report.brokenAt).toBe(2);
+  });
+});
+
+describe('npm run audit:verify', () => {
+  const root = resolve(import.meta.dirname, '../..');
+  const run = (env: Record<string, string>) => promisify(execFile)(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), 'src/cli/audit-verify.ts'], {
+    cwd: root, env: { ...process.env, ...env },
+  }).then((r) => ({ code: 0, out: r.stdout + r.stderr }), (e) => ({ code: e.code as number, out: String(e.stdout) + String(e.stderr) }));
+
+  it('passes on an intact chain and fails with a clear message on a deleted event', async () => {
+    let env: Record<string, string>;
+    let open: () => Promise<{ db: Db; close(): Promise<void> }>;
+    const fresh = database.url ? await createTestDatabase() : undefined; // the file's database was tampered with above
+    if (fresh) {
+      env = { DATABASE_URL: fresh.url! };
+      open = async () => ({ db: fresh.db, close: async () => {} });
+    } else {
+      const dir = join(mkdtempSync(join(tmpdir(), 'kaimen-audit-')), 'db');
+      env = { PGLITE_DIR: dir };
+      open = async () => {
+        const d = await createDatabase({ pgliteDir: dir });
+        await migrateDatabase(d);
+        return d;
+      };
+    }
+    let d = await open();
+    await someEvents(d.db);
+    await d.close();
+    const good = await run(env);
+    expect(good.out).toMatch(/审计链完整/);
+    expect(good.code).toBe(0);
+
+    d = await open();
+    await tamper(d.db, sql`delete from audit_events where id = (select min(id) + 1 from audit_events)`);
+    await d.close();
+    const bad = await run(env);
+    await fresh?.close();
+    expect(bad.code).toBe(1);
+    expect(bad.out).toMatch(/审计链在第 \d+ 条记录处断开/);
+  }, 60_000);
+});

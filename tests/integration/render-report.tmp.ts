@@ -1,0 +1,11 @@
+import { createWriteStream } from 'node:fs';
+import { createDatabase, migrateDatabase } from '../../src/db/client';
+import { seedReportFixture } from './reports-fixture';
+import { loadReportScope } from '../../src/server/reports/adoption-report';
+import { writeReportDocx } from '../../src/server/reports/export-docx';
+const database = await createDatabase({ pgliteMemory: true });
+await migrateDatabase(database);
+const s = await seedReportFixture(database.db);
+const scope = await loadReportScope(s.slug, 1, database.db);
+await writeReportDocx(scope, 'staff', createWriteStream('/tmp/rep/render/report.docx'), {}, database.db);
+await database.close();
