@@ -385,6 +385,9 @@ export const en: Record<MessageKey, string> = {
   'slip.response': 'Response',
   'slip.noResponse': 'Not answered yet; you will hear back.',
   'slip.sign': 'Deputy: ______   Received by: ______',
+  'kiosk.name.short': 'Name',
+  'kiosk.district.short': 'District',
+  'kiosk.contact.short': 'Mobile number or email',
   // ── end stations, kiosks, deputies ──
   // ── comments: comment form, receipts, status page, satisfaction ──
   'comment.heading.article': 'Comment on {label}',

@@ -383,6 +383,9 @@ export const zhCN = {
   'slip.response': '答复',
   'slip.noResponse': '答复尚未公开，公开后将再次反馈。',
   'slip.sign': '代表签名：＿＿＿＿＿＿　　居民签收：＿＿＿＿＿＿',
+  'kiosk.name.short': '称呼',
+  'kiosk.district.short': '所在区',
+  'kiosk.contact.short': '手机号码或电子邮箱',
   // ── end stations, kiosks, deputies ──
   // ── comments: comment form, receipts, status page, satisfaction ──
   'comment.heading.article': '对{label}提出意见',

@@ -128,7 +128,11 @@ test('upload a .docx second round, search, tag, decide, answer a campaign, and t
   // 4. The campaign was grouped at submission; answer the whole group at once.
   await page.goto('/staff/groups');
   await checkA11y(page, 'groups');
-  await page.getByRole('link', { name: '未命名意见组' }).first().click();
+  await page.goto(`/staff/comments?draft=e2e-tingche&round=2&q=${encodeURIComponent('路边免费停车')}`);
+  await expect(page.locator('tbody tr')).toHaveCount(5);
+  await page.locator('.inbox-link').first().click();
+  await expect(page.getByText('与 5 条意见同组（完全相同）')).toBeVisible();
+  await page.getByRole('link', { name: '查看意见组' }).click();
   await expect(page.getByText('5 条', { exact: false }).first()).toBeVisible();
   await page.getByLabel('名称').fill('夜间路边停车倡议');
   await page.getByRole('button', { name: '确认为同一组' }).click();

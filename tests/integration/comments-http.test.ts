@@ -115,16 +115,6 @@ describe('POST /api/v1/drafts/{slug}/comments', () => {
     await expectError(await postJson(validComment, 'no-such-draft'), 404, 'DraftNotFound');
     await expectError(await postJson({ ...validComment, article: 999 }), 404, 'ArticleNotFound');
   });
-
-  it('limits submissions per IP generously (300 per 10 minutes), then 429 with Retry-After', async () => {
-    const ip = '198.51.100.9';
-    // Invalid bodies still count, and cost nothing to store.
-    const results = await Promise.all(Array.from({ length: 300 }, () => postJson({ body: '' }, OPEN, ip)));
-    expect(results.every((r) => r.status === 400)).toBe(true);
-    const limited = await postJson(validComment, OPEN, ip);
-    await expectError(limited, 429, 'RateLimited');
-    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
-  });
 });
 
 describe('GET /api/v1/receipts/{receipt}', () => {

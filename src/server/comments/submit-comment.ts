@@ -37,7 +37,11 @@ export interface SubmitResult {
   createdAt: Date;
 }
 
-/** Rate limit for comment submissions per client IP: generous, since a station's Wi-Fi is one IP. */
+/**
+ * A comment-only limit per client IP (generous: a station's Wi-Fi is one address), for entry
+ * points that want one on top of the middleware's general limit on writes per IP. The web form
+ * and the public API rely on the general limit alone (docs/decisions/004-receipts.md).
+ */
 export function commentSubmitLimits(ip: string) {
   return [{ key: `comment:ip:${ip}`, points: 300, windowSeconds: 600 }];
 }

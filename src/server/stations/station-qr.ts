@@ -5,8 +5,7 @@
 import { and, eq } from 'drizzle-orm';
 import { stationDeputies, users } from '../../db/schema';
 import { getDb, type DbOrTx } from '../../db/client';
-import { enforceLimits } from '../auth/rate-limit';
-import { commentSubmitLimits, submitComment, type SubmitResult } from '../comments/submit-comment';
+import { submitComment, type SubmitResult } from '../comments/submit-comment';
 import type { Station } from './stations';
 
 /** The deputy named on a poster, if they are one of the station's deputies; otherwise null. */
@@ -22,18 +21,16 @@ export async function posterDeputy(stationId: string, userId: string | null | un
 }
 
 /**
- * Stores a resident's comment sent from a station's QR page. Limited per address like every
- * anonymous web comment (generously: the station's Wi-Fi is one address). Throws what
- * submitComment throws, and RateLimited.
+ * Stores a resident's comment sent from a station's QR page (the resident's own phone: the
+ * middleware's limit on writes per address applies, as to every anonymous web comment).
+ * Throws what submitComment throws.
  */
 export async function submitStationQrComment(
   station: Pick<Station, 'id'>,
   deputyId: string | null,
   slug: string,
   raw: Record<string, unknown>,
-  ip: string,
   db: DbOrTx = getDb(),
 ): Promise<SubmitResult> {
-  await enforceLimits(commentSubmitLimits(ip), db);
   return submitComment(slug, raw, { channel: 'station_qr', stationId: station.id, deputyId }, db);
 }

@@ -3,15 +3,14 @@
  * JSON `{ article?, body, name?, district?, occupation?, contact?, publishName?, idempotencyKey?, round? }`
  * (at most 64 KB) → 201 `{ receipt, lookupCode }`. The same idempotencyKey again with the same
  * comment → 200 with the same receipt and lookup code; with a different comment → 409 Conflict.
- * Without idempotencyKey every request is a new comment. Errors are JSON (see api.md).
+ * Without idempotencyKey every request is a new comment. Errors are JSON (see api.md). Per-IP
+ * limits: the middleware's general limit on writes (src/server/auth/limits.ts, writesIp).
  */
 import type { APIRoute } from 'astro';
 import { json, readJson } from '../../../../../server/http';
-import { enforceLimits } from '../../../../../server/auth/rate-limit';
-import { commentSubmitLimits, submitComment } from '../../../../../server/comments/submit-comment';
+import { submitComment } from '../../../../../server/comments/submit-comment';
 
 export const POST: APIRoute = async ({ params, request, locals }) => {
-  await enforceLimits(commentSubmitLimits(locals.ip));
   const body = await readJson(request, 64 * 1024);
   const result = await submitComment(params.slug ?? '', body, { channel: 'api', userId: locals.user?.id ?? null });
   return json({ receipt: result.receipt, lookupCode: result.lookupCode }, result.created ? 201 : 200, {
