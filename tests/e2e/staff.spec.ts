@@ -25,7 +25,7 @@ test.use({ baseURL });
 test.beforeAll(async () => {
   test.setTimeout(120_000);
   const dir = mkdtempSync(join(tmpdir(), 'kaimen-e2e-staff-'));
-  const env = { ...process.env, PGLITE_DIR: join(dir, 'pglite'), PORT: String(port), HOST: 'localhost', ASTRO_TELEMETRY_DISABLED: '1', EXPORT_DIR: join(dir, 'exports') };
+  const env: NodeJS.ProcessEnv = { ...process.env, PGLITE_DIR: join(dir, 'pglite'), PORT: String(port), HOST: 'localhost', ASTRO_TELEMETRY_DISABLED: '1', EXPORT_DIR: join(dir, 'exports') };
   delete env.DATABASE_URL;
   const seed = spawnSync(process.execPath, ['--import', 'tsx', 'tests/e2e/staff-seed.ts'], { env, encoding: 'utf8' });
   if (seed.status !== 0) throw new Error(`seed failed: ${seed.stderr}`);

@@ -88,5 +88,5 @@ describe('npm run audit:verify', () => {
     await fresh?.close();
     expect(bad.code).toBe(1);
     expect(bad.out).toMatch(/审计链在第 \d+ 条记录处断开/);
-  }, 60_000);
+  }, 180_000);
 });
