@@ -12,7 +12,7 @@ import { ensureStarted } from './server/boot';
 import { clientIp } from './server/client-ip';
 import { authenticateRequest } from './server/auth/request-auth';
 import { enforceLimits } from './server/auth/rate-limit';
-import { limits } from './server/auth/limits';
+import { writeLimit } from './server/auth/write-limit';
 
 const writeMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -32,9 +32,7 @@ export const onRequest = defineMiddleware(async (context, next) => {
     const auth = await authenticateRequest(request, cookies);
     locals.user = auth.user;
     staleCookie = auth.staleCookie;
-    if (writeMethods.has(request.method)) {
-      await enforceLimits([auth.user?.via === 'token' ? limits.writesToken(auth.user.id) : limits.writesIp(locals.ip)]);
-    }
+    if (writeMethods.has(request.method)) await enforceLimits([await writeLimit(request, cookies, auth.user, locals.ip)]);
     response = await next();
   } catch (caught) {
     const err = normaliseError(caught);

@@ -15,6 +15,10 @@ export const limits = {
   passwordUser: (userId: string): Limit => ({ key: `password:user:${userId}`, points: 5, windowSeconds: 60 }),
   /** Every POST/PUT/PATCH/DELETE from one IP (browsers, kiosks behind one address). */
   writesIp: (ip: string): Limit => ({ key: `writes:ip:${ip}`, points: 120, windowSeconds: 60 }),
+  /** Writes of a signed-in person (deputies entering a meeting's sheet write a lot). */
+  writesUser: (userId: string): Limit => ({ key: `writes:user:${userId}`, points: 300, windowSeconds: 60 }),
+  /** Writes of an enrolled kiosk (its own per-kiosk comment limit applies as well). */
+  writesKiosk: (kioskId: string): Limit => ({ key: `writes:kiosk:${kioskId}`, points: 300, windowSeconds: 60 }),
   /** Writes of an API client authenticated by bearer token (partner systems batch more). */
   writesToken: (userId: string): Limit => ({ key: `writes:token:${userId}`, points: 600, windowSeconds: 60 }),
 };
