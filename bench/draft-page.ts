@@ -54,7 +54,6 @@ async function waitFor(url: string, child?: ChildProcess): Promise<void> {
 async function main() {
   let base = process.env.BASE_URL;
   let child: ChildProcess | undefined;
-  const driver = process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite';
   if (!base) {
     if (!existsSync('dist/server/entry.mjs')) throw new Error('dist/server/entry.mjs is missing: run `npx astro build` first.');
     base = `http://127.0.0.1:${port}`;
@@ -63,6 +62,8 @@ async function main() {
     await waitFor(`${base}/healthz`, child);
   }
   try {
+    const health = (await (await fetch(`${base}/healthz`)).json()) as { database: { driver: string } };
+    const driver = health.database.driver === 'postgres' ? 'PostgreSQL' : 'PGlite';
     const rows: string[] = [];
     for (const t of targets) {
       const res = await fetch(base + t.path);

@@ -12,7 +12,7 @@
 import { parseArgs } from 'node:util';
 import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { freshDatabase, dbUrl } from './lib/server';
 
@@ -68,6 +68,7 @@ const seedSeconds = (Date.now() - seedStart) / 1000;
 console.log(`seeded in ${seedSeconds.toFixed(1)} s`);
 
 const dir = mkdtempSync(join(tmpdir(), 'kaimen-bench-exports-'));
+const loadBefore = loadavg()[0];
 const results: Array<{ what: string; rows: number; seconds: number; rssMb: number; sizeMb: number }> = [];
 const baselineStart = Date.now();
 const base = spawnSync('psql', [url, '-q', '-c', `copy (select c.receipt, c.article_number, c.channel, s.name, c.district, c.occupation, c.body, c.voices, c.status, c.adoption, c.reason, c.response, c.responded_at, c.decided_at, c.satisfaction, c.hidden_at, c.created_at, (select string_agg(t.name, '、') from comment_tags ct join tags t on t.id = ct.tag_id where ct.comment_id = c.id) from comments c left join stations s on s.id = c.station_id where c.round_id = '${r1.roundId}' order by c.article_number nulls first, c.created_at, c.id) to stdout with (format csv)`], { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -169,6 +170,7 @@ function writeResults(): void {
     '',
     `Machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB; Node ${process.version}; PostgreSQL ${pgVersion} on the same machine.`,
     `Data: ${big.toLocaleString('en')} comments in round 1 and ${docxRows.toLocaleString('en')} in round 2 of a 104-article draft, seeded with COPY in ${seedSeconds.toFixed(0)} s; a third of the comments tagged, 2% in 5 campaign groups per round.`,
+    `Load average (1 min) of the shared machine: ${loadBefore.toFixed(1)} before the exports, ${loadavg()[0].toFixed(1)} after (other work ran alongside).`,
     'Each export runs in a fresh process that writes the file to local disk; RSS growth = peak RSS sampled every 50 ms − RSS before the export.',
     'Targets: CSV ≤ 30 s, XLSX ≤ 120 s, RSS growth ≤ 200 MB for 1,000,000 comments; DOCX with 100,000 comments ≤ 60 s.',
     '',

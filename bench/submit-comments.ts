@@ -12,8 +12,8 @@
  * TRUST_PROXY=true): thousands of citizens, as in production, so the per-IP limit is exercised
  * but not hit.
  */
-import { appendFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { appendFileSync, readFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 // @ts-expect-error autocannon ships no types
@@ -28,15 +28,23 @@ const pool = Number(process.env.POOL ?? 20);
 const port = Number(process.env.BENCH_PORT ?? 4481);
 const SLUG = 'jiesu-jiban';
 
-const TEXTS = [
-  '建议第十条明确诉求工单应当在受理后一小时内形成，并告知诉求人工单编号，方便老年人查询办理进度。',
-  '物业管理和停车问题是社区最常见的诉求，建议在条例中规定街道每月分析一次高频诉求并主动治理。',
-  '热线工作人员应当使用通俗易懂的语言答复群众，对听力不好的老人可以安排回访，不能简单办结了事。',
-  '建议增加对诉求人个人信息的保护规定，联系方式只能用于办理诉求，不得泄露或者用于其他用途。',
-  '对不属于本市管辖的诉求，也应当告知诉求人向哪个部门反映，并提供联系方式，做到件件有回音。',
-];
+/** Distinct, realistic comments: windows of the draft's own text with a citizen's framing. */
+const CORPUS = readFileSync(new URL('../content/drafts/jiesu-jiban/round-3.md', import.meta.url), 'utf8')
+  .replace(/<!--[\s\S]*?-->|[#\s]/g, '');
+const OPENERS = ['建议', '我认为', '希望', '关于这一条，', '作为社区居民，我建议', '这一条应当'];
+function commentText(n: number): string {
+  const length = 40 + (n * 37) % 120;
+  const start = (n * 7919) % Math.max(1, CORPUS.length - length);
+  return `${OPENERS[n % OPENERS.length]}${CORPUS.slice(start, start + length)}（${n}）`;
+}
 
-interface Figures { rate: number; p50: number; p99: number; errors: number; total: number }
+interface Figures { rate: number; p50: number; p99: number; errors: number; total: number; cpuMs?: number }
+
+/** CPU time (user + system) of process `pid` so far, in ms (Linux). */
+function cpuMsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
 
 /** The raw baseline: `connections` loops each doing one plain INSERT at a time, through pg. */
 async function rawInsert(url: string, target: { draftId: string; roundId: string; articleId: string }): Promise<Figures> {
@@ -44,12 +52,11 @@ async function rawInsert(url: string, target: { draftId: string; roundId: string
   const latencies: number[] = [];
   let errors = 0;
   let n = 0;
-  const features = TEXTS.map((t) => ({ bigrams: bigramsOf(t), fingerprint: fingerprintOf(t) }));
   const end = Date.now() + duration * 1000;
   const worker = async () => {
     while (Date.now() < end) {
       const i = n++;
-      const body = `${TEXTS[i % TEXTS.length]}（${i}）`;
+      const body = commentText(i);
       const receipt = `RAW${i}`;
       const t0 = performance.now();
       try {
@@ -57,7 +64,7 @@ async function rawInsert(url: string, target: { draftId: string; roundId: string
           `insert into comments (receipt, lookup_hash, idempotency_key, draft_id, round_id, article_id, article_number, body, channel, bigrams, fingerprint)
            values ($1, $2, $3, $4, $5, $6, 10, $7, 'api', $8, $9)`,
           [receipt, hashLookupCode(receipt, 'AAAA-AAAA'), idempotencyDigest(`raw-${i}`), target.draftId, target.roundId, target.articleId, body,
-            features[i % TEXTS.length].bigrams, features[i % TEXTS.length].fingerprint],
+            bigramsOf(body), fingerprintOf(body)],
         );
         latencies.push(performance.now() - t0);
       } catch {
@@ -87,7 +94,7 @@ async function fullPath(base: string, kind: 'api' | 'form', seconds: number): Pr
       setupRequest(req: { headers: Record<string, string>; body?: string }) {
         const n = i++;
         const ip = `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
-        const text = `${TEXTS[n % TEXTS.length]}（${kind}${n}）`;
+        const text = commentText(kind === 'api' ? 1_000_000 + n : 2_000_000 + n);
         if (kind === 'api') {
           req.headers = { 'content-type': 'application/json', 'x-forwarded-for': ip };
           req.body = JSON.stringify({ article: 10, body: text, idempotencyKey: randomUUID() });
@@ -111,6 +118,7 @@ async function fullPath(base: string, kind: 'api' | 'form', seconds: number): Pr
 
 async function main() {
   ensureBuilt();
+  const loadAtStart = loadavg();
   const url = await freshDatabase('kaimen_bench_comments');
   const server = await startServer(port, { DATABASE_URL: url, TRUST_PROXY: 'true', DATABASE_POOL_MAX: String(pool), SEED_SAMPLES: 'true' });
   const db = new pg.Client({ connectionString: url });
@@ -128,10 +136,14 @@ async function main() {
     const raw = await rawInsert(url, target);
     console.log(raw);
     console.log(`full path (JSON API), ${connections} connections, ${duration} s …`);
+    let cpu0 = cpuMsOf(server.child.pid!);
     const api = await fullPath(server.url, 'api', duration);
+    api.cpuMs = (cpuMsOf(server.child.pid!) - cpu0) / Math.max(1, api.total);
     console.log(api);
     console.log(`full path (HTML form, 303 to the receipt), ${connections} connections, ${duration} s …`);
+    cpu0 = cpuMsOf(server.child.pid!);
     const form = await fullPath(server.url, 'form', duration);
+    form.cpuMs = (cpuMsOf(server.child.pid!) - cpu0) / Math.max(1, form.total);
     console.log(form);
 
     const { rows: [stored] } = await db.query(`select count(*) filter (where channel = 'api' and receipt not like 'RAW%')::int as api,
@@ -140,7 +152,7 @@ async function main() {
     console.log(check);
 
     const row = (name: string, f: Figures) =>
-      `| ${name} | ${Math.round(f.rate)} | ${f.p50.toFixed(1)} | ${f.p99.toFixed(1)} | ${f.errors} | ${Math.round((100 * f.rate) / raw.rate)} % |`;
+      `| ${name} | ${Math.round(f.rate)} | ${f.p50.toFixed(1)} | ${f.p99.toFixed(1)} | ${f.errors} | ${Math.round((100 * f.rate) / raw.rate)} % | ${f.cpuMs === undefined ? '–' : f.cpuMs.toFixed(2)} |`;
     const verdict = (f: Figures) => f.rate >= 2000 && f.rate >= 0.3 * raw.rate && f.p99 <= 100;
     const section = [
       '',
@@ -148,10 +160,12 @@ async function main() {
       '',
       `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GB, Node ${process.version}, ${String(version).split(' on ')[0]} on the same machine ` +
         `(synchronous_commit on), loopback, ${connections} connections, ${duration} s each after a 3 s warm-up, server pool ${pool}, ` +
-        'autocannon in the bench process; every request a new comment (own idempotency key, own X-Forwarded-For address).',
+        'autocannon in the bench process; every request a new, distinct comment (text drawn from the draft, own idempotency key, ' +
+        `own X-Forwarded-For address). Machine load average at the start: ${loadAtStart.map((l) => l.toFixed(1)).join(' / ')} ` +
+        '(the machine is shared with other engineers\' test runs).',
       '',
-      '| what | comments/s | p50 ms | p99 ms | errors | % of raw |',
-      '| --- | ---: | ---: | ---: | ---: | ---: |',
+      '| what | comments/s | p50 ms | p99 ms | errors | % of raw | server CPU ms/comment |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
       row(`baseline: one plain INSERT through pg (${connections} connections)`, raw),
       row('full path: POST /api/v1/drafts/{slug}/comments → 201', api),
       row('full path: POST /drafts/{slug}/comment (form) → 303', form),

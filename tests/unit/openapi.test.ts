@@ -19,7 +19,7 @@ describe('OpenAPI document', () => {
     for (const [, name] of text.matchAll(/"#\/components\/schemas\/(\w+)"/g)) {
       expect(openApiDocument.components.schemas, name).toHaveProperty(name);
     }
-    for (const [path, item] of Object.entries(openApiDocument.paths as Record<string, Record<string, { parameters?: Array<{ name: string; in: string }> }>>)) {
+    for (const [path, item] of Object.entries(openApiDocument.paths as unknown as Record<string, Record<string, { parameters?: Array<{ name: string; in: string }> }>>)) {
       const names = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
       for (const op of Object.values(item)) {
         const declared = (op.parameters ?? []).filter((p) => p.in === 'path').map((p) => p.name);
