@@ -123,14 +123,18 @@ const schemas: Record<string, Schema> = {
   ),
   Stats: obj(
     {
-      total: int(),
-      byChannel: { type: 'object', additionalProperties: { type: 'integer' } },
-      byDistrict: { type: 'object', additionalProperties: { type: 'integer' } },
-      byStatus: { type: 'object', additionalProperties: { type: 'integer' } },
-      perArticle: arr(obj({ article: nullable(int()), count: int() })),
+      draft: obj({ slug: str(), title: str() }),
+      round: { allOf: [ref('Round'), obj({ feedbackPublished: { type: 'boolean' } })] },
+      totals: obj({ comments: int(), people: int(), voices: int('代表录入时所代表的群众人数合计'), general: int('总体意见数') }),
+      byChannel: arr(obj({ channel: str(), count: int() }, ['channel', 'count'])),
+      byDistrict: arr(obj({ district: nullable(str()), count: int() }, ['district', 'count'])),
+      byStatus: arr(obj({ status: str(), count: int() }, ['status', 'count'])),
+      byAdoption: nullable(arr(obj({ adoption: str(undefined, { enum: adoption }), count: int() }))),
+      rates: nullable(obj({ response: { type: 'number' }, adoption: { type: 'number' }, satisfaction: { type: 'number' } })),
+      articles: arr(obj({ number: int(), label: str(), caption: nullable(str()), count: int() }, ['number', 'label', 'count'])),
     },
-    [],
-    { description: '按渠道、区、办理状态和条文统计的意见数' },
+    ['round', 'totals', 'byChannel', 'byDistrict', 'byStatus', 'articles'],
+    { description: '意见统计（不含已屏蔽的意见）；byAdoption 和 rates 在公布采纳情况后才有值' },
   ),
   CommentInput: obj(
     {
