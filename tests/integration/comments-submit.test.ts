@@ -246,7 +246,7 @@ describe('personal information stays out of logs', () => {
     const spy = vi.spyOn(console, 'error').mockImplementation(() => {});
     const failing = new Proxy(database.db, {
       get(target, prop, receiver) {
-        if (prop === 'execute') {
+        if (prop === 'execute' || prop === 'transaction') {
           return () => Promise.reject(Object.assign(new Error('Failed query: insert into comments … params: 13987654321'), { cause: { code: '57P01', message: 'terminating connection' } }));
         }
         return Reflect.get(target, prop, receiver);

@@ -12,7 +12,7 @@ import { parseCommentInput, type CommentInput } from './schemas';
 import { clearTargetCache, resolveCommentTarget, type CommentTarget } from './comment-target';
 import { deriveLookupCode, generateReceipt, hashLookupCode, idempotencyDigest } from './receipts';
 import { bigramsOf, fingerprintOf } from './text-features';
-import { groupNewComment } from '../review/grouping';
+import { planGroup, type GroupPlan } from '../review/grouping';
 
 export type Channel = (typeof comments.channel.enumValues)[number];
 
@@ -77,8 +77,8 @@ export async function submitComment(slug: string, raw: unknown, ctx: SubmitConte
     const features = { bigrams: bigramsOf(input.body), fingerprint: fingerprintOf(input.body) };
     for (let attempt = 0; attempt < MAX_RECEIPT_ATTEMPTS; attempt++) {
       const receipt = generateReceipt(target.draft.code, target.round.number);
-      const inserted = await insertComment(db, { input, ctx, target, receipt, keyDigest, lookupHash: hashLookupCode(receipt, lookupCode), now, ...features });
-      if (inserted) await groupNewComment(db, { id: inserted.id, roundId: target.round.id, fingerprint: features.fingerprint, body: input.body });
+      const args = { input, ctx, target, receipt, keyDigest, lookupHash: hashLookupCode(receipt, lookupCode), now, ...features };
+      const inserted = await insertGrouped(db, args);
       if (inserted) return { commentId: inserted.id, receipt, lookupCode, created: true, createdAt: inserted.createdAt };
       const existing = await findByKey(keyDigest, db);
       if (existing) return replay(existing, slug, input, lookupCode);
@@ -139,24 +139,51 @@ function textArray(items: string[]): string {
   return `{${items.map((s) => `"${s.replace(/["\\]/g, (c) => `\\${c}`)}"`).join(',')}}`;
 }
 
+class NotInserted extends Error {}
+
+/**
+ * Finds the comment's duplicate group and inserts it with its group, MinHash and LSH bands in
+ * one transaction (one commit per submission). When nothing is inserted (the key or receipt was
+ * taken meanwhile) the transaction is rolled back, so grouping leaves no trace either.
+ */
+async function insertGrouped(db: DbOrTx, a: InsertArgs): Promise<{ id: string; createdAt: Date } | null> {
+  try {
+    return await db.transaction(async (tx) => {
+      const plan = await planGroup(tx, { roundId: a.target.round.id, fingerprint: a.fingerprint, body: a.input.body });
+      const row = await insertComment(tx, a, plan);
+      if (!row) throw new NotInserted();
+      return row;
+    });
+  } catch (err) {
+    if (err instanceof NotInserted) return null;
+    throw err;
+  }
+}
+
+/** A PostgreSQL int[] literal, or null. */
+function intArray(values: readonly number[] | null): string | null {
+  return values ? `{${values.join(',')}}` : null;
+}
+
 /**
  * The one INSERT. Its WHERE re-checks, in the database, that the round is open at `now` and that
  * the article belongs to the round's version, so a cached target can never admit a late comment.
  * Returns null when nothing was inserted (key or receipt already taken, or the check failed).
  */
-async function insertComment(db: DbOrTx, a: InsertArgs): Promise<{ id: string; createdAt: Date } | null> {
+async function insertComment(db: DbOrTx, a: InsertArgs, group: GroupPlan): Promise<{ id: string; createdAt: Date } | null> {
   const { input, ctx, target } = a;
   const articleId = target.article?.id ?? null;
   const at = a.now.toISOString();
   const result = await db.execute(sql`
     insert into comments (receipt, lookup_hash, idempotency_key, draft_id, round_id, article_id, article_number, body,
       name, publish_name, district, occupation, contact, channel, station_id, kiosk_id, deputy_id, user_id, by_deputy,
-      voices, bigrams, fingerprint)
+      voices, bigrams, fingerprint, group_id, minhash, lsh_bands)
     select ${a.receipt}, ${a.lookupHash}, ${a.keyDigest}, r.draft_id, r.id, ${articleId}::uuid, ${target.article?.number ?? null}::int,
       ${input.body}, ${input.name ?? null}, ${input.publishName}, ${input.district ?? null}, ${input.occupation ?? null},
       ${input.contact ?? null}, ${ctx.channel ?? 'web'}::channel, ${ctx.stationId ?? null}::uuid, ${ctx.kioskId ?? null}::uuid,
       ${ctx.deputyId ?? null}::uuid, ${ctx.userId ?? null}::uuid, ${ctx.byDeputy ?? false}, ${ctx.voices ?? 1}::int,
-      ${textArray(a.bigrams)}::text[], ${a.fingerprint}
+      ${textArray(a.bigrams)}::text[], ${a.fingerprint}, ${group.groupId}::uuid, ${intArray(group.minhash)}::int[],
+      ${intArray(group.lshBands)}::int[]
     from rounds r
     where r.id = ${target.round.id}::uuid and r.draft_id = ${target.draft.id}::uuid
       and r.opens_at <= ${at}::timestamptz and r.closes_at > ${at}::timestamptz
