@@ -1,7 +1,10 @@
 /**
  * The production server: validate config, open and migrate the database, load samples, then
- * serve the built Astro app; close everything cleanly on SIGTERM/SIGINT.
+ * serve the built Astro app; close everything cleanly on SIGTERM/SIGINT. With
+ * WEB_CONCURRENCY=N (PostgreSQL only) a primary process migrates once and N workers share the
+ * port (node:cluster); each worker is an ordinary stateless instance.
  */
+import cluster from 'node:cluster';
 import http from 'node:http';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -13,7 +16,10 @@ async function main() {
   const config = loadConfig();
   const entry = resolve('dist/server/entry.mjs');
   if (!existsSync(entry)) throw new Error('找不到构建产物 dist/server/entry.mjs：请先运行 npm run build（npm start 会自动构建）。');
-  await start({ config, log: (l) => console.log(l) });
+  if (cluster.isPrimary && config.WEB_CONCURRENCY > 1) return supervise(config);
+  const isWorker = !cluster.isPrimary;
+  // Workers: the primary has already migrated and loaded the samples.
+  await start({ config: isWorker ? { ...config, SEED_SAMPLES: false } : config, log: isWorker ? () => {} : (l) => console.log(l) });
   // The standalone entry would start its own server on import; ours owns start-up and shutdown.
   process.env.ASTRO_NODE_AUTOSTART = 'disabled';
   const { handler } = (await import(pathToFileURL(entry).href)) as {
@@ -27,7 +33,7 @@ async function main() {
     server.once('error', fail);
     server.listen(config.PORT, config.HOST, () => ok());
   });
-  console.log(`[kaimen] 开门已启动：http://${config.HOST}:${config.PORT}`);
+  if (!isWorker) console.log(`[kaimen] 开门已启动：http://${config.HOST}:${config.PORT}`);
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -44,6 +50,42 @@ async function main() {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+/** The primary of a cluster: migrate and seed once, run the workers, restart any that die. */
+async function supervise(config: ReturnType<typeof loadConfig>) {
+  if (!config.DATABASE_URL) {
+    throw new Error('WEB_CONCURRENCY 大于 1 时必须使用 PostgreSQL（设置 DATABASE_URL）：嵌入式数据库只能由一个进程打开。');
+  }
+  await start({ config, log: (l) => console.log(l) });
+  await stop();
+  let stopping = false;
+  for (let i = 0; i < config.WEB_CONCURRENCY; i++) cluster.fork();
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) return;
+    console.warn(`[kaimen] 工作进程 ${worker.process.pid} 退出（${signal ?? code}），正在重启`);
+    cluster.fork();
+  });
+  console.log(`[kaimen] 开门已启动：http://${config.HOST}:${config.PORT}（${config.WEB_CONCURRENCY} 个工作进程）`);
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`[kaimen] 收到 ${signal}，正在停止工作进程……`);
+    const alive = Object.values(cluster.workers ?? {}).filter(Boolean);
+    let left = alive.length;
+    if (!left) process.exit(0);
+    for (const w of alive) {
+      w!.once('exit', () => {
+        if (--left === 0) {
+          console.log('[kaimen] 已停止。');
+          process.exit(0);
+        }
+      });
+      w!.process.kill('SIGTERM');
+    }
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
 main().catch((err) => {

@@ -13,6 +13,8 @@ const schema = z.object({
     .optional(),
   PGLITE_DIR: z.string().min(1).default('./data/pglite'),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(20),
+  /** HTTP worker processes (node:cluster); more than 1 needs PostgreSQL. */
+  WEB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
   /** Load the sample drafts from content/drafts on start when the database has none. */
   SEED_SAMPLES: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   /** Set to "true" behind TLS: cookies become Secure and take the __Host- prefix. */

@@ -22,6 +22,9 @@ beforeAll(async () => {
   for (const n of [10, 10, 10, 3]) await insertComment(database.db, 'jiesu-jiban', 3, n);
   await insertComment(database.db, 'jiesu-jiban', 3, null);
   await insertComment(database.db, 'jiesu-jiban', 2, 10);
+  // Hidden by staff: never counted in public.
+  await insertComment(database.db, 'jiesu-jiban', 3, 10, true);
+  await insertComment(database.db, 'jiesu-jiban', 3, null, true);
 });
 afterAll(async () => {
   await database.close();

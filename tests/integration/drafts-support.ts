@@ -5,7 +5,7 @@ import { comments, drafts, provisions, rounds, versions } from '../../src/db/sch
 import type { DbOrTx } from '../../src/db/client';
 
 /** Stores a comment row directly (commenting itself is another module's job). */
-export async function insertComment(db: DbOrTx, slug: string, roundNumber: number, articleNumber: number | null): Promise<void> {
+export async function insertComment(db: DbOrTx, slug: string, roundNumber: number, articleNumber: number | null, hidden = false): Promise<void> {
   const [r] = await db
     .select({ draftId: drafts.id, roundId: rounds.id })
     .from(rounds)
@@ -22,6 +22,7 @@ export async function insertComment(db: DbOrTx, slug: string, roundNumber: numbe
     body: '测试意见：建议明确办理时限。',
     channel: 'web',
     fingerprint: key,
+    ...(hidden ? { hiddenAt: new Date(), hiddenReason: 'spam' } : {}),
   });
 }
 

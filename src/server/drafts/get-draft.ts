@@ -4,7 +4,7 @@
  * Two queries whatever the size of the draft: the draft with its rounds and versions, then every
  * provision of the version joined to one grouped count on comments(round_id, article_number).
  */
-import { and, asc, count, eq, inArray, isNotNull, sql } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
 import { comments, drafts, provisions, rounds, versions } from '../../db/schema';
 import { getDb, type DbOrTx } from '../../db/client';
 import { AppError } from '../errors';
@@ -136,7 +136,8 @@ export async function getDraftRound(slug: string, roundNumber?: number, db: DbOr
     db
       .select({ articleNumber: comments.articleNumber, n: count().as('n') })
       .from(comments)
-      .where(eq(comments.roundId, round.id))
+      // Hidden comments (spam, abuse, personal data) are not counted in public, as in the statistics.
+      .where(and(eq(comments.roundId, round.id), isNull(comments.hiddenAt)))
       .groupBy(comments.articleNumber),
   );
 
