@@ -100,14 +100,24 @@ async function nearMatch(tx: DbOrTx, c: GroupableComment, minhash: number[], ban
   return { groupId: await createGroupWith(tx, c.roundId, null, best.id), match: 'near' };
 }
 
-/** Creates a group (or finds the round's group for `fingerprint`) and puts the founder in it. */
+/**
+ * Creates a group (or finds the round's group for `fingerprint`; a near-duplicate group takes its
+ * founder's id, so concurrent submissions agree on it) and puts the founder in it. Returns the
+ * group the founder is actually in: another submission may have grouped it first.
+ */
 async function createGroupWith(tx: DbOrTx, roundId: string, fingerprint: string | null, founderId: string): Promise<string> {
-  const groupId = rowsOf<{ id: string }>(await tx.execute(sql`
-    insert into comment_groups (round_id, fingerprint) values (${roundId}::uuid, ${fingerprint})
-    on conflict (round_id, fingerprint) do update set fingerprint = excluded.fingerprint
-    returning id`))[0].id;
-  await tx.execute(sql`update comments set group_id = ${groupId}::uuid where id = ${founderId}::uuid and group_id is null`);
-  return groupId;
+  const groupId = fingerprint === null
+    ? (await tx.execute(sql`
+        insert into comment_groups (id, round_id, fingerprint) values (${founderId}::uuid, ${roundId}::uuid, null)
+        on conflict (id) do nothing`), founderId)
+    : rowsOf<{ id: string }>(await tx.execute(sql`
+        insert into comment_groups (round_id, fingerprint) values (${roundId}::uuid, ${fingerprint})
+        on conflict (round_id, fingerprint) do update set fingerprint = excluded.fingerprint
+        returning id`))[0].id;
+  const actual = rowsOf<{ group_id: string | null }>(await tx.execute(sql`
+    update comments set group_id = coalesce(group_id, ${groupId}::uuid) where id = ${founderId}::uuid
+    returning group_id`))[0];
+  return actual?.group_id ?? groupId;
 }
 
 /**

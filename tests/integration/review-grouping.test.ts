@@ -1,0 +1,42 @@
+/** Duplicate grouping at submission: exact and near-identical comments join one group. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import { createTestDatabase, type TestDatabase } from '../support/test-db';
+import { OPEN, commentByReceipt, seedDrafts } from './comments-fixtures';
+import { submitComment } from '../../src/server/comments/submit-comment';
+
+let database: TestDatabase;
+beforeAll(async () => {
+  database = await createTestDatabase();
+  await seedDrafts(database.db);
+});
+afterAll(async () => { await database.close(); });
+
+const CAMPAIGN = '强烈建议在第十条中明确规定，承办单位应当在接到诉求后二十四小时内与诉求人取得联系，并在七个工作日内办结，逾期未办结的应当说明理由并告知诉求人办理进度。';
+const submit = (body: string) => submitComment(OPEN, { article: 10, body, idempotencyKey: randomUUID() }, { channel: 'web' }, database.db);
+
+describe('grouping at submission', () => {
+  it('puts identical and near-identical comments from every channel in the founder’s group', async () => {
+    const founder = await submit(CAMPAIGN);
+    const variants = [
+      CAMPAIGN,
+      CAMPAIGN.replace('强烈建议', '建议'),
+      CAMPAIGN.replace('七个工作日', '五个工作日'),
+      `${CAMPAIGN}谢谢！`,
+      CAMPAIGN.replace('，', ' , '),
+    ];
+    const results = await Promise.all(variants.map(submit));
+    const founderRow = await commentByReceipt(database.db, founder.receipt);
+    expect(founderRow.groupId).not.toBeNull();
+    for (const r of results) expect((await commentByReceipt(database.db, r.receipt)).groupId).toBe(founderRow.groupId);
+    const orphans = await database.db.execute(sql`
+      select count(*)::int as n from comment_groups g where not exists (select 1 from comments c where c.group_id = g.id)`);
+    expect(orphans.rows[0]).toEqual({ n: 0 });
+  });
+
+  it('leaves an unrelated comment alone', async () => {
+    const r = await submit('建议增加对老年人使用热线的便利措施，例如设置一键转人工服务，方便老人反映问题。');
+    expect((await commentByReceipt(database.db, r.receipt)).groupId).toBeNull();
+  });
+});
