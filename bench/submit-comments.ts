@@ -42,6 +42,12 @@ interface Figures { rate: number; p50: number; p99: number; errors: number; tota
 
 /** CPU time (user + system) of process `pid` so far, in ms (Linux). */
 function cpuMsOf(pid: number): number {
+  // With WEB_CONCURRENCY the server is a primary and its workers: count the whole tree.
+  const children = (() => { try { return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number); } catch { return []; } })();
+  return ownCpuMs(pid) + children.reduce((sum, c) => sum + cpuMsOf(c), 0);
+}
+
+function ownCpuMs(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
@@ -156,7 +162,7 @@ async function main() {
     const verdict = (f: Figures) => f.rate >= 2000 && f.rate >= 0.3 * raw.rate && f.p99 <= 100;
     const section = [
       '',
-      `## ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC — comment submission (bench/submit-comments.ts)`,
+      `## ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC — comment submission (bench/submit-comments.ts${process.env.WEB_CONCURRENCY ? `, server with WEB_CONCURRENCY=${process.env.WEB_CONCURRENCY}` : ''})`,
       '',
       `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GB, Node ${process.version}, ${String(version).split(' on ')[0]} on the same machine ` +
         `(synchronous_commit on), loopback, ${connections} connections, ${duration} s each after a 3 s warm-up, server pool ${pool}, ` +
