@@ -11,6 +11,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadConfig } from '../src/server/config';
 import { start, stop } from '../src/server/boot';
+import { AppError, toErrorBody } from '../src/server/errors';
 
 async function main() {
   const config = loadConfig();
@@ -26,6 +27,16 @@ async function main() {
     handler: (req: http.IncomingMessage, res: http.ServerResponse) => void;
   };
   const server = http.createServer((req, res) => {
+    // The adapter answers an undecodable address (e.g. %C0%AF) with a bare English "Bad request.".
+    try {
+      decodeURI(req.url ?? '/');
+    } catch {
+      const { status, body } = toErrorBody(new AppError('BadRequest'));
+      const api = (req.url ?? '').startsWith('/api/');
+      res.writeHead(status, { 'content-type': api ? 'application/json; charset=utf-8' : 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' });
+      res.end(api ? JSON.stringify(body) : body.error.message);
+      return;
+    }
     handler(req, res);
   });
   server.keepAliveTimeout = 5000;

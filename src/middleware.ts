@@ -13,6 +13,7 @@ import { clientIp } from './server/client-ip';
 import { authenticateRequest } from './server/auth/request-auth';
 import { enforceLimits } from './server/auth/rate-limit';
 import { writeLimit } from './server/auth/write-limit';
+import { isErrorPage, pageAllowsMethod } from './server/page-methods';
 
 const writeMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -28,16 +29,25 @@ export const onRequest = defineMiddleware(async (context, next) => {
   let staleCookie = false;
   try {
     await ensureStarted();
-    if (isCrossOriginWrite(request, url)) throw new AppError('CrossOriginRefused');
+    // An error page rendered by rewrite (below) sees the original request again: check it once.
+    const errorPage = isErrorPage(context.routePattern);
+    if (isCrossOriginWrite(request, url) && !errorPage) throw new AppError('CrossOriginRefused');
+    // A page without a form must not render as if a POST to it had worked (e.g. role=admin to /account).
+    if (!isApi && context.routePattern && !pageAllowsMethod(context.routePattern, request.method)) throw new AppError('MethodNotAllowed');
     const auth = await authenticateRequest(request, cookies);
     locals.user = auth.user;
     staleCookie = auth.staleCookie;
-    if (writeMethods.has(request.method)) await enforceLimits([await writeLimit(request, cookies, auth.user, locals.ip)]);
+    if (writeMethods.has(request.method) && !errorPage) await enforceLimits([await writeLimit(request, cookies, auth.user, locals.ip)]);
     response = await next();
+    // A known API route without a handler for this method: Astro answers with its HTML 404.
+    if (isApi && response.status === 404 && !/json/i.test(response.headers.get('content-type') ?? '')) throw new AppError('MethodNotAllowed');
   } catch (caught) {
     const err = normaliseError(caught);
     if (isApi) {
       if (!isAppError(err)) console.error('[api]', request.method, url.pathname, err);
+      response = errorResponse(err, locals.locale);
+    } else if (isAppError(err) && err.status === 401 && request.headers.has('authorization')) {
+      // An API client with a bad bearer token (e.g. on a report download): JSON, not the sign-in page.
       response = errorResponse(err, locals.locale);
     } else if (isAppError(err) && err.status === 401) {
       // A page that needs a signed-in user: sign in, then come back (GET) here.

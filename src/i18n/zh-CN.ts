@@ -1113,6 +1113,28 @@ export const zhCN = {
   'exports.started': '已开始在后台生成，完成后可在此下载。',
   'exports.back': '返回导出任务',
   'exports.job': '导出任务：{file}',
+  // ── comment import ──
+  'commentImport.unknownColumn': '无法识别的列名“{column}”。可用的列：external_id, draft, round, article, body, name, publish_name, district, occupation, contact, channel, received_at, station, voices。',
+  'commentImport.duplicateColumn': '列“{column}”出现了两次。',
+  'commentImport.missingColumn': '缺少必需的列 {column}。',
+  'commentImport.malformed': 'CSV 格式有误（例如引号未闭合或列数与表头不一致），请检查这一行。',
+  'commentImport.empty': '文件中没有意见数据（第一行应为表头，其后每行一条意见）。',
+  'commentImport.moreErrors': '另有 {count} 处错误未逐一列出；请先改正以上各行后重新导入。',
+  'commentImport.rowNotObject': '每一项都应是一条意见（JSON 对象）。',
+  'commentImport.externalIdInvalid': '请填写来信编号 external_id（1–100 个字符，不含控制字符）；重复导入时靠它识别同一封来信。',
+  'commentImport.draftNotFound': '没有找到草案“{draft}”，请填写草案的英文标识（如 jiesu-jiban）。',
+  'commentImport.roundNotFound': '草案“{draft}”没有已发布的第 {round} 审次。',
+  'commentImport.flagInvalid': '请填写 true 或 false（也可填 是 或 否）。',
+  'commentImport.channelInvalid': '渠道只能是 letter（来信）或 api（合作系统）。',
+  'commentImport.receivedAtInvalid': '收信时间格式不正确，请填写如 2026-03-01 或 2026-03-01T09:30（北京时间）。',
+  'commentImport.receivedAtFuture': '收信时间晚于现在，请核对。',
+  'commentImport.noOpenRound': '{at}时草案“{draft}”没有处于征求意见期的审次；请核对收信时间 received_at。',
+  'commentImport.outsidePeriod': '{at}不在第 {round} 审次的征求意见期（{opensAt} 至 {closesAt}）内；期内收到的来信请填写收信时间 received_at。',
+  'commentImport.articleNotFound': '第 {round} 审次草案中没有第 {number} 条；总体意见请留空 article。',
+  'commentImport.stationNotFound': '没有编码为“{station}”的联络站。',
+  'commentImport.voicesInvalid': '人数 voices 须为 1 到 100000 的整数。',
+  'commentImport.conflict': '来信编号“{externalId}”已导入过一条内容不同的意见；同一编号只能对应一条意见。',
+  'commentImport.bodyInvalid': '请上传 CSV（content-type: text/csv）或 JSON {"rows": [...]}。',
 } as const;
 
 export type MessageKey = keyof typeof zhCN;

@@ -21,6 +21,8 @@ const schema = z.object({
   SECURE_COOKIES: z.enum(['true', 'false']).optional().transform((v) => v === 'true'),
   /** Where finished export files are kept (shared storage when several instances run). */
   EXPORT_DIR: z.string().min(1).default('./data/exports'),
+  /** How long a background job stays with an instance that stopped answering before another takes it over. */
+  JOB_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   /** Trust X-Forwarded-For from a reverse proxy for the client IP. */
   TRUST_PROXY: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   NODE_ENV: z.string().default('production'),

@@ -89,7 +89,8 @@ const unavailableCodes = new Set([
 /**
  * Turns an unknown error into a catalogue error where one fits: a database that is down or
  * restarting becomes ServiceUnavailable (503, Retry-After), so clients retry instead of
- * seeing an internal error. Anything else is returned unchanged.
+ * seeing an internal error; text the database refuses (NUL) becomes BadRequest. Anything else
+ * is returned unchanged.
  */
 export function normaliseError(err: unknown): unknown {
   if (isAppError(err)) return err;
@@ -98,6 +99,8 @@ export function normaliseError(err: unknown): unknown {
     seen.add(e);
     const code = (e as { code?: unknown }).code;
     const message = String((e as { message?: unknown }).message ?? '');
+    // Text the database cannot store (a NUL character) in a field no validator looked at: the request is bad.
+    if (code === '22021' || code === '22P05' || /invalid byte sequence for encoding "UTF8": 0x00/.test(message)) return new AppError('BadRequest');
     if ((typeof code === 'string' && unavailableCodes.has(code)) ||
       /Connection terminated|connection timeout|timeout exceeded when trying to connect|the database system is (starting up|shutting down)|terminating connection due to administrator command/i.test(message)) {
       return new AppError('ServiceUnavailable', {}, [], { 'retry-after': '2' });

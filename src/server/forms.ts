@@ -14,8 +14,8 @@
 import type { z } from 'zod';
 import { t, type Locale, type MessageKey } from '../i18n';
 import { zhCN } from '../i18n/zh-CN';
-import { AppError, errorCatalogue, isAppError, type FieldIssue } from './errors';
-import { readText } from './http';
+import { AppError, errorCatalogue, isAppError, normaliseError, type FieldIssue } from './errors';
+import { readBytes, readText } from './http';
 
 export interface FormState {
   ok: false;
@@ -70,8 +70,10 @@ export async function handleForm<S extends z.ZodType, R>(
     const parsed = schema.safeParse(raw);
     if (!parsed.success) throw new AppError('ValidationFailed', {}, fieldIssues(parsed.error));
     return { ok: true, result: await action(parsed.data) };
-  } catch (err) {
-    if (!isAppError(err)) throw err;
+  } catch (caught) {
+    // Text the database refuses (NUL) becomes BadRequest here too: a page's own errors never reach the middleware.
+    const err = normaliseError(caught);
+    if (!isAppError(err)) throw caught;
     astro.response.status = err.status;
     for (const [name, value] of Object.entries(err.headers)) astro.response.headers.set(name, value);
     for (const f of err.fields) state.errors[f.field] ??= t(locale, f.key, f.params);
@@ -85,8 +87,13 @@ export async function readForm(request: Request, limitBytes = 64 * 1024): Promis
   const type = request.headers.get('content-type') ?? '';
   if (/^application\/x-www-form-urlencoded\b/i.test(type)) return new URLSearchParams(await readText(request, limitBytes));
   if (/^multipart\/form-data\b/i.test(type)) {
-    if (Number(request.headers.get('content-length') ?? '0') > limitBytes) throw new AppError('PayloadTooLarge', { limit: `${Math.round(limitBytes / 1024)} KB` });
-    return request.formData();
+    // Size-limited even when chunked; a malformed body (no boundary, cut short) is a 400, not a crash.
+    const bytes = await readBytes(request, limitBytes);
+    try {
+      return await new Response(bytes, { headers: { 'content-type': type } }).formData();
+    } catch {
+      throw new AppError('BadRequest');
+    }
   }
   throw new AppError('UnsupportedMediaType', { expected: 'application/x-www-form-urlencoded' });
 }

@@ -20,14 +20,31 @@ export async function readJson(request: Request, limitBytes = 64 * 1024): Promis
 
 /** Reads the body as UTF-8 text, refusing more than `limitBytes` before reading it all and invalid UTF-8. */
 export async function readText(request: Request, limitBytes: number): Promise<string> {
+  const bytes = await readBytes(request, limitBytes);
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new AppError('BadRequest');
+  }
+}
+
+/** Reads the raw body, refusing (PayloadTooLarge) more than `limitBytes` before reading it all. */
+export async function readBytes(request: Request, limitBytes: number): Promise<Buffer> {
   const declared = Number(request.headers.get('content-length') ?? '0');
   if (declared > limitBytes) throw new AppError('PayloadTooLarge', { limit: formatBytes(limitBytes) });
-  if (!request.body) return '';
+  if (!request.body) return Buffer.alloc(0);
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    let chunk: ReadableStreamReadResult<Uint8Array>;
+    try {
+      chunk = await reader.read();
+    } catch {
+      // The client went away in the middle of its body (cut short, connection reset).
+      throw new AppError('BadRequest');
+    }
+    const { done, value } = chunk;
     if (done) break;
     size += value.byteLength;
     if (size > limitBytes) {
@@ -36,12 +53,7 @@ export async function readText(request: Request, limitBytes: number): Promise<st
     }
     chunks.push(value);
   }
-  const bytes = Buffer.concat(chunks);
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    throw new AppError('BadRequest');
-  }
+  return Buffer.concat(chunks);
 }
 
 export function formatBytes(n: number): string {

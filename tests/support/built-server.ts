@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -41,14 +42,19 @@ export function freePort(): Promise<number> {
 
 export interface RunningServer {
   url: string;
+  /** The server process itself (not a wrapper), e.g. to find its job runner's worker id. */
+  pid: number;
   stop(): Promise<void>;
+  /** Kills the process at once (SIGKILL): no shutdown, its jobs keep their leases. */
+  kill(): Promise<void>;
 }
 
 /** Starts scripts/serve.ts on the build in `buildDir` with `env` (DATABASE_URL or PGLITE_DIR). */
 export async function startServer(buildDir: string, env: Record<string, string>): Promise<RunningServer> {
   const port = await freePort();
-  const tsx = join(root, 'node_modules/tsx/dist/cli.mjs');
-  const child: ChildProcess = spawn(process.execPath, [tsx, join(root, 'scripts/serve.ts')], {
+  // The tsx loader in this process (not the tsx CLI, which would run the server as a grandchild).
+  const tsx = pathToFileURL(join(root, 'node_modules/tsx/dist/loader.mjs')).href;
+  const child: ChildProcess = spawn(process.execPath, ['--import', tsx, join(root, 'scripts/serve.ts')], {
     cwd: buildDir,
     env: { ...process.env, SEED_SAMPLES: 'false', HOST: '127.0.0.1', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -70,14 +76,12 @@ export async function startServer(buildDir: string, env: Record<string, string>)
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  return {
-    url,
-    stop: () => new Promise<void>((ok) => {
-      if (child.exitCode !== null) return ok();
-      child.once('exit', () => ok());
-      child.kill('SIGTERM');
-    }),
-  };
+  const signal = (name: NodeJS.Signals) => new Promise<void>((ok) => {
+    if (child.exitCode !== null || child.signalCode !== null) return ok();
+    child.once('exit', () => ok());
+    child.kill(name);
+  });
+  return { url, pid: child.pid!, stop: () => signal('SIGTERM'), kill: () => signal('SIGKILL') };
 }
 
 let ipCounter = 0;

@@ -7,9 +7,9 @@ const expected: Record<Grantee, Permission[]> = {
   citizen: ['comment:create'],
   deputy: ['comment:create', 'deputy:enter'],
   staff: ['comment:create', 'comment:read', 'comment:tag', 'comment:decide', 'comment:approve', 'comment:assign',
-    'comment:hide', 'report:export', 'draft:manage', 'station:manage', 'kiosk:enroll', 'outbox:read'],
+    'comment:hide', 'comment:import', 'report:export', 'draft:manage', 'station:manage', 'kiosk:enroll', 'outbox:read'],
   admin: ['comment:create', 'comment:read', 'comment:tag', 'comment:decide', 'comment:approve', 'comment:assign',
-    'comment:hide', 'report:export', 'draft:manage', 'station:manage', 'kiosk:enroll', 'outbox:read',
+    'comment:hide', 'comment:import', 'report:export', 'draft:manage', 'station:manage', 'kiosk:enroll', 'outbox:read',
     'contact:view', 'user:manage', 'token:manage', 'audit:read'],
   kiosk: ['kiosk:operate', 'comment:create'],
 };

@@ -15,6 +15,8 @@ export const permissions = [
   'comment:approve',
   'comment:assign',
   'comment:hide',
+  /** Bulk intake of letters and partner systems' comments (comments:import, the staff import API). */
+  'comment:import',
   'contact:view',
   'report:export',
   'draft:manage',
@@ -35,7 +37,7 @@ export type Grantee = Role | 'kiosk';
 
 const staffWork: Permission[] = [
   'comment:create', 'comment:read', 'comment:tag', 'comment:decide', 'comment:approve', 'comment:assign',
-  'comment:hide', 'report:export', 'draft:manage', 'station:manage', 'kiosk:enroll', 'outbox:read',
+  'comment:hide', 'comment:import', 'report:export', 'draft:manage', 'station:manage', 'kiosk:enroll', 'outbox:read',
 ];
 
 /** The grants of each role. contact:view and account/token/audit administration are admin-only. */

@@ -1,0 +1,139 @@
+/**
+ * The database side of a bulk comment import (import-comments.ts): one INSERT … SELECT FROM
+ * unnest(…) per batch of prepared rows (each column one array parameter, close to COPY's speed
+ * and available on both drivers), the look-up of rows that were already there, and the
+ * grouping of exact duplicates once all batches are in. Runs inside the import's transaction.
+ */
+import { sql } from 'drizzle-orm';
+import type { DbOrTx } from '../../db/client';
+import { rowsOf } from '../review/target';
+
+/** One row ready for the database. */
+export interface PreparedRow {
+  key: string;
+  receipt: string;
+  lookupHash: string;
+  roundId: string;
+  articleId: string | null;
+  articleNumber: number | null;
+  body: string;
+  name: string | null;
+  publishName: boolean;
+  district: string | null;
+  occupation: string | null;
+  contact: string | null;
+  channel: 'letter' | 'api';
+  stationId: string | null;
+  voices: number;
+  bigrams: string[];
+  fingerprint: string;
+  minhash: number[] | null;
+  lshBands: number[] | null;
+  at: Date;
+}
+
+/** A PostgreSQL array literal: every element quoted and escaped, null as NULL. */
+export function pgArray(values: ReadonlyArray<string | number | boolean | null>): string {
+  let out = '{';
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (i) out += ',';
+    if (v === null) out += 'NULL';
+    else if (typeof v === 'string') out += `"${v.replace(/[\\"]/g, '\\$&')}"`;
+    else out += String(v);
+  }
+  return out + '}';
+}
+
+const intList = (v: number[] | null) => (v ? `{${v.join(',')}}` : null);
+
+/** The temporary table that names this import's new comments (for grouping); dropped at commit. */
+export async function createImportScratch(tx: DbOrTx): Promise<void> {
+  await tx.execute(sql`create temp table kaimen_import_new (id uuid not null, round_id uuid not null, fingerprint text not null) on commit drop`);
+}
+
+/**
+ * Inserts `rows` (ON CONFLICT DO NOTHING: a taken idempotency key or receipt skips the row) and
+ * returns `key|receipt` of the rows inserted — the pair, since two rows of a batch may draw the
+ * same receipt, or carry the same key. The period is re-checked against `rounds`.
+ */
+export async function insertBatch(tx: DbOrTx, rows: readonly PreparedRow[]): Promise<Set<string>> {
+  const col = <T extends string | number | boolean | null>(f: (r: PreparedRow) => T) => pgArray(rows.map(f));
+  const result = await tx.execute(sql`
+    with t as (
+      select * from unnest(
+        ${col((r) => r.key)}::text[], ${col((r) => r.receipt)}::text[], ${col((r) => r.lookupHash)}::text[],
+        ${col((r) => r.roundId)}::uuid[], ${col((r) => r.articleId)}::uuid[], ${col((r) => r.articleNumber)}::int[],
+        ${col((r) => r.body)}::text[], ${col((r) => r.name)}::text[], ${col((r) => r.publishName)}::bool[],
+        ${col((r) => r.district)}::text[], ${col((r) => r.occupation)}::text[], ${col((r) => r.contact)}::text[],
+        ${col((r) => r.channel)}::text[], ${col((r) => r.stationId)}::uuid[], ${col((r) => r.voices)}::int[],
+        ${col((r) => pgArray(r.bigrams))}::text[], ${col((r) => r.fingerprint)}::text[],
+        ${col((r) => intList(r.minhash))}::text[], ${col((r) => intList(r.lshBands))}::text[],
+        ${col((r) => r.at.toISOString())}::timestamptz[]
+      ) as t(key, receipt, lookup_hash, round_id, article_id, article_number, body, name, publish_name, district,
+             occupation, contact, channel, station_id, voices, bigrams, fingerprint, minhash, lsh_bands, created_at)
+    ), ins as (
+      insert into comments (receipt, lookup_hash, idempotency_key, draft_id, round_id, article_id, article_number, body,
+        name, publish_name, district, occupation, contact, channel, station_id, voices, bigrams, fingerprint, minhash,
+        lsh_bands, created_at)
+      select t.receipt, t.lookup_hash, t.key, r.draft_id, r.id, t.article_id, t.article_number, t.body, t.name,
+        t.publish_name, t.district, t.occupation, t.contact, t.channel::channel, t.station_id, t.voices,
+        t.bigrams::text[], t.fingerprint, t.minhash::int[], t.lsh_bands::int[], t.created_at
+      from t join rounds r on r.id = t.round_id and r.opens_at <= t.created_at and r.closes_at > t.created_at
+      on conflict do nothing
+      returning id, idempotency_key, receipt, round_id, fingerprint
+    ), kept as (
+      insert into kaimen_import_new (id, round_id, fingerprint) select id, round_id, fingerprint from ins
+    )
+    select idempotency_key as key, receipt from ins`);
+  return new Set(rowsOf<{ key: string; receipt: string }>(result).map((r) => `${r.key}|${r.receipt}`));
+}
+
+export interface StoredComment {
+  key: string;
+  receipt: string;
+  roundId: string;
+  articleNumber: number | null;
+  body: string;
+}
+
+/** The stored comments with these idempotency digests (rows already imported). */
+export async function findByKeys(tx: DbOrTx, keys: readonly string[]): Promise<Map<string, StoredComment>> {
+  const result = await tx.execute(sql`
+    select idempotency_key as key, receipt, round_id as "roundId", article_number as "articleNumber", body
+    from comments where idempotency_key = any(${pgArray([...keys])}::text[])`);
+  return new Map(rowsOf<StoredComment>(result).map((r) => [r.key, { ...r, articleNumber: r.articleNumber === null ? null : Number(r.articleNumber) }]));
+}
+
+/**
+ * Groups the imported comments that are exact duplicates (same fingerprint in the same round) of
+ * each other or of earlier comments, as grouping.ts does one at a time: a comment joins the
+ * round's group for its fingerprint, created when missing, and only the group's earliest member
+ * keeps its LSH band keys. Returns how many imported comments are now in a group.
+ */
+export async function groupImportedDuplicates(tx: DbOrTx): Promise<number> {
+  await tx.execute(sql`analyze kaimen_import_new`);
+  // Fingerprints of this import that some other comment of the round shares.
+  await tx.execute(sql`
+    create temp table kaimen_import_dups on commit drop as
+    select distinct n.round_id, n.fingerprint from kaimen_import_new n
+    where exists (select 1 from comments o where o.round_id = n.round_id and o.fingerprint = n.fingerprint and o.id <> n.id)`);
+  await tx.execute(sql`
+    insert into comment_groups (round_id, fingerprint)
+    select round_id, fingerprint from kaimen_import_dups
+    on conflict (round_id, fingerprint) do nothing`);
+  // Everyone with such a fingerprint and no group yet (earlier comments too) joins its group.
+  await tx.execute(sql`
+    update comments c set group_id = g.id
+    from kaimen_import_dups d join comment_groups g on g.round_id = d.round_id and g.fingerprint = d.fingerprint
+    where c.round_id = d.round_id and c.fingerprint = d.fingerprint and c.group_id is null`);
+  // Members are represented by the group's founder in the band index (grouping.ts).
+  await tx.execute(sql`
+    update comments c set lsh_bands = null
+    from kaimen_import_new n
+    where c.id = n.id and c.group_id is not null and c.lsh_bands is not null
+      and exists (select 1 from comments e where e.group_id = c.group_id and (e.created_at, e.id) < (c.created_at, c.id))`);
+  const [{ n }] = rowsOf<{ n: number | string }>(await tx.execute(sql`
+    select count(*) as n from kaimen_import_new i join comments c on c.id = i.id where c.group_id is not null`));
+  return Number(n);
+}

@@ -1,0 +1,96 @@
+/**
+ * The public feedback page of a round (意见采纳情况): staff publish it once the round has closed,
+ * and may withdraw it. What the public sees: the summary, per article the main points and how they
+ * were handled, and individual comments that are not hidden, without personal data, with names
+ * only where the commenter consented, and decisions only where the response was published.
+ */
+import { eq, sql } from 'drizzle-orm';
+import { rounds } from '../../db/schema';
+import { getDb, type DbOrTx } from '../../db/client';
+import { recordAudit, type Actor } from '../audit';
+import { AppError } from '../errors';
+import { requirePermission } from '../auth/permissions';
+import type { SessionUser } from '../auth/session-user';
+import { roundStatus } from '../drafts/rounds';
+import { loadReportScope, summariseArticles, summariseRound, type ArticleReport, type ReportScope, type ReportSummary } from './adoption-report';
+import { loadCommentRows, type CommentRow } from './comment-rows';
+
+function actorOf(user: SessionUser, ip?: string | null): Actor {
+  return { id: user.id, kind: user.via === 'token' ? 'token' : 'user', ip: ip ?? null };
+}
+
+/**
+ * Publishes (or, with `published: false`, withdraws) the feedback page of a round. Needs
+ * draft:manage; publishing needs a closed round (RoundStillOpen). Idempotent; audited.
+ */
+export async function setFeedbackPublished(
+  input: { slug: string; round: number; published: boolean },
+  user: SessionUser | null,
+  ip: string | null = null,
+  db: DbOrTx = getDb(),
+  now = new Date(),
+): Promise<Date | null> {
+  const who = requirePermission(user, 'draft:manage');
+  const scope = await loadReportScope(input.slug, input.round, db, now);
+  if (input.published && roundStatus(scope.round, now) !== 'closed') throw new AppError('RoundStillOpen');
+  const before = scope.round.feedbackPublishedAt;
+  if ((before !== null) === input.published) return before;
+  const at = input.published ? now : null;
+  await db.transaction(async (tx) => {
+    await tx.update(rounds).set({ feedbackPublishedAt: at }).where(eq(rounds.id, scope.round.id));
+    await recordAudit(tx, actorOf(who, ip), {
+      action: input.published ? 'feedback.publish' : 'feedback.unpublish',
+      objectType: 'round', objectId: scope.round.id,
+      before: { feedbackPublishedAt: before }, after: { feedbackPublishedAt: at },
+    });
+  });
+  return at;
+}
+
+export interface FeedbackArticle extends ArticleReport {
+  /** Up to `perArticle` comments as the public may see them. */
+  examples: CommentRow[];
+}
+
+export interface Feedback {
+  scope: ReportScope;
+  summary: ReportSummary;
+  articles: FeedbackArticle[];
+  perArticle: number;
+}
+
+/**
+ * The published feedback of a round, for the public page. Throws FeedbackNotPublished before
+ * staff publish it (and DraftNotFound, RoundNotFound).
+ */
+export async function loadFeedback(slug: string, round: number | undefined, db: DbOrTx = getDb(), perArticle = 10): Promise<Feedback> {
+  const scope = await loadReportScope(slug, round, db);
+  if (!scope.round.feedbackPublishedAt) throw new AppError('FeedbackNotPublished');
+  const options = { includeHidden: false };
+  const [summary, articles] = await Promise.all([summariseRound(scope, options, db), summariseArticles(scope, options, db)]);
+  const examples = await publicExamples(scope, perArticle, db);
+  return {
+    scope,
+    summary,
+    perArticle,
+    articles: articles.filter((a) => a.comments > 0).map((a) => ({ ...a, examples: examples.get(a.number) ?? [] })),
+  };
+}
+
+/** The first `perArticle` answered comments of each article (campaign groups once), public view. */
+async function publicExamples(scope: ReportScope, perArticle: number, db: DbOrTx): Promise<Map<number, CommentRow[]>> {
+  const { rows } = await db.execute<{ id: string }>(sql`
+    select id from (
+      select c.id, row_number() over (partition by c.article_number order by (c.responded_at is null), c.created_at, c.id) as n
+      from comments c
+      where c.round_id = ${scope.round.id} and c.hidden_at is null
+        and (c.group_id is null or c.id = (select c2.id from comments c2 where c2.group_id = c.group_id and c2.hidden_at is null order by c2.created_at, c2.id limit 1))
+    ) ranked where n <= ${perArticle}`);
+  const out = new Map<number, CommentRow[]>();
+  const list = await loadCommentRows(scope, rows.map((r) => r.id), { personal: false, includeHidden: false, publicView: true }, db);
+  for (const r of list) {
+    const key = r.articleNumber ?? 0;
+    out.set(key, [...(out.get(key) ?? []), r]);
+  }
+  return out;
+}

@@ -1,0 +1,205 @@
+/**
+ * Exporting the adoption report: who may, in which format, directly or as a background job.
+ * Rule: a round of at most DIRECT_LIMIT comments (DOCX: DIRECT_LIMIT_DOCX) is streamed in the
+ * response; a larger one becomes a job (202 + Location of the job page) whose file is downloaded
+ * when ready. Names and contacts only with contact:view. Every export, and every download of a
+ * finished file, is an audit event.
+ */
+import { createReadStream, createWriteStream, mkdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { PassThrough, Readable, type Writable } from 'node:stream';
+import { and, desc, eq, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import { jobs } from '../../db/schema';
+import { getDb, type DbOrTx } from '../../db/client';
+import { recordAudit, type Actor } from '../audit';
+import { AppError } from '../errors';
+import { can } from '../auth/permissions';
+import type { SessionUser } from '../auth/session-user';
+import type { Locale } from '../../i18n';
+import { loadReportScope, type ReportScope } from './adoption-report';
+import type { Audience } from './columns';
+import { writeCommentsCsv } from './export-csv';
+import { writeReportDocx } from './export-docx';
+import { writeReportXlsx } from './export-xlsx';
+import type { ExportOptions } from './export-options';
+import { enqueueJob, kickJobRunner, registerJobHandler, type Job, type JobContext } from './jobs';
+
+export const reportFormats = ['docx', 'xlsx', 'csv'] as const;
+export type ReportFormat = (typeof reportFormats)[number];
+export const DIRECT_LIMIT = 20_000;
+export const DIRECT_LIMIT_DOCX = 5_000;
+
+export const contentTypes: Record<ReportFormat, string> = {
+  docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  csv: 'text/csv; charset=utf-8',
+};
+
+const payloadSchema = z.object({
+  slug: z.string(),
+  round: z.number().int(),
+  format: z.enum(reportFormats),
+  audience: z.enum(['staff', 'staff-personal']),
+  locale: z.enum(['zh-CN', 'en']).default('zh-CN'),
+});
+export type ReportJobPayload = z.infer<typeof payloadSchema>;
+
+/** Writes one format of the report of `scope` to `out` (which it ends). Returns comment rows done. */
+export function writeReport(format: ReportFormat, scope: ReportScope, audience: Exclude<Audience, 'public'>, out: Writable, opts: ExportOptions, db: DbOrTx = getDb()): Promise<number> {
+  if (format === 'csv') return writeCommentsCsv(scope, audience, out, opts, db);
+  if (format === 'xlsx') return writeReportXlsx(scope, audience, out, opts, db);
+  return writeReportDocx(scope, audience, out, opts, db);
+}
+
+/** 北京市接诉即办工作条例（草案）-二审稿-意见采纳情况报告.docx */
+export function reportFileName(scope: ReportScope, format: ReportFormat): string {
+  const title = scope.draft.title.replace(/[\\/:*?"<>|\s]+/g, '');
+  return `${title}-${scope.round.label}-意见采纳情况报告.${format}`;
+}
+
+/** A Content-Disposition that carries a Chinese file name (RFC 6266 / 5987) with an ASCII fallback. */
+export function attachment(fileName: string, fallback: string): string {
+  return `attachment; filename="${fallback}"; filename*=UTF-8''${encodeURIComponent(fileName)}`;
+}
+
+export type ExportPlan =
+  | { mode: 'direct'; scope: ReportScope; audience: Exclude<Audience, 'public'>; format: ReportFormat }
+  | { mode: 'job'; job: Job; scope: ReportScope };
+
+export interface ExportRequest {
+  slug: string;
+  round: number;
+  format: ReportFormat;
+  user: SessionUser;
+  ip?: string | null;
+  locale?: Locale;
+  /** Always run as a job (the export page's button), whatever the size. */
+  background?: boolean;
+}
+
+/**
+ * Checks report:export, decides direct or job, and records the audit event (with the job in the
+ * same transaction). Throws Forbidden, DraftNotFound, RoundNotFound.
+ */
+export async function requestReportExport(req: ExportRequest, db: DbOrTx = getDb()): Promise<ExportPlan> {
+  if (!can(req.user, 'report:export')) throw new AppError('Forbidden');
+  const scope = await loadReportScope(req.slug, req.round, db);
+  const audience = can(req.user, 'contact:view') ? 'staff-personal' : 'staff';
+  const { rows: [{ n }] } = await db.execute<{ n: number }>(sql`select count(*)::int as n from comments where round_id = ${scope.round.id}`);
+  const limit = req.format === 'docx' ? DIRECT_LIMIT_DOCX : DIRECT_LIMIT;
+  const actor: Actor = { id: req.user.id, kind: req.user.via === 'token' ? 'token' : 'user', ip: req.ip ?? null };
+  const audit = (mode: string, jobId?: string) => ({
+    action: 'report.export', objectType: 'round', objectId: scope.round.id,
+    after: { draft: scope.draft.slug, round: scope.round.number, format: req.format, personal: audience === 'staff-personal', comments: Number(n), mode, jobId },
+  });
+  if (!req.background && Number(n) <= limit) {
+    await db.transaction(async (tx) => recordAudit(tx, actor, audit('direct')));
+    return { mode: 'direct', scope, audience, format: req.format };
+  }
+  const payload: ReportJobPayload = { slug: scope.draft.slug, round: scope.round.number, format: req.format, audience, locale: req.locale ?? 'zh-CN' };
+  const job = await db.transaction(async (tx) => {
+    const created = await enqueueJob('report', payload, req.user.id, tx);
+    await recordAudit(tx, actor, audit('job', created.id));
+    return created;
+  });
+  kickJobRunner();
+  return { mode: 'job', job, scope };
+}
+
+/** The report streamed as a web ReadableStream (bounded memory for CSV and XLSX). */
+export function streamReport(plan: Extract<ExportPlan, { mode: 'direct' }>, locale: Locale = 'zh-CN', db: DbOrTx = getDb()): ReadableStream<Uint8Array> {
+  const pass = new PassThrough();
+  writeReport(plan.format, plan.scope, plan.audience, pass, { locale }, db).catch((err) => {
+    console.warn(`[reports] direct export failed: ${err instanceof Error ? err.message : err}`);
+    pass.destroy(err instanceof Error ? err : new Error(String(err)));
+  });
+  return Readable.toWeb(pass) as ReadableStream<Uint8Array>;
+}
+
+/** The `report` job: writes the file under EXPORT_DIR (a temporary name, then renamed). */
+async function runReportJob(ctx: JobContext): Promise<{ resultPath: string }> {
+  const p = payloadSchema.parse(ctx.job.payload);
+  const scope = await loadReportScope(p.slug, p.round, ctx.db);
+  const { rows: [{ n }] } = await ctx.db.execute<{ n: number }>(sql`select count(*)::int as n from comments where round_id = ${scope.round.id}`);
+  const total = Math.max(1, Number(n));
+  const resultPath = `${ctx.job.id}.${p.format}`;
+  const final = resolve(ctx.exportDir, resultPath);
+  const part = `${final}.${process.pid}.part`;
+  mkdirSync(dirname(final), { recursive: true });
+  const out = createWriteStream(part);
+  try {
+    await writeReport(p.format, scope, p.audience, out, {
+      locale: p.locale,
+      signal: ctx.signal,
+      onProgress: (done) => ctx.progress((done / total) * (p.format === 'docx' ? 80 : 100)),
+    }, ctx.db);
+    ctx.signal.throwIfAborted();
+    renameSync(part, final);
+  } catch (err) {
+    out.destroy();
+    try { unlinkSync(part); } catch { /* already gone */ }
+    throw err;
+  }
+  return { resultPath };
+}
+registerJobHandler('report', runReportJob);
+
+export interface JobView {
+  id: string;
+  status: string;
+  progress: number;
+  error: string | null;
+  createdAt: Date;
+  finishedAt: Date | null;
+  payload: ReportJobPayload;
+}
+
+function toView(j: Job): JobView {
+  return { id: j.id, status: j.status, progress: j.progress, error: j.error, createdAt: j.createdAt, finishedAt: j.finishedAt, payload: payloadSchema.parse(j.payload) };
+}
+
+/** The export jobs `user` started, newest first. */
+export async function listExportJobs(user: SessionUser, db: DbOrTx = getDb(), limit = 50): Promise<JobView[]> {
+  if (!can(user, 'report:export')) throw new AppError('Forbidden');
+  const rows = await db.select().from(jobs).where(and(eq(jobs.kind, 'report'), eq(jobs.createdBy, user.id))).orderBy(desc(jobs.createdAt)).limit(limit);
+  return rows.map(toView);
+}
+
+/** One export job of `user`; NotFound for another person's job (its existence is not revealed). */
+export async function getExportJob(id: string, user: SessionUser, db: DbOrTx = getDb()): Promise<JobView> {
+  if (!can(user, 'report:export')) throw new AppError('Forbidden');
+  if (!z.uuid().safeParse(id).success) throw new AppError('NotFound');
+  const [job] = await db.select().from(jobs).where(and(eq(jobs.id, id), eq(jobs.kind, 'report'), eq(jobs.createdBy, user.id)));
+  if (!job) throw new AppError('NotFound');
+  return toView(job);
+}
+
+/**
+ * The finished file of job `id` for `user` (its creator; names and contacts still need
+ * contact:view): a stream, its name, type and size. Records a `report.download` audit event.
+ * Throws NotFound, Forbidden, or ExportNotReady while the job runs.
+ */
+export async function openExportFile(id: string, user: SessionUser, exportDir: string, ip: string | null = null, db: DbOrTx = getDb()) {
+  const view = await getExportJob(id, user, db);
+  if (view.payload.audience === 'staff-personal' && !can(user, 'contact:view')) throw new AppError('Forbidden');
+  if (view.status !== 'done') throw new AppError('ExportNotReady');
+  const [job] = await db.select({ resultPath: jobs.resultPath }).from(jobs).where(eq(jobs.id, id));
+  const path = resolve(exportDir, job?.resultPath ?? '');
+  let size: number;
+  try {
+    size = statSync(path).size;
+  } catch {
+    throw new AppError('ExportFileMissing');
+  }
+  const scope = await loadReportScope(view.payload.slug, view.payload.round, db);
+  await db.transaction(async (tx) => recordAudit(tx, { id: user.id, kind: user.via === 'token' ? 'token' : 'user', ip }, {
+    action: 'report.download', objectType: 'job', objectId: id, after: { format: view.payload.format, round: scope.round.number, draft: scope.draft.slug },
+  }));
+  return {
+    stream: Readable.toWeb(createReadStream(path)) as ReadableStream<Uint8Array>,
+    fileName: reportFileName(scope, view.payload.format),
+    contentType: contentTypes[view.payload.format],
+    size,
+  };
+}
