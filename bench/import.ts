@@ -109,6 +109,7 @@ const client = new pg.Client({ connectionString: url });
 await client.connect();
 const [{ n: stored }] = (await client.query(`select count(*)::int as n from comments where channel in ('letter', 'api')`)).rows;
 const [{ n: groupedRows }] = (await client.query(`select count(*)::int as n from comments where group_id is not null`)).rows;
+const [{ n: indexCount }] = (await client.query(`select count(*)::int as n from pg_index where indrelid = 'comments'::regclass`)).rows;
 await client.query(`create table bench_raw (external_id text, draft text, round text, article text, body text, name text, publish_name text,
   district text, occupation text, contact text, channel text, received_at text, station text, voices text)`);
 await client.end();
@@ -116,6 +117,10 @@ t0 = Date.now();
 const raw = timed('psql', [url, '-v', 'ON_ERROR_STOP=1', '-c', `\\copy bench_raw from '${file}' with (format csv, header true)`], process.env);
 if (raw.code !== 0) throw new Error(`psql failed: ${raw.err}`);
 console.log(raw.out.trim());
+// The schema's floor: the stored rows copied into a twin of comments with all its indexes (no Node, no parsing).
+const floor = timed('psql', [url, '-v', 'ON_ERROR_STOP=1', '-c', 'create table bench_floor (like comments including all)', '-c',
+  `insert into bench_floor select * from comments where channel in ('letter', 'api')`, '-c', 'drop table bench_floor'], process.env);
+if (floor.code !== 0) throw new Error(`psql failed: ${floor.err}`);
 rmSync(dir, { recursive: true, force: true });
 
 const pgVersion = spawnSync('psql', [url, '-Atc', 'select version()'], { encoding: 'utf8' }).stdout.trim().replace(/ on .*/, '');
@@ -128,6 +133,7 @@ ${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 1024 *
 | what | seconds | rows/s | % of raw | peak RSS MB |
 | --- | ---: | ---: | ---: | ---: |
 | baseline: psql \`\\copy\` of the same file into a bare 14-column text table, no index | ${raw.seconds.toFixed(1)} | ${rate(raw.seconds)} | 100 % | – |
+| floor: INSERT … SELECT of the stored rows into a twin of \`comments\` with all its ${indexCount} indexes (PostgreSQL alone) | ${floor.seconds.toFixed(1)} | ${rate(floor.seconds)} | ${Math.round((raw.seconds / floor.seconds) * 100)} % | – |
 | \`npm run comments:import\` (new rows) | ${first.seconds.toFixed(1)} | ${rate(first.seconds)} | ${Math.round((raw.seconds / first.seconds) * 100)} % | ${first.maxRssMb ?? '–'} |
 | the same file again (all already present: nothing stored) | ${second.seconds.toFixed(1)} | ${rate(second.seconds)} | ${Math.round((raw.seconds / second.seconds) * 100)} % | ${second.maxRssMb ?? '–'} |
 

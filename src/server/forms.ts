@@ -90,7 +90,7 @@ export async function readForm(request: Request, limitBytes = 64 * 1024): Promis
     // Size-limited even when chunked; a malformed body (no boundary, cut short) is a 400, not a crash.
     const bytes = await readBytes(request, limitBytes);
     try {
-      return await new Response(bytes, { headers: { 'content-type': type } }).formData();
+      return await new Response(new Uint8Array(bytes), { headers: { 'content-type': type } }).formData();
     } catch {
       throw new AppError('BadRequest');
     }

@@ -79,7 +79,8 @@ async function send(c: HostileCase): Promise<Answer> {
   // An empty value removes the header (a request without Origin).
   for (const [k, v] of Object.entries(headers)) if (v === '') delete headers[k];
   if (c.raw) return sendRaw(c, headers);
-  const res = await fetch(`${base}${c.path}`, { method: c.method, headers, body: c.body, redirect: 'manual' });
+  const body = typeof c.body === 'string' || c.body === undefined ? c.body : new Uint8Array(c.body);
+  const res = await fetch(`${base}${c.path}`, { method: c.method, headers, body, redirect: 'manual' });
   return { status: res.status, type: res.headers.get('content-type') ?? '', location: res.headers.get('location') ?? '', setCookies: res.headers.getSetCookie(), text: await res.text() };
 }
 

@@ -21,6 +21,7 @@ import { loadImportTargets, resolveImportTarget, type ImportTargets } from './im
 import { fastReceipt, hashLookupCode, importKeyDigest, randomLookupCode, textFeaturesOf } from './import-features';
 import { createImportScratch, findByKeys, groupImportedDuplicates, insertBatch, type PreparedRow } from './import-sql';
 import { toFieldIssues } from './schemas';
+import { guardDatabase } from './submit-comment';
 
 export type ImportSource = { csv: string | Buffer | AsyncIterable<Buffer | string> } | { rows: unknown[] };
 
@@ -73,7 +74,8 @@ interface Pending extends PreparedRow {
 export async function importComments(input: ImportSource, opts: ImportOptions, db: DbOrTx = getDb()): Promise<ImportResult> {
   const now = opts.now ?? new Date();
   const batchSize = opts.batchSize ?? BATCH;
-  return db.transaction(async (tx) => {
+  // A database error is logged by its SQLSTATE only: the driver's message carries the rows' contacts.
+  return guardDatabase(() => db.transaction(async (tx) => {
     const targets = await loadImportTargets(tx);
     await createImportScratch(tx);
     const issues: FieldIssue[] = [];
@@ -95,6 +97,7 @@ export async function importComments(input: ImportSource, opts: ImportOptions, d
     };
 
     for await (const { line, record } of records.iterable) {
+      if (writeError) break;
       counts.rows++;
       const row = prepareRow(unit, line, record, targets, now, report);
       if (!row || issues.length) continue;
@@ -119,7 +122,7 @@ export async function importComments(input: ImportSource, opts: ImportOptions, d
       after: { source: opts.source, rows: counts.rows, imported: counts.imported, alreadyPresent: counts.alreadyPresent, grouped },
     });
     return { ...counts, grouped, sha256 };
-  });
+  }));
 }
 
 type Report = (issue: FieldIssue) => void;

@@ -70,9 +70,10 @@ const SHINGLE = 3;
 export function fastMinhash(normalised: string): number[] | null {
   const points = Array.from(normalised);
   if (points.length === 0) return null;
-  const sig = new Int32Array(MINHASH_SIZE).fill(0x7fffffff);
   const windows = points.length < SHINGLE ? 1 : points.length - SHINGLE + 1;
   const width = Math.min(SHINGLE, points.length);
+  // FNV-1a of each 3-gram's UTF-16 code units, as fnv1a(shingle) in minhash.ts.
+  const bases = new Int32Array(windows);
   for (let w = 0; w < windows; w++) {
     let h = 0x811c9dc5;
     for (let k = 0; k < width; k++) {
@@ -82,13 +83,19 @@ export function fastMinhash(normalised: string): number[] | null {
         h = Math.imul(h, 0x01000193);
       }
     }
-    const base = h | 0;
-    for (let i = 0; i < MINHASH_SIZE; i++) {
-      const v = mix32(base ^ SEEDS[i]);
-      if (v < sig[i]) sig[i] = v;
-    }
+    bases[w] = h;
   }
-  return Array.from(sig);
+  const sig = new Array<number>(MINHASH_SIZE);
+  for (let i = 0; i < MINHASH_SIZE; i++) {
+    const seed = SEEDS[i];
+    let min = 0x7fffffff;
+    for (let w = 0; w < windows; w++) {
+      const v = mix32(bases[w] ^ seed);
+      if (v < min) min = v;
+    }
+    sig[i] = min;
+  }
+  return sig;
 }
 
 export interface TextFeatures {

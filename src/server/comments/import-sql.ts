@@ -32,17 +32,26 @@ export interface PreparedRow {
   at: Date;
 }
 
-/** A PostgreSQL array literal: every element quoted and escaped, null as NULL. */
+/** A PostgreSQL array literal: every element quoted (escaped only when it must be), null as NULL. */
 export function pgArray(values: ReadonlyArray<string | number | boolean | null>): string {
-  let out = '{';
+  const parts = new Array<string>(values.length);
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    if (i) out += ',';
-    if (v === null) out += 'NULL';
-    else if (typeof v === 'string') out += `"${v.replace(/[\\"]/g, '\\$&')}"`;
-    else out += String(v);
+    if (v === null) parts[i] = 'NULL';
+    else if (typeof v !== 'string') parts[i] = String(v);
+    else if (v.indexOf('"') < 0 && v.indexOf('\\') < 0) parts[i] = `"${v}"`;
+    else parts[i] = `"${v.replace(/[\\"]/g, '\\$&')}"`;
   }
-  return out + '}';
+  return `{${parts.join(',')}}`;
+}
+
+/**
+ * The literal of a row's bigrams. They are letters and digits only (text-features.ts removes
+ * everything else), so no element needs quoting — and the literal needs no escaping inside the
+ * batch's outer array either.
+ */
+function bigramLiteral(bigrams: readonly string[]): string {
+  return `{${bigrams.join(',')}}`;
 }
 
 const intList = (v: number[] | null) => (v ? `{${v.join(',')}}` : null);
@@ -67,7 +76,7 @@ export async function insertBatch(tx: DbOrTx, rows: readonly PreparedRow[]): Pro
         ${col((r) => r.body)}::text[], ${col((r) => r.name)}::text[], ${col((r) => r.publishName)}::bool[],
         ${col((r) => r.district)}::text[], ${col((r) => r.occupation)}::text[], ${col((r) => r.contact)}::text[],
         ${col((r) => r.channel)}::text[], ${col((r) => r.stationId)}::uuid[], ${col((r) => r.voices)}::int[],
-        ${col((r) => pgArray(r.bigrams))}::text[], ${col((r) => r.fingerprint)}::text[],
+        ${col((r) => bigramLiteral(r.bigrams))}::text[], ${col((r) => r.fingerprint)}::text[],
         ${col((r) => intList(r.minhash))}::text[], ${col((r) => intList(r.lshBands))}::text[],
         ${col((r) => r.at.toISOString())}::timestamptz[]
       ) as t(key, receipt, lookup_hash, round_id, article_id, article_number, body, name, publish_name, district,
