@@ -23,6 +23,24 @@ export interface DraftSummary {
   current: RoundSummary;
 }
 
+/**
+ * Comments per round, for the home page. Counting a national consultation's 100,000s of rows on
+ * every visit would cost a scan each time, so the figures are reused for up to 15 seconds (a
+ * cache of derived numbers, not state: every instance recomputes its own).
+ */
+const COUNTS_TTL_MS = 15_000;
+let countsCache: { at: number; db: DbOrTx; counts: Map<string, number> } | null = null;
+
+async function roundCounts(db: DbOrTx, now: Date): Promise<Map<string, number>> {
+  if (countsCache && countsCache.db === db && now.getTime() - countsCache.at < COUNTS_TTL_MS && now.getTime() >= countsCache.at) {
+    return countsCache.counts;
+  }
+  const rows = await db.select({ roundId: comments.roundId, n: count() }).from(comments).groupBy(comments.roundId);
+  const counts = new Map(rows.map((c) => [c.roundId, Number(c.n)]));
+  countsCache = { at: now.getTime(), db, counts };
+  return counts;
+}
+
 export async function listDrafts(db: DbOrTx = getDb(), now = new Date()): Promise<DraftSummary[]> {
   const rows = await db
     .select({
@@ -39,8 +57,7 @@ export async function listDrafts(db: DbOrTx = getDb(), now = new Date()): Promis
     .from(drafts)
     .innerJoin(rounds, eq(rounds.draftId, drafts.id))
     .orderBy(asc(drafts.createdAt), asc(drafts.slug), asc(rounds.number));
-  const counts = await db.select({ roundId: comments.roundId, n: count() }).from(comments).groupBy(comments.roundId);
-  const countByRound = new Map(counts.map((c) => [c.roundId, Number(c.n)]));
+  const countByRound = await roundCounts(db, now);
 
   const bySlug = new Map<string, DraftSummary>();
   for (const r of rows) {
