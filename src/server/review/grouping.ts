@@ -101,23 +101,24 @@ async function nearMatch(tx: DbOrTx, c: GroupableComment, minhash: number[], ban
 }
 
 /**
- * Creates a group (or finds the round's group for `fingerprint`; a near-duplicate group takes its
- * founder's id, so concurrent submissions agree on it) and puts the founder in it. Returns the
- * group the founder is actually in: another submission may have grouped it first.
+ * Puts the founder (the earlier comment matched) in a group and returns that group. The founder's
+ * row is locked first, so submissions racing to group the same founder agree: the first creates
+ * the group (its id is the founder's; for exact duplicates the round's fingerprint group is
+ * reused), the others find it. No group is ever left without members.
  */
 async function createGroupWith(tx: DbOrTx, roundId: string, fingerprint: string | null, founderId: string): Promise<string> {
-  const groupId = fingerprint === null
-    ? (await tx.execute(sql`
-        insert into comment_groups (id, round_id, fingerprint) values (${founderId}::uuid, ${roundId}::uuid, null)
-        on conflict (id) do nothing`), founderId)
-    : rowsOf<{ id: string }>(await tx.execute(sql`
-        insert into comment_groups (round_id, fingerprint) values (${roundId}::uuid, ${fingerprint})
-        on conflict (round_id, fingerprint) do update set fingerprint = excluded.fingerprint
-        returning id`))[0].id;
-  const actual = rowsOf<{ group_id: string | null }>(await tx.execute(sql`
-    update comments set group_id = coalesce(group_id, ${groupId}::uuid) where id = ${founderId}::uuid
-    returning group_id`))[0];
-  return actual?.group_id ?? groupId;
+  const founder = rowsOf<{ group_id: string | null }>(await tx.execute(sql`
+    select group_id from comments where id = ${founderId}::uuid for update`))[0];
+  if (founder?.group_id) return founder.group_id;
+  await tx.execute(sql`
+    insert into comment_groups (id, round_id, fingerprint) values (${founderId}::uuid, ${roundId}::uuid, ${fingerprint})
+    on conflict do nothing`);
+  const groupId = rowsOf<{ id: string }>(await tx.execute(sql`
+    select id from comment_groups
+    where id = ${founderId}::uuid or (round_id = ${roundId}::uuid and fingerprint = ${fingerprint})
+    order by (id = ${founderId}::uuid) desc limit 1`))[0].id;
+  await tx.execute(sql`update comments set group_id = ${groupId}::uuid where id = ${founderId}::uuid`);
+  return groupId;
 }
 
 /**
