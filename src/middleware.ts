@@ -23,7 +23,7 @@ export const onRequest = defineMiddleware(async (context, next) => {
   locals.locale = localeFromCookie(cookies.get('lang')?.value);
   locals.largeText = cookies.get('text')?.value === 'large';
   locals.user = null;
-  locals.ip = clientIp(request, context.clientAddress);
+  locals.ip = clientIp(request, socketAddress(context));
 
   let response: Response;
   let staleCookie = false;
@@ -70,6 +70,15 @@ export const onRequest = defineMiddleware(async (context, next) => {
   }
   return response;
 });
+
+/** The peer's address; Astro throws when the socket has already gone (a client that hung up). */
+function socketAddress(context: { clientAddress: string }): string | undefined {
+  try {
+    return context.clientAddress;
+  } catch {
+    return undefined;
+  }
+}
 
 async function renderErrorPage(rewrite: (path: string) => Promise<Response>, err: AppError): Promise<Response> {
   const page = await rewrite(`/error?code=${encodeURIComponent(err.code)}`);
