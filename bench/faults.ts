@@ -13,11 +13,13 @@ import { randomUUID } from 'node:crypto';
 import { execSync } from 'node:child_process';
 import pg from 'pg';
 import { ensureBuilt, freshDatabase, startServer, stopServer, type ServerHandle } from './lib/server';
+import { idempotencyDigest } from '../src/server/comments/receipts';
 
 const { values } = parseArgs({
   options: {
     kills: { type: 'string', default: '5' },
-    rate: { type: 'string', default: '100' },
+    rate: { type: 'string', default: '40' },
+    'max-inflight': { type: 'string', default: '100' },
     'pg-restart': { type: 'boolean', default: false },
     port: { type: 'string', default: '4521' },
   },
@@ -25,6 +27,9 @@ const { values } = parseArgs({
 const kills = Number(values.kills);
 const rate = Number(values.rate);
 const port = Number(values.port);
+// A client population of bounded size: while the server is down, new submissions wait instead of
+// piling up without limit (each waiting one retries with its own key until answered).
+const maxInflight = Number(values['max-inflight']);
 
 ensureBuilt();
 const url = await freshDatabase('kaimen_faults');
@@ -40,6 +45,7 @@ const sent: Sent[] = [];
 let stopping = false;
 let networkErrors = 0;
 let unavailable = 0;
+const errorKinds = new Map<string, number>();
 
 async function submitOne(): Promise<void> {
   const item: Sent = { key: randomUUID(), attempts: 0, statuses: [] };
@@ -65,6 +71,8 @@ async function submitOne(): Promise<void> {
     } catch (err) {
       if ((err as Error).message.startsWith('unexpected')) throw err;
       networkErrors++;
+      const reason = String((err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name);
+      errorKinds.set(reason, (errorKinds.get(reason) ?? 0) + 1);
     }
     await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
   }
@@ -75,6 +83,11 @@ const driver = (async () => {
   const interval = 1000 / rate;
   let next = Date.now();
   while (!stopping) {
+    if (inflight.size >= maxInflight) {
+      await new Promise((r) => setTimeout(r, 20));
+      next = Date.now();
+      continue;
+    }
     const p = submitOne().finally(() => inflight.delete(p));
     inflight.add(p);
     next += interval;
@@ -83,30 +96,37 @@ const driver = (async () => {
 })();
 
 const events: string[] = [];
+const cluster = execSync('ls /etc/postgresql').toString().trim().split('\n').pop();
+const answered = () => sent.filter((s) => s.receipt).length;
 for (let i = 0; i < kills; i++) {
-  await new Promise((r) => setTimeout(r, 2000 + Math.random() * 1500));
+  // Let traffic flow (and commits be in flight) before each kill.
+  await new Promise((r) => setTimeout(r, 4000 + Math.random() * 2000));
   await stopServer(server, 'SIGKILL');
-  events.push(`kill ${i + 1} at ${sent.length} sent`);
+  events.push(`SIGKILL ${i + 1}: ${sent.length} sent, ${answered()} answered`);
   await new Promise((r) => setTimeout(r, 300));
   server = await startServer(port, env);
+  if (values['pg-restart'] && i === Math.floor(kills / 2)) {
+    await new Promise((r) => setTimeout(r, 3000));
+    execSync(`pg_ctlcluster --skip-systemctl-redirect ${cluster} main restart -m fast`);
+    events.push(`PostgreSQL restarted: ${sent.length} sent, ${answered()} answered`);
+  }
 }
-if (values['pg-restart']) {
-  await new Promise((r) => setTimeout(r, 2000));
-  const cluster = execSync('ls /etc/postgresql').toString().trim().split('\n').pop();
-  execSync(`pg_ctlcluster --skip-systemctl-redirect ${cluster} main restart -m fast`);
-  events.push(`PostgreSQL restarted at ${sent.length} sent`);
-}
-await new Promise((r) => setTimeout(r, 3000));
+await new Promise((r) => setTimeout(r, 4000));
 stopping = true;
 await driver;
 await Promise.all(inflight);
 
 const client = new pg.Client({ connectionString: url });
 await client.connect();
-const keys = sent.map((s) => s.key);
+// The server stores a digest of the idempotency key, never the key itself.
+const digestToKey = new Map(sent.map((s) => [idempotencyDigest(s.key), s.key]));
+const keys = [...digestToKey.keys()];
 const rows = (await client.query('select idempotency_key, receipt from comments where idempotency_key = any($1)', [keys])).rows as Array<{ idempotency_key: string; receipt: string }>;
 const byKey = new Map<string, string[]>();
-for (const r of rows) byKey.set(r.idempotency_key, [...(byKey.get(r.idempotency_key) ?? []), r.receipt]);
+for (const r of rows) {
+  const key = digestToKey.get(r.idempotency_key)!;
+  byKey.set(key, [...(byKey.get(key) ?? []), r.receipt]);
+}
 const received = sent.filter((s) => s.receipt);
 const lost = received.filter((s) => !(byKey.get(s.key) ?? []).includes(s.receipt!));
 const doubled = [...byKey.values()].filter((v) => v.length > 1).length;
@@ -127,6 +147,7 @@ const report = {
   unanswered,
   retriedRequests: sent.filter((s) => s.attempts > 1).length,
   networkErrors,
+  networkErrorKinds: Object.fromEntries(errorKinds),
   serviceUnavailable503: unavailable,
   events,
 };

@@ -16,13 +16,14 @@ import { once } from 'node:events';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { freshDatabase } from './lib/server';
+import { dbUrl, freshDatabase } from './lib/server';
 import { createDatabase, migrateDatabase } from '../src/db/client';
 import { loadSampleDrafts } from '../src/server/drafts/sample-drafts';
 
 const quick = process.argv.includes('--quick');
 const ROWS = Number(process.env.ROWS ?? (quick ? 100_000 : 1_000_000));
-const DB = 'kaimen_bench_import';
+// Its own database per run: two runs at once (a CI run, an engineer) must not drop each other's.
+const DB = `kaimen_bench_import_${process.pid}`;
 
 const corpusOf = (slug: string, round: number) =>
   readFileSync(new URL(`../content/drafts/${slug}/round-${round}.md`, import.meta.url), 'utf8').replace(/<!--[\s\S]*?-->|[#\s]/g, '');
@@ -120,7 +121,7 @@ console.log(raw.out.trim());
 // The schema's floor: the stored rows copied into a twin of comments with all its indexes (no Node, no parsing).
 const floor = timed('psql', [url, '-v', 'ON_ERROR_STOP=1', '-c', 'create table bench_floor (like comments including all)', '-c',
   `insert into bench_floor select * from comments where channel in ('letter', 'api')`, '-c', 'drop table bench_floor'], process.env);
-if (floor.code !== 0) throw new Error(`psql failed: ${floor.err}`);
+if (floor.code !== 0) console.error(`floor measurement failed: ${floor.err}`);
 rmSync(dir, { recursive: true, force: true });
 
 const pgVersion = spawnSync('psql', [url, '-Atc', 'select version()'], { encoding: 'utf8' }).stdout.trim().replace(/ on .*/, '');
@@ -133,7 +134,7 @@ ${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 1024 *
 | what | seconds | rows/s | % of raw | peak RSS MB |
 | --- | ---: | ---: | ---: | ---: |
 | baseline: psql \`\\copy\` of the same file into a bare 14-column text table, no index | ${raw.seconds.toFixed(1)} | ${rate(raw.seconds)} | 100 % | – |
-| floor: INSERT … SELECT of the stored rows into a twin of \`comments\` with all its ${indexCount} indexes (PostgreSQL alone) | ${floor.seconds.toFixed(1)} | ${rate(floor.seconds)} | ${Math.round((raw.seconds / floor.seconds) * 100)} % | – |
+| floor: INSERT … SELECT of the stored rows into a twin of \`comments\` with all its ${indexCount} indexes (PostgreSQL alone) | ${floor.code === 0 ? floor.seconds.toFixed(1) : 'failed'} | ${floor.code === 0 ? rate(floor.seconds) : '–'} | ${floor.code === 0 ? `${Math.round((raw.seconds / floor.seconds) * 100)} %` : '–'} | – |
 | \`npm run comments:import\` (new rows) | ${first.seconds.toFixed(1)} | ${rate(first.seconds)} | ${Math.round((raw.seconds / first.seconds) * 100)} % | ${first.maxRssMb ?? '–'} |
 | the same file again (all already present: nothing stored) | ${second.seconds.toFixed(1)} | ${rate(second.seconds)} | ${Math.round((raw.seconds / second.seconds) * 100)} % | ${second.maxRssMb ?? '–'} |
 
@@ -141,3 +142,7 @@ Stored: ${stored.toLocaleString('en-US')} comments; ${groupedRows.toLocaleString
 `;
 console.log(section);
 if (process.env.BENCH_NO_WRITE !== '1') appendFileSync(new URL('./RESULTS.md', import.meta.url), section);
+const admin = new pg.Client({ connectionString: dbUrl('postgres') });
+await admin.connect();
+await admin.query(`drop database if exists "${DB}" with (force)`);
+await admin.end();

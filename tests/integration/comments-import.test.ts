@@ -152,7 +152,7 @@ describe('importComments()', () => {
   });
 
   it('stores formula-looking bodies as plain text', async () => {
-    const bodies = ['=HYPERLINK("http://evil.example","点击查看")', '+1+1 建议增加条文', '-2 建议删除', '@SUM(A1:A9) 建议', 'NULL', 'C:\\路径\\"引号"{大括号}, 逗号'];
+    const bodies = ['=HYPERLINK("http://evil.example","点击查看")', '+1+1 建议增加条文', '-2 建议删除', '@SUM(A1:A9) 建议', 'NULL,{}', 'C:\\路径\\"引号"{大括号}, 逗号'];
     const csv = [HEADER, ...bodies.map((b) => `${unique('F')},${OPEN},,,"${b.replace(/"/g, '""')}",,,,,,,,,`)].join('\n');
     const r = await run({ csv });
     const rows = await database.db.select({ body: comments.body }).from(comments).where(inArray(comments.receipt, r.receipts.map((x) => x.receipt)));
@@ -189,7 +189,9 @@ describe('importComments()', () => {
     const groups = new Set(rows.map((x) => x.groupId));
     expect(groups.size).toBe(1);
     expect([...groups][0]).toBeTruthy();
-    expect(rows.filter((x) => x.lshBands !== null)).toHaveLength(1);
+    const founder = rows.filter((x) => x.lshBands !== null);
+    expect(founder).toHaveLength(1);
+    expect([...groups][0]).toBe(founder[0].id); // a new group takes its founder's id, as in grouping.ts
     const more = await run({ csv: `${HEADER}\n${unique('D')},${OPEN},,12,"${body.replace('！', '。')}",,,,,,,,,` });
     const [late] = await database.db.select().from(comments).where(eq(comments.receipt, more.receipts[0].receipt));
     expect(late.groupId).toBe([...groups][0]);

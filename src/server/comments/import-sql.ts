@@ -116,9 +116,10 @@ export async function findByKeys(tx: DbOrTx, keys: readonly string[]): Promise<M
 
 /**
  * Groups the imported comments that are exact duplicates (same fingerprint in the same round) of
- * each other or of earlier comments, as grouping.ts does one at a time: a comment joins the
- * round's group for its fingerprint, created when missing, and only the group's earliest member
- * keeps its LSH band keys. Returns how many imported comments are now in a group.
+ * each other or of earlier comments, as grouping.ts does one at a time: the round's group for the
+ * fingerprint when there is one, else the group of the earliest such comment (its founder), else
+ * a new group whose id is the founder's id; only the group's earliest member keeps its LSH band
+ * keys. Returns how many imported comments are now in a group.
  */
 export async function groupImportedDuplicates(tx: DbOrTx): Promise<number> {
   await tx.execute(sql`analyze kaimen_import_new`);
@@ -128,14 +129,23 @@ export async function groupImportedDuplicates(tx: DbOrTx): Promise<number> {
     select distinct n.round_id, n.fingerprint from kaimen_import_new n
     where exists (select 1 from comments o where o.round_id = n.round_id and o.fingerprint = n.fingerprint and o.id <> n.id)`);
   await tx.execute(sql`
-    insert into comment_groups (round_id, fingerprint)
-    select round_id, fingerprint from kaimen_import_dups
-    on conflict (round_id, fingerprint) do nothing`);
-  // Everyone with such a fingerprint and no group yet (earlier comments too) joins its group.
+    insert into comment_groups (id, round_id, fingerprint)
+    select f.id, f.round_id, f.fingerprint from (
+      select distinct on (c.round_id, c.fingerprint) c.id, c.round_id, c.fingerprint, c.group_id
+      from kaimen_import_dups d join comments c on c.round_id = d.round_id and c.fingerprint = d.fingerprint
+      order by c.round_id, c.fingerprint, c.created_at, c.id) f
+    where f.group_id is null
+    on conflict do nothing`);
+  // Everyone with such a fingerprint and no group yet (earlier comments too) joins that group.
   await tx.execute(sql`
-    update comments c set group_id = g.id
-    from kaimen_import_dups d join comment_groups g on g.round_id = d.round_id and g.fingerprint = d.fingerprint
-    where c.round_id = d.round_id and c.fingerprint = d.fingerprint and c.group_id is null`);
+    update comments c set group_id = t.gid
+    from (
+      select d.round_id, d.fingerprint, coalesce(
+        (select g.id from comment_groups g where g.round_id = d.round_id and g.fingerprint = d.fingerprint),
+        (select f.group_id from comments f where f.round_id = d.round_id and f.fingerprint = d.fingerprint
+           and f.group_id is not null order by f.created_at, f.id limit 1)) as gid
+      from kaimen_import_dups d) t
+    where c.round_id = t.round_id and c.fingerprint = t.fingerprint and c.group_id is null and t.gid is not null`);
   // Members are represented by the group's founder in the band index (grouping.ts).
   await tx.execute(sql`
     update comments c set lsh_bands = null
