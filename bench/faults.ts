@@ -9,8 +9,10 @@
  * network error or a 503 the same request is sent again until it is answered.
  */
 import { parseArgs } from 'node:util';
+import { appendFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { execSync } from 'node:child_process';
+import { exec, execSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import pg from 'pg';
 import { ensureBuilt, freshDatabase, startServer, stopServer, type ServerHandle } from './lib/server';
 import { idempotencyDigest } from '../src/server/comments/receipts';
@@ -33,7 +35,9 @@ const maxInflight = Number(values['max-inflight']);
 
 ensureBuilt();
 const url = await freshDatabase('kaimen_faults');
-const env = { DATABASE_URL: url, SEED_SAMPLES: 'true' };
+// Many citizens, as in production behind a proxy: each client its own address (the write limit
+// per IP would otherwise throttle the whole population as one client).
+const env = { DATABASE_URL: url, SEED_SAMPLES: 'true', TRUST_PROXY: 'true' };
 let server: ServerHandle = await startServer(port, env);
 const base = server.url;
 const drafts = (await (await fetch(`${base}/api/v1/drafts`)).json()) as Array<{ slug: string; rounds: Array<{ status: string }> }>;
@@ -45,11 +49,14 @@ const sent: Sent[] = [];
 let stopping = false;
 let networkErrors = 0;
 let unavailable = 0;
+let limited = 0;
 const errorKinds = new Map<string, number>();
 
 async function submitOne(): Promise<void> {
   const item: Sent = { key: randomUUID(), attempts: 0, statuses: [] };
   sent.push(item);
+  const n = sent.length;
+  const ip = `10.9.${(n >> 8) & 255}.${n & 255}`;
   const body = JSON.stringify({ article: 1 + (sent.length % 30), body: `故障测试意见 ${item.key.slice(0, 8)}：建议明确办理时限。`, idempotencyKey: item.key });
   const deadline = Date.now() + 120_000;
   while (Date.now() < deadline) {
@@ -57,7 +64,7 @@ async function submitOne(): Promise<void> {
     try {
       const res = await fetch(`${base}/api/v1/drafts/${open!.slug}/comments`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': ip },
         body,
         signal: AbortSignal.timeout(10_000),
       });
@@ -67,7 +74,8 @@ async function submitOne(): Promise<void> {
         return;
       }
       if (res.status === 503) unavailable++;
-      else if (res.status !== 429) throw new Error(`unexpected ${res.status}: ${await res.text()}`);
+      else if (res.status === 429) limited++;
+      else throw new Error(`unexpected ${res.status}: ${await res.text()}`);
     } catch (err) {
       if ((err as Error).message.startsWith('unexpected')) throw err;
       networkErrors++;
@@ -101,13 +109,15 @@ const answered = () => sent.filter((s) => s.receipt).length;
 for (let i = 0; i < kills; i++) {
   // Let traffic flow (and commits be in flight) before each kill.
   await new Promise((r) => setTimeout(r, 4000 + Math.random() * 2000));
+  if (process.env.FAULTS_DEBUG) console.error(`--- server ${i + 1} output:\n${server.output.join('')}`);
   await stopServer(server, 'SIGKILL');
   events.push(`SIGKILL ${i + 1}: ${sent.length} sent, ${answered()} answered`);
   await new Promise((r) => setTimeout(r, 300));
   server = await startServer(port, env);
   if (values['pg-restart'] && i === Math.floor(kills / 2)) {
     await new Promise((r) => setTimeout(r, 3000));
-    execSync(`pg_ctlcluster --skip-systemctl-redirect ${cluster} main restart -m fast`);
+    // Asynchronously, so clients keep submitting while PostgreSQL is down.
+    await promisify(exec)(`pg_ctlcluster --skip-systemctl-redirect ${cluster} main restart -m fast`);
     events.push(`PostgreSQL restarted: ${sent.length} sent, ${answered()} answered`);
   }
 }
@@ -149,7 +159,22 @@ const report = {
   networkErrors,
   networkErrorKinds: Object.fromEntries(errorKinds),
   serviceUnavailable503: unavailable,
+  rateLimited429: limited,
   events,
 };
 console.log(JSON.stringify(report, null, 2));
+const ok = report.lost === 0 && report.doubled === 0 && report.unanswered === 0;
+appendFileSync(new URL('./RESULTS.md', import.meta.url), `
+## ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC — faults (bench/faults.ts --kills ${kills}${values['pg-restart'] ? ' --pg-restart' : ''})
+
+The built server on PostgreSQL, ${rate} new comments/s from up to ${maxInflight} clients (each its own address), every
+comment with its own idempotency key, retried with the same key on a network error or a 503 until answered.
+${kills} × SIGKILL of the server mid-load (restarted each time)${values['pg-restart'] ? ', and PostgreSQL restarted (fast mode) under load' : ''}.
+
+| sent | receipts received | stored | lost | doubled | unanswered | retried | 503 answers | connection errors |
+| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+| ${report.sent} | ${report.receiptsReceived} | ${report.stored} | ${report.lost} | ${report.doubled} | ${report.unanswered} | ${report.retriedRequests} | ${report.serviceUnavailable503} | ${report.networkErrors} |
+
+Events: ${report.events.join('; ')}. Result: ${ok ? '0 lost, 0 doubled' : 'FAILED'}.
+`);
 process.exit(report.lost === 0 && report.doubled === 0 && report.unanswered === 0 ? 0 : 1);

@@ -61,6 +61,9 @@ export async function createDatabase(opts: OpenOptions): Promise<Database> {
     });
     // An idle client that loses its server (PostgreSQL restarted) must not crash the process.
     pool.on('error', (err) => console.warn(`[db] idle client error: ${err.message}`));
+    // A client that loses its server mid-query (PostgreSQL restarted) must fail that query, which
+    // becomes ServiceUnavailable, not crash the process with an unhandled 'error' event.
+    pool.on('connect', (client) => client.on('error', (err) => console.warn(`[db] client error: ${err.message}`)));
     const db = drizzlePg(pool, { schema }) as Db;
     return { db, driver: 'postgres', close: () => pool.end() };
   }
