@@ -1,9 +1,9 @@
 /** The bulk import's fast text features and receipts agree exactly with what a web submission stores. */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { fastMinhash, fastReceipt, randomLookupCode, textFeaturesOf } from '../../src/server/comments/import-features';
+import { fastReceipt, randomLookupCode, textFeaturesOf } from '../../src/server/comments/import-features';
 import { bigramsOf, fingerprintOf, normaliseText } from '../../src/server/comments/text-features';
-import { lshBandsOf, minhashOf } from '../../src/server/review/minhash';
+import { lshBandsOf, minhashOf, shinglesOf, MINHASH_SIZE } from '../../src/server/review/minhash';
 import { normaliseLookupCode, parseReceipt } from '../../src/server/comments/receipts';
 import { columnOf, importRowSchema } from '../../src/server/comments/import-schemas';
 
@@ -22,8 +22,17 @@ describe('textFeaturesOf()', () => {
       expect(f.lshBands).toEqual(minhash ? lshBandsOf(minhash) : null);
     }), { numRuns: 500 });
   });
-  it('handles texts shorter than a 3-gram and astral characters', () => {
-    for (const t of ['', 'a', 'ab', '😀', '😀😀', 'a😀b😀']) expect(fastMinhash(t)).toEqual(minhashOf(t));
+  it('minhashOf equals the textbook definition over the set of 3-grams, also for short texts and astral characters', () => {
+    const fnv = (s: string) => { let h = 0x811c9dc5; for (let i = 0; i < s.length; i++) { h ^= s.charCodeAt(i); h = Math.imul(h, 0x01000193); } return h | 0; };
+    const mix = (x: number) => { x ^= x >>> 16; x = Math.imul(x, 0x85ebca6b); x ^= x >>> 13; x = Math.imul(x, 0xc2b2ae35); x ^= x >>> 16; return x | 0; };
+    const seeds = Array.from({ length: MINHASH_SIZE }, (_, i) => mix(0x9e3779b9 ^ Math.imul(i + 1, 0x85ebca6b)));
+    const reference = (t: string) => {
+      const shingles = shinglesOf(t);
+      if (!shingles.size) return null;
+      return seeds.map((seed) => Math.min(...[...shingles].map((s) => mix(fnv(s) ^ seed))));
+    };
+    for (const t of ['', 'a', 'ab', '😀', '😀😀', 'a😀b😀', '建议建议建议明确时限']) expect(minhashOf(t)).toEqual(reference(t));
+    fc.assert(fc.property(anyText, (text) => { expect(minhashOf(normaliseText(text))).toEqual(reference(normaliseText(text))); }), { numRuns: 300 });
   });
 });
 

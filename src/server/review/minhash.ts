@@ -28,13 +28,6 @@ function mix32(x: number): number {
   return x | 0;
 }
 
-/** FNV-1a over the UTF-16 code units of `s`. */
-function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
   return h | 0;
 }
 
@@ -51,19 +44,40 @@ export function shinglesOf(text: string, n = SHINGLE): Set<string> {
   return out;
 }
 
-/** The MinHash signature (MINHASH_SIZE signed 32-bit integers) of a normalised text; null when the text is empty. */
+/**
+ * The MinHash signature (MINHASH_SIZE signed 32-bit integers) of a normalised text; null when the
+ * text is empty. Each 3-gram (code points; a shorter text is its own shingle) is hashed in place
+ * with FNV-1a over its UTF-16 units, without building shingle strings: the minimum over the
+ * multiset of 3-grams equals the minimum over their set, so duplicates need no de-duplication.
+ */
 export function minhashOf(normalised: string): number[] | null {
-  const shingles = shinglesOf(normalised);
-  if (shingles.size === 0) return null;
-  const sig = new Int32Array(MINHASH_SIZE).fill(0x7fffffff);
-  for (const s of shingles) {
-    const base = fnv1a(s);
-    for (let i = 0; i < MINHASH_SIZE; i++) {
-      const h = mix32(base ^ SEEDS[i]);
-      if (h < sig[i]) sig[i] = h;
+  const points = Array.from(normalised);
+  if (points.length === 0) return null;
+  const windows = points.length < SHINGLE ? 1 : points.length - SHINGLE + 1;
+  const width = Math.min(SHINGLE, points.length);
+  const bases = new Int32Array(windows);
+  for (let w = 0; w < windows; w++) {
+    let h = 0x811c9dc5;
+    for (let k = 0; k < width; k++) {
+      const p = points[w + k];
+      for (let u = 0; u < p.length; u++) {
+        h ^= p.charCodeAt(u);
+        h = Math.imul(h, 0x01000193);
+      }
     }
+    bases[w] = h | 0;
   }
-  return Array.from(sig);
+  const sig = new Array<number>(MINHASH_SIZE);
+  for (let i = 0; i < MINHASH_SIZE; i++) {
+    const seed = SEEDS[i];
+    let min = 0x7fffffff;
+    for (let w = 0; w < windows; w++) {
+      const v = mix32(bases[w] ^ seed);
+      if (v < min) min = v;
+    }
+    sig[i] = min;
+  }
+  return sig;
 }
 
 /** One key per band: a hash of the band's index and its rows, so equal rows in different bands do not collide. */
