@@ -28,9 +28,6 @@ function mix32(x: number): number {
   return x | 0;
 }
 
-  return h | 0;
-}
-
 /** The distinct character n-grams of `text` (code points, so astral characters count once); a text shorter than n is its own single shingle. */
 export function shinglesOf(text: string, n = SHINGLE): Set<string> {
   const chars = Array.from(text);
