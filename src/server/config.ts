@@ -40,3 +40,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   return parsed.data;
 }
+
+/**
+ * Whether cookies are Secure with the __Host- prefix (SECURE_COOKIES=true, validated at start).
+ * Read on every request, so it reads the variable directly instead of re-parsing the environment.
+ */
+export function secureCookies(): boolean {
+  return process.env.SECURE_COOKIES === 'true';
+}

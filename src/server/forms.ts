@@ -16,6 +16,7 @@ import { t, type Locale, type MessageKey } from '../i18n';
 import { zhCN } from '../i18n/zh-CN';
 import { AppError, errorCatalogue, isAppError, normaliseError, type FieldIssue } from './errors';
 import { readBytes, readText } from './http';
+import { secureCookies } from './config';
 
 export interface FormState {
   ok: false;
@@ -137,7 +138,7 @@ interface Jar {
 
 /** Keeps `value` for the next GET of `path` only (HttpOnly, one minute). */
 export function setFlash(cookies: Jar, name: string, value: string, path: string): void {
-  cookies.set(`flash_${name}`, value, { path, httpOnly: true, sameSite: 'strict', maxAge: 60, secure: process.env.SECURE_COOKIES === 'true' });
+  cookies.set(`flash_${name}`, value, { path, httpOnly: true, sameSite: 'strict', maxAge: 60, secure: secureCookies() });
 }
 
 /** Reads and forgets a flash value. */

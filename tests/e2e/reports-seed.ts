@@ -4,8 +4,7 @@
  * API token, and prints the token.
  */
 import { eq, and } from 'drizzle-orm';
-import { loadConfig } from '../../src/server/config';
-import { createDatabase, migrateDatabase, setDatabase } from '../../src/db/client';
+import { withDatabase } from '../../src/cli/run-cli';
 import { drafts, rounds } from '../../src/db/schema';
 import { loadSampleDrafts } from '../../src/server/drafts/sample-drafts';
 import { createUser } from '../../src/server/auth/users';
@@ -14,12 +13,8 @@ import { createApiToken } from '../../src/server/auth/tokens';
 import { systemActor } from '../../src/server/audit';
 import { insertSeedComments } from '../integration/reports-fixture';
 
-const config = loadConfig();
-const database = await createDatabase({ pgliteDir: config.PGLITE_DIR });
-try {
-  await migrateDatabase(database);
-  setDatabase(database);
-  const db = database.db;
+// The spawning spec removes DATABASE_URL: this is the PGlite dir its server will open.
+await withDatabase(async ({ db }) => {
   await loadSampleDrafts(db);
   const [round] = await db.select({ draftId: drafts.id, roundId: rounds.id }).from(rounds)
     .innerJoin(drafts, eq(drafts.id, rounds.draftId)).where(and(eq(drafts.slug, 'tingche'), eq(rounds.number, 2)));
@@ -27,7 +22,4 @@ try {
   const staff = await createUser(createUserSchema.parse({ role: 'staff', account: 'reports@example.cn', password: 'Kaimen-e2e-Passw0rd!', name: '报告员' }), systemActor, db);
   const { token } = await createApiToken({ userId: staff.id, label: 'e2e' }, systemActor, db);
   console.log(JSON.stringify({ token }));
-} finally {
-  setDatabase(undefined);
-  await database.close();
-}
+});

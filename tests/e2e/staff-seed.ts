@@ -3,8 +3,7 @@
  * the sample drafts, a draft `e2e-tingche` whose first round is open, and two staff accounts.
  */
 import { readFileSync } from 'node:fs';
-import { loadConfig } from '../../src/server/config';
-import { createDatabase, migrateDatabase, setDatabase } from '../../src/db/client';
+import { withDatabase } from '../../src/cli/run-cli';
 import { loadSampleDrafts } from '../../src/server/drafts/sample-drafts';
 import { publishVersion } from '../../src/server/drafts/publish-version';
 import { createUser } from '../../src/server/auth/users';
@@ -14,12 +13,8 @@ import { createApiToken } from '../../src/server/auth/tokens';
 
 export const STAFF_PASSWORD = 'Kaimen-e2e-Passw0rd!';
 
-const config = loadConfig();
-const database = await createDatabase({ pgliteDir: config.PGLITE_DIR });
-try {
-  await migrateDatabase(database);
-  setDatabase(database);
-  const db = database.db;
+// The spawning spec removes DATABASE_URL: this is the PGlite dir its server will open.
+await withDatabase(async ({ db }) => {
   await loadSampleDrafts(db);
   const now = Date.now();
   await publishVersion({
@@ -30,7 +25,4 @@ try {
   const { token } = await createApiToken({ userId: reviewer.id, label: 'e2e' }, systemActor, db);
   await createUser(createUserSchema.parse({ role: 'staff', account: 'second@example.cn', password: STAFF_PASSWORD, name: '复核员' }), systemActor, db);
   console.log(JSON.stringify({ token }));
-} finally {
-  setDatabase(undefined);
-  await database.close();
-}
+});

@@ -3,8 +3,7 @@
  * server starts on that dir): the sample drafts, two stations, a deputy and a staff account, and
  * one kiosk enrollment code. Prints `{ "enrollmentCode": … }` as its last line.
  */
-import { loadConfig } from '../../src/server/config';
-import { createDatabase, migrateDatabase, setDatabase } from '../../src/db/client';
+import { withDatabase } from '../../src/cli/run-cli';
 import { loadSampleDrafts } from '../../src/server/drafts/sample-drafts';
 import { importStations } from '../../src/server/stations/import-stations';
 import { createEnrollment } from '../../src/server/stations/kiosks';
@@ -15,12 +14,8 @@ import { systemActor } from '../../src/server/audit';
 
 export const E2E_PASSWORD = 'Kaimen-e2e-Passw0rd!';
 
-const config = loadConfig();
-const database = await createDatabase({ pgliteDir: config.PGLITE_DIR });
-try {
-  await migrateDatabase(database);
-  setDatabase(database);
-  const db = database.db;
+// The spawning spec removes DATABASE_URL: this is the PGlite dir its server will open.
+await withDatabase(async ({ db }) => {
   await loadSampleDrafts(db);
   await importStations(
     'code,name,type,district,street,address\n' +
@@ -33,7 +28,4 @@ try {
   const station = await getStationByCode('DC-JDK', db);
   const e = await createEnrollment({ stationId: station.id, label: '一楼大厅' }, systemActor, db);
   console.log(JSON.stringify({ enrollmentCode: e.code }));
-} finally {
-  setDatabase(undefined);
-  await database.close();
-}
+});

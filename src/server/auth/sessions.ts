@@ -5,7 +5,7 @@
 import { and, eq, ne } from 'drizzle-orm';
 import { getDb, type DbOrTx } from '../../db/client';
 import { sessions, users } from '../../db/schema';
-import { loadConfig } from '../config';
+import { secureCookies } from '../config';
 import { generateToken, sha256Hex } from './secrets';
 import { checkSession, newSessionTimes } from './session-policy';
 import type { Role, SessionUser } from './session-user';
@@ -92,10 +92,6 @@ export interface CookieJar {
 /** `__Host-kaimen_session` behind TLS (SECURE_COOKIES=true), `kaimen_session` otherwise. */
 export function sessionCookieName(secure = secureCookies()): string {
   return secure ? '__Host-kaimen_session' : 'kaimen_session';
-}
-
-function secureCookies(): boolean {
-  return loadConfig().SECURE_COOKIES === true;
 }
 
 function cookieOptions(secure: boolean) {

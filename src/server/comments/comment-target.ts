@@ -5,30 +5,17 @@
  * (versions are immutable); the INSERT re-checks the period and the article against the
  * database, so a stale cache can never let a comment in (submit-comment.ts).
  */
-import { and, asc, eq } from 'drizzle-orm';
-import { drafts, provisions, rounds, versions } from '../../db/schema';
+import { and, eq } from 'drizzle-orm';
+import { provisions } from '../../db/schema';
+import { loadDraftHead, type DraftHead, type RoundInfo } from '../drafts/get-draft';
 import { getDb, type DbOrTx } from '../../db/client';
 import { AppError } from '../errors';
 import { roundStatus } from '../drafts/rounds';
 import { formatDateTime } from '../time';
 
-export interface TargetRound {
-  id: string;
-  number: number;
-  label: string;
-  opensAt: Date;
-  closesAt: Date;
-  versionId: string;
-}
-
-export interface TargetDraft {
-  id: string;
-  slug: string;
-  code: string;
-  title: string;
-  /** Rounds with a published version, by number. */
-  rounds: TargetRound[];
-}
+/** The draft and its published rounds, as the public pages read them (drafts/get-draft.ts). */
+export type TargetRound = RoundInfo;
+export type TargetDraft = DraftHead;
 
 export interface CommentTarget {
   draft: TargetDraft;
@@ -50,24 +37,7 @@ export function clearTargetCache(): void {
 async function loadHead(slug: string, db: DbOrTx, fresh: boolean): Promise<TargetDraft> {
   const cached = headCache.get(slug);
   if (!fresh && cached && Date.now() - cached.at < HEAD_TTL_MS) return cached.head;
-  const rows = await db
-    .select({
-      id: drafts.id, slug: drafts.slug, code: drafts.code, title: drafts.title,
-      roundId: rounds.id, number: rounds.number, label: rounds.label, opensAt: rounds.opensAt, closesAt: rounds.closesAt,
-      versionId: versions.id,
-    })
-    .from(drafts)
-    .leftJoin(rounds, eq(rounds.draftId, drafts.id))
-    .leftJoin(versions, eq(versions.roundId, rounds.id))
-    .where(eq(drafts.slug, slug))
-    .orderBy(asc(rounds.number));
-  if (!rows.length) throw new AppError('DraftNotFound');
-  const head: TargetDraft = {
-    id: rows[0].id, slug: rows[0].slug, code: rows[0].code, title: rows[0].title,
-    rounds: rows
-      .filter((r) => r.roundId && r.versionId)
-      .map((r) => ({ id: r.roundId!, number: r.number!, label: r.label!, opensAt: r.opensAt!, closesAt: r.closesAt!, versionId: r.versionId! })),
-  };
+  const head = await loadDraftHead(slug, db);
   if (headCache.size > 1000) headCache.clear();
   headCache.set(slug, { at: Date.now(), head });
   return head;

@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { CommentInput } from './schemas';
+import { secureCookies } from '../config';
 
 export const RECEIPT_COOKIE = 'kaimen_rc';
 export const RECENT_COOKIE = 'kaimen_recent';
@@ -19,15 +20,11 @@ export interface CookieSpec {
   options: { path: string; maxAge: number; httpOnly: true; sameSite: 'lax'; secure: boolean };
 }
 
-function secure(): boolean {
-  return process.env.SECURE_COOKIES === 'true';
-}
-
 /** The cookie that lets this browser see receipt `receipt` (and its code) for half an hour; `fresh` right after submitting. */
 export function receiptCookie(receipt: string, code: string, fresh: boolean): CookieSpec {
   return {
     value: `${fresh ? 'new.' : ''}${code}`,
-    options: { path: `/receipts/${receipt}`, maxAge: RECEIPT_COOKIE_SECONDS, httpOnly: true, sameSite: 'lax', secure: secure() },
+    options: { path: `/receipts/${receipt}`, maxAge: RECEIPT_COOKIE_SECONDS, httpOnly: true, sameSite: 'lax', secure: secureCookies() },
   };
 }
 
@@ -63,6 +60,6 @@ export function recentCookie(slug: string, recent: Map<string, string>, digest: 
   const entries = [...next].slice(-RECENT_MAX).map(([d, k]) => `${d}.${k}`);
   return {
     value: entries.join('~'),
-    options: { path: `/drafts/${slug}/comment`, maxAge: RECENT_COOKIE_SECONDS, httpOnly: true, sameSite: 'lax', secure: secure() },
+    options: { path: `/drafts/${slug}/comment`, maxAge: RECENT_COOKIE_SECONDS, httpOnly: true, sameSite: 'lax', secure: secureCookies() },
   };
 }

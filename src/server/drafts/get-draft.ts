@@ -24,6 +24,8 @@ export interface RoundInfo {
 export interface DraftHead {
   id: string;
   slug: string;
+  /** The receipt prefix of the draft (e.g. JS). */
+  code: string;
   title: string;
   summary: string | null;
   /** Rounds that have a published version, by number. */
@@ -70,6 +72,7 @@ export async function loadDraftHead(slug: string, db: DbOrTx = getDb(), now = ne
     .select({
       id: drafts.id,
       slug: drafts.slug,
+      code: drafts.code,
       title: drafts.title,
       summary: drafts.summary,
       roundId: rounds.id,
@@ -91,6 +94,7 @@ export async function loadDraftHead(slug: string, db: DbOrTx = getDb(), now = ne
   return {
     id,
     slug: rows[0].slug,
+    code: rows[0].code,
     title,
     summary,
     rounds: published.map((r) => ({

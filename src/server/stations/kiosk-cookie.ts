@@ -4,7 +4,7 @@
  * non-browser clients, the `X-Kiosk-Credential` header. The credential authenticates the device
  * only for the kiosk's own endpoints; it is never a session, so it opens no other page or API.
  */
-import { loadConfig } from '../config';
+import { secureCookies } from '../config';
 import type { CookieJar } from '../auth/sessions';
 import { authenticateKiosk, type KioskPrincipal } from './kiosks';
 import { getDb, type DbOrTx } from '../../db/client';
@@ -12,11 +12,7 @@ import { getDb, type DbOrTx } from '../../db/client';
 export const KIOSK_HEADER = 'x-kiosk-credential';
 const ONE_YEAR = 365 * 86400;
 
-function secure(): boolean {
-  return loadConfig().SECURE_COOKIES === true;
-}
-
-export function kioskCookieName(isSecure = secure()): string {
+export function kioskCookieName(isSecure = secureCookies()): string {
   return isSecure ? '__Host-kaimen_kiosk' : 'kaimen_kiosk';
 }
 
@@ -30,12 +26,12 @@ export function readKioskCredential(request: Request, cookies: CookieJar): strin
 }
 
 export function setKioskCookie(cookies: CookieJar, credential: string): void {
-  const s = secure();
+  const s = secureCookies();
   cookies.set(kioskCookieName(s), credential, { ...options(s), maxAge: ONE_YEAR });
 }
 
 export function deleteKioskCookie(cookies: CookieJar): void {
-  const s = secure();
+  const s = secureCookies();
   cookies.delete(kioskCookieName(s), options(s));
 }
 
