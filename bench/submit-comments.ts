@@ -19,7 +19,7 @@ import pg from 'pg';
 // @ts-expect-error autocannon ships no types
 import autocannon from 'autocannon';
 import { ensureBuilt, freshDatabase, percentile, startServer, stopServer } from './lib/server';
-import { bigramsOf, fingerprintOf } from '../src/server/comments/text-features';
+import { bigramKeysOf, fingerprintOf } from '../src/server/comments/text-features';
 import { hashLookupCode, idempotencyDigest } from '../src/server/comments/receipts';
 
 const duration = Number(process.env.DURATION ?? 15);
@@ -70,7 +70,7 @@ async function rawInsert(url: string, target: { draftId: string; roundId: string
           `insert into comments (receipt, lookup_hash, idempotency_key, draft_id, round_id, article_id, article_number, body, channel, bigrams, fingerprint)
            values ($1, $2, $3, $4, $5, $6, 10, $7, 'api', $8, $9)`,
           [receipt, hashLookupCode(receipt, 'AAAA-AAAA'), idempotencyDigest(`raw-${i}`), target.draftId, target.roundId, target.articleId, body,
-            bigramsOf(body), fingerprintOf(body)],
+            bigramKeysOf(body), fingerprintOf(body)],
         );
         latencies.push(performance.now() - t0);
       } catch {

@@ -240,12 +240,10 @@ export const comments = pgTable('comments', {
   byDeputy: boolean('by_deputy').notNull().default(false),
   /** How many residents voiced it (a deputy's sheet); 1 otherwise. */
   voices: integer('voices').notNull().default(1),
-  /** Character bigrams of the body for two-character Chinese search. */
-  bigrams: text('bigrams').array().notNull().default(sql`'{}'::text[]`),
+  /** Character bigrams of the body as 32-bit keys (text-features.ts bigramKey), for two-character Chinese search. */
+  bigrams: integer('bigrams').array().notNull().default(sql`'{}'::int[]`),
   fingerprint: text('fingerprint').notNull(),
   minhash: integer('minhash').array(),
-  /** LSH band keys of the MinHash signature, for near-duplicate candidate lookup (review/minhash.ts). */
-  lshBands: integer('lsh_bands').array(),
   groupId: uuid('group_id').references(() => commentGroups.id),
   assigneeId: uuid('assignee_id').references(() => users.id),
   status: commentStatusEnum('status').notNull().default('received'),
@@ -266,12 +264,10 @@ export const comments = pgTable('comments', {
   createdAt: createdAt(),
 }, (t) => [
   index('comments_round_created').on(t.roundId, t.createdAt, t.id),
-  index('comments_round_article').on(t.roundId, t.articleNumber),
   index('comments_draft_created').on(t.draftId, t.createdAt, t.id),
   index('comments_station').on(t.stationId, t.createdAt),
   index('comments_user').on(t.userId, t.createdAt),
   index('comments_deputy').on(t.deputyId, t.createdAt),
-  index('comments_group').on(t.groupId),
   index('comments_assignee').on(t.assigneeId, t.createdAt),
   index('comments_bigrams').using('gin', t.bigrams),
   // The staff inbox: newest first under any single filter (review/inbox.ts).
@@ -283,12 +279,23 @@ export const comments = pgTable('comments', {
   index('comments_group_created').on(t.groupId, t.createdAt, t.id),
   index('comments_round_article_created').on(t.roundId, t.articleNumber, t.createdAt, t.id),
   index('comments_round_fingerprint').on(t.roundId, t.fingerprint),
-  index('comments_lsh_bands').using('gin', t.lshBands),
   index('comments_hidden_created').on(t.createdAt, t.id).where(sql`${t.hiddenAt} is not null`),
   index('comments_waiting_created').on(t.createdAt, t.id).where(sql`${t.approvalRequestedAt} is not null`),
   check('comments_body_length', sql`char_length(${t.body}) between 1 and 5000`),
   check('comments_voices', sql`${t.voices} between 1 and 100000`),
 ]);
+
+/**
+ * The near-duplicate band index (review/grouping.ts): for each LSH band key of a round, the first
+ * comment that stood alone or founded a group with it. A lookup reads at most LSH_BANDS rows,
+ * however many comments share a band. No foreign keys: comments and rounds are never deleted,
+ * and the checks would cost a lookup per row on the submission path.
+ */
+export const lshBuckets = pgTable('lsh_buckets', {
+  roundId: uuid('round_id').notNull(),
+  bandKey: integer('band_key').notNull(),
+  commentId: uuid('comment_id').notNull(),
+}, (t) => [primaryKey({ columns: [t.roundId, t.bandKey] })]);
 
 export const tags = pgTable('tags', {
   id: id(),

@@ -4,7 +4,7 @@ import { createTestDatabase, type TestDatabase } from '../support/test-db';
 import { submitComment } from '../../src/server/comments/submit-comment';
 import { clearTargetCache } from '../../src/server/comments/comment-target';
 import { parseReceipt, hashLookupCode, idempotencyDigest } from '../../src/server/comments/receipts';
-import { bigramsOf, fingerprintOf } from '../../src/server/comments/text-features';
+import { bigramKeysOf, fingerprintOf } from '../../src/server/comments/text-features';
 import { BODY_MAX } from '../../src/server/comments/schemas';
 import { toErrorBody } from '../../src/server/errors';
 import {
@@ -38,7 +38,7 @@ describe('submitting a comment', () => {
     expect(row.articleId).not.toBeNull();
     expect(row.lookupHash).toBe(hashLookupCode(r.receipt, r.lookupCode));
     expect(row.lookupHash).not.toContain(r.lookupCode.replace('-', ''));
-    expect(row.bigrams).toEqual(bigramsOf(validComment.body));
+    expect(row.bigrams).toEqual(bigramKeysOf(validComment.body));
     expect(row.fingerprint).toBe(fingerprintOf(validComment.body));
   });
 

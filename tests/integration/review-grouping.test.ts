@@ -35,6 +35,17 @@ describe('grouping at submission', () => {
     expect(orphans.rows[0]).toEqual({ n: 0 });
   });
 
+  it('keeps the founder, not its members, in the band index: one row per band key', async () => {
+    const founder = await commentByReceipt(database.db, (await submit(`${CAMPAIGN.slice(0, 40)}另外建议公开办理结果。`)).receipt);
+    const member = await commentByReceipt(database.db, (await submit(`${CAMPAIGN.slice(0, 40)}另外建议公开办理结果！！`)).receipt);
+    expect(member.groupId).toBe(founder.id); // a new group takes its founder's id
+    const rows = await database.db.execute(sql`
+      select comment_id, count(*)::int as n from lsh_buckets where comment_id in (${founder.id}::uuid, ${member.id}::uuid) group by comment_id`);
+    expect(rows.rows).toEqual([{ comment_id: founder.id, n: 16 }]);
+    const perKey = await database.db.execute(sql`select count(*)::int as n from lsh_buckets group by round_id, band_key having count(*) > 1`);
+    expect(perKey.rows).toEqual([]);
+  });
+
   it('leaves an unrelated comment alone', async () => {
     const r = await submit('建议增加对老年人使用热线的便利措施，例如设置一键转人工服务，方便老人反映问题。');
     expect((await commentByReceipt(database.db, r.receipt)).groupId).toBeNull();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { bigramsOf, fingerprintOf, normaliseText } from '../../src/server/comments/text-features';
+import { bigramKey, bigramKeysOf, bigramsOf, fingerprintOf, normaliseText } from '../../src/server/comments/text-features';
 
 describe('normaliseText', () => {
   it('drops whitespace and punctuation (Chinese and ASCII) and lower-cases', () => {
@@ -39,5 +39,24 @@ describe('fingerprintOf', () => {
     expect(fingerprintOf('建议增加停车位。')).toBe(fingerprintOf(' 建议 增加停车位 '));
     expect(fingerprintOf('ABC')).toBe(fingerprintOf('abc'));
     expect(fingerprintOf('建议增加停车位')).not.toBe(fingerprintOf('建议减少停车位'));
+  });
+});
+
+describe('bigramKey', () => {
+  it('packs two characters of the Basic Multilingual Plane exactly, as a signed 32-bit integer', () => {
+    expect(bigramKey('ab')).toBe(0x61 * 65536 + 0x62);
+    expect(bigramKey('停车')).toBe((0x505c * 65536 + 0x8f66) | 0);
+    expect(bigramKey('鿿鿿')).toBeLessThan(0); // U+9FFF sets the sign bit
+    expect(Number.isInteger(bigramKey('𠀀𠀁'))).toBe(true);
+  });
+  it('gives distinct keys to distinct BMP pairs', () => {
+    const keys = new Set<number>();
+    const chars = Array.from('的一是不了人我在有他这中大来上国个到说们为子和你地出道也时年停车物业漏雨噪音');
+    for (const a of chars) for (const b of chars) keys.add(bigramKey(a + b));
+    expect(keys.size).toBe(chars.length * chars.length);
+  });
+  it('keys the distinct bigrams of a text in order', () => {
+    expect(bigramKeysOf('物业物业')).toEqual([bigramKey('物业'), bigramKey('业物')]);
+    expect(bigramKeysOf('好')).toEqual([]);
   });
 });

@@ -8,7 +8,7 @@
  */
 import { createHash, randomFillSync } from 'node:crypto';
 import { ALPHABET, checkValueFor, hashLookupCode, idempotencyDigest } from './receipts';
-import { normaliseText } from './text-features';
+import { normaliseText, pairKey } from './text-features';
 import { lshBandsOf, minhashOf } from '../review/minhash';
 
 const pool = new Uint8Array(64 * 1024);
@@ -53,7 +53,8 @@ export function importKeyDigest(externalId: string): string {
 export { hashLookupCode };
 
 export interface TextFeatures {
-  bigrams: string[];
+  /** Bigram keys (text-features.ts bigramKeysOf). */
+  bigrams: number[];
   fingerprint: string;
   minhash: number[] | null;
   lshBands: number[] | null;
@@ -62,9 +63,9 @@ export interface TextFeatures {
 /** Bigrams, fingerprint, MinHash and LSH keys of a comment body, from one normalisation. */
 export function textFeaturesOf(body: string): TextFeatures {
   const normalised = normaliseText(body);
-  const chars = Array.from(normalised);
-  const seen = new Set<string>();
-  for (let i = 0; i + 1 < chars.length; i++) seen.add(chars[i] + chars[i + 1]);
+  const points = Array.from(normalised, (c) => c.codePointAt(0) ?? 0);
+  const seen = new Set<number>();
+  for (let i = 0; i + 1 < points.length; i++) seen.add(pairKey(points[i], points[i + 1]));
   const minhash = minhashOf(normalised);
   return {
     bigrams: [...seen],

@@ -25,7 +25,8 @@ export interface PreparedRow {
   channel: 'letter' | 'api';
   stationId: string | null;
   voices: number;
-  bigrams: string[];
+  /** Bigram keys (text-features.ts bigramKeysOf). */
+  bigrams: number[];
   fingerprint: string;
   minhash: number[] | null;
   lshBands: number[] | null;
@@ -45,20 +46,12 @@ export function pgArray(values: ReadonlyArray<string | number | boolean | null>)
   return `{${parts.join(',')}}`;
 }
 
-/**
- * The literal of a row's bigrams. They are letters and digits only (text-features.ts removes
- * everything else), so no element needs quoting — and the literal needs no escaping inside the
- * batch's outer array either.
- */
-function bigramLiteral(bigrams: readonly string[]): string {
-  return `{${bigrams.join(',')}}`;
-}
-
 const intList = (v: number[] | null) => (v ? `{${v.join(',')}}` : null);
 
 /** The temporary table that names this import's new comments (for grouping); dropped at commit. */
 export async function createImportScratch(tx: DbOrTx): Promise<void> {
-  await tx.execute(sql`create temp table kaimen_import_new (id uuid not null, round_id uuid not null, fingerprint text not null) on commit drop`);
+  await tx.execute(sql`create temp table kaimen_import_new (id uuid not null, round_id uuid not null, fingerprint text not null,
+    lsh_bands int[], created_at timestamptz not null) on commit drop`);
 }
 
 /**
@@ -76,7 +69,7 @@ export async function insertBatch(tx: DbOrTx, rows: readonly PreparedRow[]): Pro
         ${col((r) => r.body)}::text[], ${col((r) => r.name)}::text[], ${col((r) => r.publishName)}::bool[],
         ${col((r) => r.district)}::text[], ${col((r) => r.occupation)}::text[], ${col((r) => r.contact)}::text[],
         ${col((r) => r.channel)}::text[], ${col((r) => r.stationId)}::uuid[], ${col((r) => r.voices)}::int[],
-        ${col((r) => bigramLiteral(r.bigrams))}::text[], ${col((r) => r.fingerprint)}::text[],
+        ${col((r) => intList(r.bigrams))}::text[], ${col((r) => r.fingerprint)}::text[],
         ${col((r) => intList(r.minhash))}::text[], ${col((r) => intList(r.lshBands))}::text[],
         ${col((r) => r.at.toISOString())}::timestamptz[]
       ) as t(key, receipt, lookup_hash, round_id, article_id, article_number, body, name, publish_name, district,
@@ -84,15 +77,17 @@ export async function insertBatch(tx: DbOrTx, rows: readonly PreparedRow[]): Pro
     ), ins as (
       insert into comments (receipt, lookup_hash, idempotency_key, draft_id, round_id, article_id, article_number, body,
         name, publish_name, district, occupation, contact, channel, station_id, voices, bigrams, fingerprint, minhash,
-        lsh_bands, created_at)
+        created_at)
       select t.receipt, t.lookup_hash, t.key, r.draft_id, r.id, t.article_id, t.article_number, t.body, t.name,
         t.publish_name, t.district, t.occupation, t.contact, t.channel::channel, t.station_id, t.voices,
-        t.bigrams::text[], t.fingerprint, t.minhash::int[], t.lsh_bands::int[], t.created_at
+        t.bigrams::int[], t.fingerprint, t.minhash::int[], t.created_at
       from t join rounds r on r.id = t.round_id and r.opens_at <= t.created_at and r.closes_at > t.created_at
       on conflict do nothing
-      returning id, idempotency_key, receipt, round_id, fingerprint
+      returning id, idempotency_key, receipt, round_id, fingerprint, created_at
     ), kept as (
-      insert into kaimen_import_new (id, round_id, fingerprint) select id, round_id, fingerprint from ins
+      insert into kaimen_import_new (id, round_id, fingerprint, lsh_bands, created_at)
+      select ins.id, ins.round_id, ins.fingerprint, t.lsh_bands::int[], ins.created_at
+      from ins join t on t.key = ins.idempotency_key and t.receipt = ins.receipt
     )
     select idempotency_key as key, receipt from ins`);
   return new Set(rowsOf<{ key: string; receipt: string }>(result).map((r) => `${r.key}|${r.receipt}`));
@@ -118,8 +113,8 @@ export async function findByKeys(tx: DbOrTx, keys: readonly string[]): Promise<M
  * Groups the imported comments that are exact duplicates (same fingerprint in the same round) of
  * each other or of earlier comments, as grouping.ts does one at a time: the round's group for the
  * fingerprint when there is one, else the group of the earliest such comment (its founder), else
- * a new group whose id is the founder's id; only the group's earliest member keeps its LSH band
- * keys. Returns how many imported comments are now in a group.
+ * a new group whose id is the founder's id; the comments that stand alone or found a group enter the LSH band
+ * index. Returns how many imported comments are now in a group.
  */
 export async function groupImportedDuplicates(tx: DbOrTx): Promise<number> {
   await tx.execute(sql`analyze kaimen_import_new`);
@@ -146,12 +141,18 @@ export async function groupImportedDuplicates(tx: DbOrTx): Promise<number> {
            and f.group_id is not null order by f.created_at, f.id limit 1)) as gid
       from kaimen_import_dups d) t
     where c.round_id = t.round_id and c.fingerprint = t.fingerprint and c.group_id is null and t.gid is not null`);
-  // Members are represented by the group's founder in the band index (grouping.ts).
+  // The band index (grouping.ts) gets the imported comments that stand alone or found their group:
+  // members are represented by the group's founder. The first comment with a band key keeps it.
+  // Keys are taken in ascending order, as submissions take theirs, so the two never deadlock.
   await tx.execute(sql`
-    update comments c set lsh_bands = null
-    from kaimen_import_new n
-    where c.id = n.id and c.group_id is not null and c.lsh_bands is not null
-      and exists (select 1 from comments e where e.group_id = c.group_id and (e.created_at, e.id) < (c.created_at, c.id))`);
+    insert into lsh_buckets (round_id, band_key, comment_id)
+    select distinct on (n.round_id, b.band_key) n.round_id, b.band_key, n.id
+    from kaimen_import_new n join comments c on c.id = n.id
+    cross join lateral unnest(n.lsh_bands) as b(band_key)
+    where n.lsh_bands is not null and (c.group_id is null or c.group_id = c.id
+      or not exists (select 1 from comments e where e.group_id = c.group_id and (e.created_at, e.id) < (c.created_at, c.id)))
+    order by n.round_id, b.band_key, n.created_at, n.id
+    on conflict do nothing`);
   const [{ n }] = rowsOf<{ n: number | string }>(await tx.execute(sql`
     select count(*) as n from kaimen_import_new i join comments c on c.id = i.id where c.group_id is not null`));
   return Number(n);

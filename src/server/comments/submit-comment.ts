@@ -11,7 +11,7 @@ import { AppError, isAppError } from '../errors';
 import { parseCommentInput, type CommentInput } from './schemas';
 import { clearTargetCache, resolveCommentTarget, type CommentTarget } from './comment-target';
 import { deriveLookupCode, generateReceipt, hashLookupCode, idempotencyDigest } from './receipts';
-import { bigramsOf, fingerprintOf } from './text-features';
+import { bigramKeysOf, fingerprintOf } from './text-features';
 import { planGroup, type GroupPlan } from '../review/grouping';
 
 export type Channel = (typeof comments.channel.enumValues)[number];
@@ -74,7 +74,7 @@ export async function submitComment(slug: string, raw: unknown, ctx: SubmitConte
       }
       throw err;
     }
-    const features = { bigrams: bigramsOf(input.body), fingerprint: fingerprintOf(input.body) };
+    const features = { bigrams: bigramKeysOf(input.body), fingerprint: fingerprintOf(input.body) };
     for (let attempt = 0; attempt < MAX_RECEIPT_ATTEMPTS; attempt++) {
       const receipt = generateReceipt(target.draft.code, target.round.number);
       const args = { input, ctx, target, receipt, keyDigest, lookupHash: hashLookupCode(receipt, lookupCode), now, ...features };
@@ -130,20 +130,15 @@ interface InsertArgs {
   keyDigest: string;
   lookupHash: string;
   now: Date;
-  bigrams: string[];
+  bigrams: number[];
   fingerprint: string;
-}
-
-/** A PostgreSQL text[] literal; elements are quoted and escaped. */
-function textArray(items: string[]): string {
-  return `{${items.map((s) => `"${s.replace(/["\\]/g, (c) => `\\${c}`)}"`).join(',')}}`;
 }
 
 class NotInserted extends Error {}
 
 /**
- * Finds the comment's duplicate group and inserts it with its group, MinHash and LSH bands in
- * one transaction (one commit per submission). When nothing is inserted (the key or receipt was
+ * Finds the comment's duplicate group and inserts it with its group and MinHash (and its band
+ * keys into the band index) in one transaction (one commit per submission). When nothing is inserted (the key or receipt was
  * taken meanwhile) the transaction is rolled back, so grouping leaves no trace either.
  */
 async function insertGrouped(db: DbOrTx, a: InsertArgs): Promise<{ id: string; createdAt: Date } | null> {
@@ -166,24 +161,25 @@ function intArray(values: readonly number[] | null): string | null {
 }
 
 /**
- * The one INSERT. Its WHERE re-checks, in the database, that the round is open at `now` and that
- * the article belongs to the round's version, so a cached target can never admit a late comment.
- * Returns null when nothing was inserted (key or receipt already taken, or the check failed).
+ * The one statement: the INSERT, and the comment's band keys into the band index when it stands
+ * alone (review/grouping.ts). Its WHERE re-checks, in the database, that the round is open at `now`
+ * and that the article belongs to the round's version, so a cached target can never admit a late
+ * comment. Returns null when nothing was inserted (key or receipt already taken, or the check failed).
  */
 async function insertComment(db: DbOrTx, a: InsertArgs, group: GroupPlan): Promise<{ id: string; createdAt: Date } | null> {
   const { input, ctx, target } = a;
   const articleId = target.article?.id ?? null;
   const at = a.now.toISOString();
   const result = await db.execute(sql`
+    with ins as (
     insert into comments (receipt, lookup_hash, idempotency_key, draft_id, round_id, article_id, article_number, body,
       name, publish_name, district, occupation, contact, channel, station_id, kiosk_id, deputy_id, user_id, by_deputy,
-      voices, bigrams, fingerprint, group_id, minhash, lsh_bands)
+      voices, bigrams, fingerprint, group_id, minhash)
     select ${a.receipt}, ${a.lookupHash}, ${a.keyDigest}, r.draft_id, r.id, ${articleId}::uuid, ${target.article?.number ?? null}::int,
       ${input.body}, ${input.name ?? null}, ${input.publishName}, ${input.district ?? null}, ${input.occupation ?? null},
       ${input.contact ?? null}, ${ctx.channel ?? 'web'}::channel, ${ctx.stationId ?? null}::uuid, ${ctx.kioskId ?? null}::uuid,
       ${ctx.deputyId ?? null}::uuid, ${ctx.userId ?? null}::uuid, ${ctx.byDeputy ?? false}, ${ctx.voices ?? 1}::int,
-      ${textArray(a.bigrams)}::text[], ${a.fingerprint}, ${group.groupId}::uuid, ${intArray(group.minhash)}::int[],
-      ${intArray(group.lshBands)}::int[]
+      ${intArray(a.bigrams)}::int[], ${a.fingerprint}, ${group.groupId}::uuid, ${intArray(group.minhash)}::int[]
     from rounds r
     where r.id = ${target.round.id}::uuid and r.draft_id = ${target.draft.id}::uuid
       and r.opens_at <= ${at}::timestamptz and r.closes_at > ${at}::timestamptz
@@ -191,7 +187,14 @@ async function insertComment(db: DbOrTx, a: InsertArgs, group: GroupPlan): Promi
         select 1 from provisions p join versions v on v.id = p.version_id
         where p.id = ${articleId}::uuid and p.kind = 'article' and v.round_id = r.id))
     on conflict do nothing
-    returning id, created_at`);
+    returning id, round_id, created_at
+    ), bands as (
+      insert into lsh_buckets (round_id, band_key, comment_id)
+      select ins.round_id, k, ins.id from ins, unnest(${intArray(group.lshBands)}::int[]) as k
+      order by k -- every writer takes band keys in ascending order: no deadlock between them
+      on conflict do nothing
+    )
+    select id, created_at from ins`);
   const row = result.rows[0] as { id: string; created_at: Date | string } | undefined;
   return row ? { id: row.id, createdAt: new Date(row.created_at) } : null;
 }

@@ -4,9 +4,11 @@
  * 3-grams, candidates found through LSH bands) in the same round, across all channels. Staff
  * later confirm, split or merge the groups (groups.ts). Runs inside the submission transaction.
  *
- * Only comments that start a group or stand alone keep LSH band keys: members of a group are
- * represented by its founder, which keeps the band index small when a campaign brings
- * thousands of copies, and keeps groups from drifting by chains of small edits.
+ * The band index (table lsh_buckets) keeps, for each band key of a round, the first comment that
+ * stood alone or founded a group with it: members of a group are represented by its founder, and
+ * a lookup reads at most LSH_BANDS candidates however many comments share a band, so grouping
+ * costs the same at a million comments as at a hundred (docs/decisions/010-write-path-indexes.md).
+ * It also keeps groups from drifting by chains of small edits.
  */
 import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
@@ -26,8 +28,6 @@ export interface GroupingResult {
   match: 'exact' | 'near' | null;
 }
 
-const CANDIDATES = 40;
-
 /** The MinHash signature and LSH band keys stored for a comment body. */
 export function nearDuplicateFeatures(body: string): { minhash: number[] | null; lshBands: number[] | null } {
   const minhash = minhashOf(normaliseText(body));
@@ -36,15 +36,15 @@ export function nearDuplicateFeatures(body: string): { minhash: number[] | null;
 
 export interface GroupPlan extends GroupingResult {
   minhash: number[] | null;
-  /** Null for a comment that joins a group: its founder represents it in the band index. */
+  /** Band keys to enter in the band index once the comment is stored (bandIndexInsert); null for a comment that joins a group: its founder represents it. */
   lshBands: number[] | null;
 }
 
 /**
- * Finds the group a comment belongs in, without writing the comment itself: so a caller can
- * put group_id, minhash and lsh_bands in the comment's INSERT and spare a second write of the
- * row. May create a group and move the matched founder into it. `comment.id` may be absent
- * before the insert.
+ * Finds the group a comment belongs in, without writing the comment itself: the caller puts
+ * group_id and minhash in the comment's INSERT and, in the same statement, enters `lshBands` in
+ * the band index (submit-comment.ts). May create a group and move the matched founder into it.
+ * `comment.id` may be absent before the insert.
  */
 export async function planGroup(tx: DbOrTx, comment: Omit<GroupableComment, 'id'> & { id?: string }): Promise<GroupPlan> {
   const { minhash, lshBands } = nearDuplicateFeatures(comment.body);
@@ -54,40 +54,28 @@ export async function planGroup(tx: DbOrTx, comment: Omit<GroupableComment, 'id'
   return { groupId, match: found?.match ?? null, minhash, lshBands: groupId ? null : lshBands };
 }
 
-/**
- * Finds the group of `comment` (already stored) and stores it with the comment's MinHash
- * signature (one UPDATE). Creates a group when the match had none. Returns the group and how it matched.
- */
-export async function assignGroup(tx: DbOrTx, comment: GroupableComment): Promise<GroupingResult> {
-  const plan = await planGroup(tx, comment);
-  await tx.execute(sql`
-    update comments set
-      minhash = ${intArray(plan.minhash)},
-      lsh_bands = ${intArray(plan.lshBands)},
-      group_id = ${plan.groupId}::uuid
-    where id = ${comment.id}::uuid`);
-  return { groupId: plan.groupId, match: plan.match };
-}
-
 async function exactMatch(tx: DbOrTx, c: GroupableComment): Promise<{ groupId: string; match: 'exact' } | null> {
-  const byGroup = rowsOf<{ id: string }>(await tx.execute(sql`
-    select id from comment_groups where round_id = ${c.roundId}::uuid and fingerprint = ${c.fingerprint}`));
-  if (byGroup[0]) return { groupId: byGroup[0].id, match: 'exact' };
-  const twin = rowsOf<{ id: string; group_id: string | null }>(await tx.execute(sql`
-    select id, group_id from comments
-    where round_id = ${c.roundId}::uuid and fingerprint = ${c.fingerprint} and id <> ${c.id}::uuid
-    order by created_at limit 1`))[0];
-  if (!twin) return null;
-  if (twin.group_id) return { groupId: twin.group_id, match: 'exact' };
-  const groupId = await createGroupWith(tx, c.roundId, c.fingerprint, twin.id);
+  // One round trip: the round's group for this fingerprint, else the earliest twin.
+  const found = rowsOf<{ fp_group: string | null; id: string | null; group_id: string | null }>(await tx.execute(sql`
+    select (select g.id from comment_groups g where g.round_id = ${c.roundId}::uuid and g.fingerprint = ${c.fingerprint}) as fp_group,
+      t.id, t.group_id
+    from (select 1) one left join lateral (
+      select id, group_id from comments
+      where round_id = ${c.roundId}::uuid and fingerprint = ${c.fingerprint} and id <> ${c.id}::uuid
+      order by created_at limit 1) t on true`))[0];
+  if (found?.fp_group) return { groupId: found.fp_group, match: 'exact' };
+  if (!found?.id) return null;
+  if (found.group_id) return { groupId: found.group_id, match: 'exact' };
+  const groupId = await createGroupWith(tx, c.roundId, c.fingerprint, found.id);
   return { groupId, match: 'exact' };
 }
 
 async function nearMatch(tx: DbOrTx, c: GroupableComment, minhash: number[], bands: number[]): Promise<{ groupId: string; match: 'near' } | null> {
   const candidates = rowsOf<{ id: string; group_id: string | null; minhash: number[] | string | null }>(await tx.execute(sql`
-    select id, group_id, minhash from comments
-    where lsh_bands && ${intArray(bands)} and round_id = ${c.roundId}::uuid and id <> ${c.id}::uuid
-    limit ${CANDIDATES}`));
+    select c.id, c.group_id, c.minhash
+    from comments c
+    where c.id in (select b.comment_id from lsh_buckets b where b.round_id = ${c.roundId}::uuid and b.band_key = any(${intArray(bands)}))
+      and c.id <> ${c.id}::uuid`));
   let best: { id: string; group_id: string | null; score: number } | null = null;
   for (const cand of candidates) {
     const sig = parseIntArray(cand.minhash);
@@ -119,20 +107,6 @@ async function createGroupWith(tx: DbOrTx, roundId: string, fingerprint: string 
     order by (id = ${founderId}::uuid) desc limit 1`))[0].id;
   await tx.execute(sql`update comments set group_id = ${groupId}::uuid where id = ${founderId}::uuid`);
   return groupId;
-}
-
-/**
- * Groups a comment that is already stored, outside its insert: a failure is logged (without the
- * text) and leaves the comment ungrouped, never losing a submission. Staff can group it by hand.
- */
-export async function groupNewComment(db: DbOrTx, comment: GroupableComment): Promise<GroupingResult> {
-  try {
-    return await db.transaction((tx) => assignGroup(tx, comment));
-  } catch (err) {
-    const code = (err as { code?: string; cause?: { code?: string } })?.cause?.code ?? (err as { code?: string })?.code ?? '';
-    console.warn(`[grouping] comment ${comment.id} left ungrouped ${code}`.trim());
-    return { groupId: null, match: null };
-  }
 }
 
 function intArray(values: readonly number[] | null) {

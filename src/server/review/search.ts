@@ -1,13 +1,13 @@
 /**
  * Full-text search in Chinese for the staff inbox. pg_trgm cannot serve two-character terms
- * (漏雨, 物业, 停车 — the most common Chinese queries), so every comment stores its character
- * bigrams (comments.bigrams, GIN) at submission. A term of two or more characters becomes a
+ * (漏雨, 物业, 停车 — the most common Chinese queries), so every comment stores the keys of its
+ * character bigrams (comments.bigrams, GIN; text-features.ts bigramKey) at submission. A term of two or more characters becomes a
  * containment test on its bigrams (index) plus a LIKE recheck on the body (exactness: the
  * bigrams of 物业费 occur in 物业和收费 too). One-character terms have no bigram: they fall
  * back to LIKE alone, which the inbox's LIMIT keeps bounded, and the UI says so.
  */
 import { sql, type SQL } from 'drizzle-orm';
-import { bigramsOf } from '../comments/text-features';
+import { bigramKeysOf } from '../comments/text-features';
 
 export interface SearchPlan {
   terms: string[];
@@ -33,19 +33,14 @@ export function searchCondition(q: string | undefined): SearchPlan {
   const parts: SQL[] = [];
   const shortTerms: string[] = [];
   for (const term of terms) {
-    const grams = bigramsOf(term);
+    const grams = bigramKeysOf(term);
     const like = sql`c.body ilike ${`%${escapeLike(term)}%`}`;
     if (grams.length) {
-      parts.push(sql`(c.bigrams @> ${`{${grams.map(arrayItem).join(',')}}`}::text[] and ${like})`);
+      parts.push(sql`(c.bigrams @> ${`{${grams.join(',')}}`}::int[] and ${like})`);
     } else {
       shortTerms.push(term);
       parts.push(like);
     }
   }
   return { terms, shortTerms, condition: parts.length ? sql.join(parts, sql` and `) : null };
-}
-
-/** Quotes one element of a PostgreSQL array literal. */
-function arrayItem(s: string): string {
-  return `"${s.replace(/["\\]/g, (m) => `\\${m}`)}"`;
 }
