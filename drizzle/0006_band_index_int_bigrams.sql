@@ -1,7 +1,7 @@
 -- Near-duplicate band index as a table of one representative per (round, band key), instead of a
 -- GIN over every comment's band keys (review/grouping.ts); bigrams stored as 32-bit keys
 -- (comments/text-features.ts bigramKey) instead of two-character strings; two b-tree indexes that
--- were prefixes of others dropped. docs/decisions/010-write-path-indexes.md.
+-- were prefixes of others dropped; grouping's exact lookup ordered by the index. docs/decisions/010-write-path-indexes.md.
 CREATE TABLE "lsh_buckets" (
 	"round_id" uuid NOT NULL,
 	"band_key" integer NOT NULL,
@@ -16,6 +16,8 @@ CROSS JOIN LATERAL unnest(c.lsh_bands) AS b(band_key)
 ORDER BY c.created_at, c.id
 ON CONFLICT DO NOTHING;--> statement-breakpoint
 DROP INDEX "comments_round_article";--> statement-breakpoint
+DROP INDEX "comments_round_fingerprint";--> statement-breakpoint
+CREATE INDEX "comments_round_fingerprint" ON "comments" USING btree ("round_id","fingerprint","created_at","id");--> statement-breakpoint
 DROP INDEX "comments_group";--> statement-breakpoint
 DROP INDEX "comments_lsh_bands";--> statement-breakpoint
 DROP INDEX "comments_bigrams";--> statement-breakpoint
@@ -35,3 +37,7 @@ ALTER TABLE "comments" ALTER COLUMN "bigrams" SET DEFAULT '{}'::int[];--> statem
 DROP FUNCTION kaimen_bigram_keys(text[]);--> statement-breakpoint
 CREATE INDEX "comments_bigrams" ON "comments" USING gin ("bigrams");--> statement-breakpoint
 ALTER TABLE "comments" DROP COLUMN "lsh_bands";
+--> statement-breakpoint
+-- Rate-limit counters need no crash safety (a crash resets the windows) and must not cost a WAL
+-- flush on every write request: a transaction that writes only unlogged tables commits without one.
+ALTER TABLE "rate_limits" SET UNLOGGED;

@@ -278,7 +278,8 @@ export const comments = pgTable('comments', {
   index('comments_district_created').on(t.district, t.createdAt, t.id),
   index('comments_group_created').on(t.groupId, t.createdAt, t.id),
   index('comments_round_article_created').on(t.roundId, t.articleNumber, t.createdAt, t.id),
-  index('comments_round_fingerprint').on(t.roundId, t.fingerprint),
+  // Grouping's exact lookup: the earliest comment with this text in the round, one index descent.
+  index('comments_round_fingerprint').on(t.roundId, t.fingerprint, t.createdAt, t.id),
   index('comments_hidden_created').on(t.createdAt, t.id).where(sql`${t.hiddenAt} is not null`),
   index('comments_waiting_created').on(t.createdAt, t.id).where(sql`${t.approvalRequestedAt} is not null`),
   check('comments_body_length', sql`char_length(${t.body}) between 1 and 5000`),

@@ -12,7 +12,7 @@ import { parseCommentInput, type CommentInput } from './schemas';
 import { clearTargetCache, resolveCommentTarget, type CommentTarget } from './comment-target';
 import { deriveLookupCode, generateReceipt, hashLookupCode, idempotencyDigest } from './receipts';
 import { bigramKeysOf, fingerprintOf } from './text-features';
-import { planGroup, type GroupPlan } from '../review/grouping';
+import { findGroup, planGroup, settleGroup, type GroupPlan } from '../review/grouping';
 
 export type Channel = (typeof comments.channel.enumValues)[number];
 
@@ -138,14 +138,19 @@ class NotInserted extends Error {}
 
 /**
  * Finds the comment's duplicate group and inserts it with its group and MinHash (and its band
- * keys into the band index) in one transaction (one commit per submission). When nothing is inserted (the key or receipt was
- * taken meanwhile) the transaction is rolled back, so grouping leaves no trace either.
+ * keys into the band index). Usually the lookups only read, and the INSERT is one statement: its
+ * own transaction, one commit. When the comment duplicates an earlier one that has no group yet,
+ * the group is made with the INSERT in one transaction (the lookups again, under the founder's
+ * lock); when nothing is inserted (the key or receipt was taken meanwhile) it is rolled back, so
+ * grouping leaves no trace either.
  */
 async function insertGrouped(db: DbOrTx, a: InsertArgs): Promise<{ id: string; createdAt: Date } | null> {
+  const comment = { roundId: a.target.round.id, fingerprint: a.fingerprint, body: a.input.body };
+  const found = await findGroup(db, comment);
+  if (!found.founder) return insertComment(db, a, await settleGroup(db, comment.roundId, found));
   try {
     return await db.transaction(async (tx) => {
-      const plan = await planGroup(tx, { roundId: a.target.round.id, fingerprint: a.fingerprint, body: a.input.body });
-      const row = await insertComment(tx, a, plan);
+      const row = await insertComment(tx, a, await planGroup(tx, comment));
       if (!row) throw new NotInserted();
       return row;
     });

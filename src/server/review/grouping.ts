@@ -36,56 +36,77 @@ export function nearDuplicateFeatures(body: string): { minhash: number[] | null;
 
 export interface GroupPlan extends GroupingResult {
   minhash: number[] | null;
-  /** Band keys to enter in the band index once the comment is stored (bandIndexInsert); null for a comment that joins a group: its founder represents it. */
+  /** Band keys to enter in the band index once the comment is stored; null for a comment that joins a group: its founder represents it. */
   lshBands: number[] | null;
 }
+
+/** What the lookups found: a group to join, or a founder to make a group with, or nothing. */
+export interface GroupMatch {
+  minhash: number[] | null;
+  lshBands: number[] | null;
+  match: 'exact' | 'near' | null;
+  groupId: string | null;
+  /** An earlier comment without a group that this one duplicates: a group must be made with it (createGroupWith). */
+  founder: { id: string; fingerprint: string | null } | null;
+}
+
+const NO_ID = '00000000-0000-0000-0000-000000000000';
 
 /**
  * Finds the group a comment belongs in, without writing the comment itself: the caller puts
  * group_id and minhash in the comment's INSERT and, in the same statement, enters `lshBands` in
- * the band index (submit-comment.ts). May create a group and move the matched founder into it.
- * `comment.id` may be absent before the insert.
+ * the band index (submit-comment.ts). May create a group and move the matched founder into it,
+ * so it runs in the transaction of the INSERT. `comment.id` may be absent before the insert.
  */
 export async function planGroup(tx: DbOrTx, comment: Omit<GroupableComment, 'id'> & { id?: string }): Promise<GroupPlan> {
+  return settleGroup(tx, comment.roundId, await findGroup(tx, comment));
+}
+
+/**
+ * The plan for a match: when it names a founder, makes (or finds) the founder's group — which
+ * writes, so it must share the INSERT's transaction.
+ */
+export async function settleGroup(tx: DbOrTx, roundId: string, m: GroupMatch): Promise<GroupPlan> {
+  const groupId = m.founder ? await createGroupWith(tx, roundId, m.founder.fingerprint, m.founder.id) : m.groupId;
+  return { groupId, match: m.match, minhash: m.minhash, lshBands: groupId ? null : m.lshBands };
+}
+
+/**
+ * The lookups, reading only, in one round trip: the round's group for this exact text, the
+ * earliest comment with it, and the near-duplicate candidates of the band index (at most one per
+ * band). Exact beats near; the most similar candidate above the threshold wins.
+ */
+export async function findGroup(db: DbOrTx, comment: Omit<GroupableComment, 'id'> & { id?: string }): Promise<GroupMatch> {
   const { minhash, lshBands } = nearDuplicateFeatures(comment.body);
-  const c = { ...comment, id: comment.id ?? '00000000-0000-0000-0000-000000000000' };
-  const found = (await exactMatch(tx, c)) ?? (minhash && lshBands ? await nearMatch(tx, c, minhash, lshBands) : null);
-  const groupId = found?.groupId ?? null;
-  return { groupId, match: found?.match ?? null, minhash, lshBands: groupId ? null : lshBands };
-}
-
-async function exactMatch(tx: DbOrTx, c: GroupableComment): Promise<{ groupId: string; match: 'exact' } | null> {
-  // One round trip: the round's group for this fingerprint, else the earliest twin.
-  const found = rowsOf<{ fp_group: string | null; id: string | null; group_id: string | null }>(await tx.execute(sql`
-    select (select g.id from comment_groups g where g.round_id = ${c.roundId}::uuid and g.fingerprint = ${c.fingerprint}) as fp_group,
-      t.id, t.group_id
-    from (select 1) one left join lateral (
-      select id, group_id from comments
-      where round_id = ${c.roundId}::uuid and fingerprint = ${c.fingerprint} and id <> ${c.id}::uuid
-      order by created_at limit 1) t on true`))[0];
-  if (found?.fp_group) return { groupId: found.fp_group, match: 'exact' };
-  if (!found?.id) return null;
-  if (found.group_id) return { groupId: found.group_id, match: 'exact' };
-  const groupId = await createGroupWith(tx, c.roundId, c.fingerprint, found.id);
-  return { groupId, match: 'exact' };
-}
-
-async function nearMatch(tx: DbOrTx, c: GroupableComment, minhash: number[], bands: number[]): Promise<{ groupId: string; match: 'near' } | null> {
-  const candidates = rowsOf<{ id: string; group_id: string | null; minhash: number[] | string | null }>(await tx.execute(sql`
-    select c.id, c.group_id, c.minhash
-    from comments c
-    where c.id in (select b.comment_id from lsh_buckets b where b.round_id = ${c.roundId}::uuid and b.band_key = any(${intArray(bands)}))
-      and c.id <> ${c.id}::uuid`));
+  const round = comment.roundId;
+  const self = comment.id ?? NO_ID;
+  const rows = rowsOf<{ kind: 'group' | 'twin' | 'near'; id: string; group_id: string | null; minhash: number[] | string | null }>(await db.execute(sql`
+    select 'group' as kind, g.id, g.id as group_id, null::int[] as minhash
+    from comment_groups g where g.round_id = ${round}::uuid and g.fingerprint = ${comment.fingerprint}
+    union all (
+      select 'twin', t.id, t.group_id, null::int[] from comments t
+      where t.round_id = ${round}::uuid and t.fingerprint = ${comment.fingerprint} and t.id <> ${self}::uuid
+      order by t.created_at, t.id limit 1)
+    union all
+    select 'near', c.id, c.group_id, c.minhash from comments c
+    where c.id in (select b.comment_id from lsh_buckets b where b.round_id = ${round}::uuid and b.band_key = any(${intArray(lshBands ?? [])}))
+      and c.id <> ${self}::uuid`));
+  const none = { minhash, lshBands };
+  const group = rows.find((r) => r.kind === 'group');
+  if (group) return { ...none, match: 'exact', groupId: group.id, founder: null };
+  const twin = rows.find((r) => r.kind === 'twin');
+  if (twin) return { ...none, match: 'exact', groupId: twin.group_id, founder: twin.group_id ? null : { id: twin.id, fingerprint: comment.fingerprint } };
   let best: { id: string; group_id: string | null; score: number } | null = null;
-  for (const cand of candidates) {
-    const sig = parseIntArray(cand.minhash);
-    if (!sig) continue;
-    const score = estimateSimilarity(minhash, sig);
-    if (score >= NEAR_DUPLICATE_THRESHOLD && (!best || score > best.score)) best = { id: cand.id, group_id: cand.group_id, score };
+  if (minhash) {
+    for (const cand of rows) {
+      const sig = cand.kind === 'near' ? parseIntArray(cand.minhash) : null;
+      if (!sig) continue;
+      const score = estimateSimilarity(minhash, sig);
+      if (score >= NEAR_DUPLICATE_THRESHOLD && (!best || score > best.score)) best = { id: cand.id, group_id: cand.group_id, score };
+    }
   }
-  if (!best) return null;
-  if (best.group_id) return { groupId: best.group_id, match: 'near' };
-  return { groupId: await createGroupWith(tx, c.roundId, null, best.id), match: 'near' };
+  if (!best) return { ...none, match: null, groupId: null, founder: null };
+  return { ...none, match: 'near', groupId: best.group_id, founder: best.group_id ? null : { id: best.id, fingerprint: null } };
 }
 
 /**
