@@ -125,11 +125,13 @@ if (floor.code !== 0) console.error(`floor measurement failed: ${floor.err}`);
 rmSync(dir, { recursive: true, force: true });
 
 const pgVersion = spawnSync('psql', [url, '-Atc', 'select version()'], { encoding: 'utf8' }).stdout.trim().replace(/ on .*/, '');
+const setting = (name: string) => spawnSync('psql', [url, '-Atc', `show ${name}`], { encoding: 'utf8' }).stdout.trim();
+const pgSettings = `shared_buffers ${setting('shared_buffers')}, max_wal_size ${setting('max_wal_size')}, synchronous_commit ${setting('synchronous_commit')}`;
 const rate = (s: number) => Math.round(ROWS / s).toLocaleString('en-US');
 const section = `
 ## ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC — bulk comment import (bench/import.ts${quick ? ' --quick' : ''})
 
-${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 1024 ** 3)} GB, Node ${process.version}, ${pgVersion} on the same machine. Load average at the start: ${load} (shared machine). ${ROWS.toLocaleString('en-US')} rows, ${sizeMb.toFixed(0)} MB of CSV (letters across the open rounds: ${targets.map((t) => `${t.slug} 第${t.round}审次`).join('、')}; 5 % copies of three campaign letters), into a fresh database holding only the sample drafts. \`npm run comments:import\` as users run it (tsx, migration check, validation, receipts, lookup codes, bigrams, fingerprint, MinHash/LSH in Node; batches of 5,000 through INSERT … SELECT FROM unnest(…) while the next batch is prepared; exact-duplicate grouping; one transaction; the output CSV of receipts).
+${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 1024 ** 3)} GB, Node ${process.version}, ${pgVersion} on the same machine (${pgSettings}). Load average at the start: ${load} (shared machine). ${ROWS.toLocaleString('en-US')} rows, ${sizeMb.toFixed(0)} MB of CSV (letters across the open rounds: ${targets.map((t) => `${t.slug} 第${t.round}审次`).join('、')}; 5 % copies of three campaign letters), into a fresh database holding only the sample drafts. \`npm run comments:import\` as users run it (tsx, migration check, validation, receipts, lookup codes, bigrams, fingerprint, MinHash/LSH in Node; batches of 5,000 through INSERT … SELECT FROM unnest(…) while the next batch is prepared; exact-duplicate grouping; one transaction; the output CSV of receipts).
 
 | what | seconds | rows/s | % of raw | peak RSS MB |
 | --- | ---: | ---: | ---: | ---: |
