@@ -43,7 +43,7 @@ export async function start(opts: StartOptions = {}): Promise<Database> {
     // Background exports (reports/jobs.ts); the report handler registers itself on import.
     await import('./reports/report-export');
     const { startJobRunner } = await import('./reports/jobs');
-    startJobRunner({ exportDir: config.EXPORT_DIR, leaseMs: config.JOB_LEASE_SECONDS * 1000 });
+    startJobRunner({ exportDir: config.EXPORT_DIR, leaseMs: config.JOB_LEASE_SECONDS * 1000, retentionDays: config.EXPORT_RETENTION_DAYS });
     return database;
   } catch (err) {
     setDatabase(undefined);

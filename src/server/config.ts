@@ -21,6 +21,8 @@ const schema = z.object({
   SECURE_COOKIES: z.enum(['true', 'false']).optional().transform((v) => v === 'true'),
   /** Where finished export files are kept (shared storage when several instances run). */
   EXPORT_DIR: z.string().min(1).default('./data/exports'),
+  /** Days a finished export file is kept before housekeeping deletes it (it can be exported again). */
+  EXPORT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(14),
   /** How long a background job stays with an instance that stopped answering before another takes it over. */
   JOB_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   /** Trust X-Forwarded-For from a reverse proxy for the client IP. */

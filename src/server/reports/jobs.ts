@@ -11,6 +11,7 @@ import { eq, sql } from 'drizzle-orm';
 import { jobs } from '../../db/schema';
 import { getDatabase, getDb, type DbOrTx } from '../../db/client';
 import { isAppError } from '../errors';
+import { runHousekeeping } from '../housekeeping';
 
 export type Job = typeof jobs.$inferSelect;
 export type JobStatus = 'queued' | 'running' | 'done' | 'failed';
@@ -155,6 +156,9 @@ interface Runner {
   exportDir: string;
   pollMs: number;
   leaseMs: number;
+  retentionDays: number;
+  /** When this process last did the housekeeping (housekeeping.ts); not shared: every step is idempotent. */
+  lastHousekeeping: number;
 }
 type Holder = { [KEY]?: Runner };
 
@@ -162,7 +166,11 @@ export interface RunnerOptions {
   exportDir: string;
   pollMs?: number;
   leaseMs?: number;
+  /** Days export files are kept (config EXPORT_RETENTION_DAYS). */
+  retentionDays?: number;
 }
+
+const HOUSEKEEPING_EVERY_MS = 3_600_000;
 
 /** Starts polling for jobs every few seconds (boot.ts calls it once the database is open). */
 export function startJobRunner(opts: RunnerOptions): void {
@@ -175,6 +183,8 @@ export function startJobRunner(opts: RunnerOptions): void {
     exportDir: opts.exportDir,
     pollMs: opts.pollMs ?? 3000,
     leaseMs: opts.leaseMs ?? 60_000,
+    retentionDays: opts.retentionDays ?? 14,
+    lastHousekeeping: 0,
   };
   schedule(holder[KEY], 500);
 }
@@ -197,6 +207,10 @@ function kick(r: Runner): void {
       while (!r.stop.signal.aborted && getDatabase()) {
         const job = await runNextJob({ workerId: r.workerId, exportDir: r.exportDir, leaseMs: r.leaseMs, signal: r.stop.signal });
         if (!job) break;
+      }
+      if (!r.stop.signal.aborted && getDatabase() && Date.now() - r.lastHousekeeping >= HOUSEKEEPING_EVERY_MS) {
+        r.lastHousekeeping = Date.now();
+        await runHousekeeping({ exportDir: r.exportDir, retentionDays: r.retentionDays });
       }
     } catch (err) {
       console.warn(`[jobs] poll failed: ${err instanceof Error ? err.message : err}`);

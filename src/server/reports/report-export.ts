@@ -185,7 +185,9 @@ export async function openExportFile(id: string, user: SessionUser, exportDir: s
   if (view.payload.audience === 'staff-personal' && !can(user, 'contact:view')) throw new AppError('Forbidden');
   if (view.status !== 'done') throw new AppError('ExportNotReady');
   const [job] = await db.select({ resultPath: jobs.resultPath }).from(jobs).where(eq(jobs.id, id));
-  const path = resolve(exportDir, job?.resultPath ?? '');
+  // Past its retention the file is deleted and the job no longer names it (housekeeping.ts).
+  if (!job?.resultPath) throw new AppError('ExportFileMissing');
+  const path = resolve(exportDir, job.resultPath);
   let size: number;
   try {
     size = statSync(path).size;

@@ -1,0 +1,88 @@
+/**
+ * Housekeeping (src/server/housekeeping.ts): old export files go and their jobs stop naming them
+ * (the download then answers ExportFileMissing), killed exports' .part files go after a day,
+ * expired rate-limit windows and sessions go; everything recent stays.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { eq, sql } from 'drizzle-orm';
+import { jobs, rateLimits, sessions } from '../../src/db/schema';
+import { createTestDatabase, type TestDatabase } from '../support/test-db';
+import { seedReportFixture, type Seeded } from './reports-fixture';
+import { runHousekeeping } from '../../src/server/housekeeping';
+import { openExportFile } from '../../src/server/reports/report-export';
+import type { SessionUser } from '../../src/server/auth/session-user';
+
+let database: TestDatabase;
+let seeded: Seeded;
+const exportDir = mkdtempSync(join(tmpdir(), 'kaimen-housekeeping-'));
+const DAY = 86_400_000;
+const now = new Date('2026-11-21T12:00:00Z');
+const ago = (days: number) => new Date(now.getTime() - days * DAY);
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  seeded = await seedReportFixture(database.db);
+});
+afterAll(() => database?.close());
+
+async function doneJob(finishedDaysAgo: number) {
+  const [job] = await database.db.insert(jobs).values({
+    kind: 'report', createdBy: seeded.staffId, status: 'done', progress: 100, finishedAt: ago(finishedDaysAgo),
+    payload: { slug: seeded.slug, round: 1, format: 'csv', audience: 'staff', locale: 'zh-CN' },
+  }).returning();
+  const file = `${job.id}.csv`;
+  writeFileSync(join(exportDir, file), 'x');
+  await database.db.update(jobs).set({ resultPath: file }).where(eq(jobs.id, job.id));
+  return { id: job.id, path: join(exportDir, file) };
+}
+
+describe('housekeeping', () => {
+  it('removes what is past its time and keeps the rest', async () => {
+    const old = await doneJob(15);
+    const recent = await doneJob(2);
+    const stalePart = join(exportDir, 'a.csv.123.part');
+    const freshPart = join(exportDir, 'b.csv.456.part');
+    writeFileSync(stalePart, 'x');
+    writeFileSync(freshPart, 'x');
+    utimesSync(stalePart, ago(2), ago(2));
+    utimesSync(freshPart, now, now);
+    await database.db.insert(rateLimits).values([
+      { key: 'hk:old', points: 1, resetAt: new Date(Date.now() - 2 * 3600_000) },
+      { key: 'hk:current', points: 1, resetAt: new Date(Date.now() + 600_000) },
+    ]);
+    await database.db.insert(sessions).values([
+      { id: 'hk-expired', userId: seeded.staffId, expiresAt: ago(3), absoluteExpiresAt: ago(3) },
+      { id: 'hk-live', userId: seeded.staffId, expiresAt: new Date(now.getTime() + DAY), absoluteExpiresAt: new Date(now.getTime() + DAY) },
+    ]);
+
+    const result = await runHousekeeping({ exportDir, retentionDays: 14, now, db: database.db });
+    expect(result).toMatchObject({ exports: 1, partFiles: 1 });
+    expect(result.limits).toBeGreaterThanOrEqual(1);
+    expect(result.sessions).toBeGreaterThanOrEqual(1);
+
+    expect(existsSync(old.path)).toBe(false);
+    expect(existsSync(recent.path)).toBe(true);
+    expect(existsSync(stalePart)).toBe(false);
+    expect(existsSync(freshPart)).toBe(true);
+    const keys = (await database.db.select({ key: rateLimits.key }).from(rateLimits)).map((r) => r.key);
+    expect(keys).toContain('hk:current');
+    expect(keys).not.toContain('hk:old');
+    const ids = (await database.db.select({ id: sessions.id }).from(sessions)).map((r) => r.id);
+    expect(ids).toContain('hk-live');
+    expect(ids).not.toContain('hk-expired');
+
+    // The old job stays listed, without a file: its download says so (410), never streams the folder.
+    const staff: SessionUser = { id: seeded.staffId, role: 'staff', name: null, email: null, phone: null, district: null, occupation: null, via: 'session' };
+    await expect(openExportFile(old.id, staff, exportDir, null, database.db)).rejects.toMatchObject({ code: 'ExportFileMissing' });
+    const again = await openExportFile(recent.id, staff, exportDir, null, database.db);
+    await again.stream.cancel();
+
+    // A second run finds nothing more to do.
+    expect(await runHousekeeping({ exportDir, retentionDays: 14, now, db: database.db })).toMatchObject({ exports: 0, partFiles: 0, sessions: 0 });
+    const [row] = await database.db.execute(sql`select count(*)::int as n from jobs where result_path is null and id = ${old.id}::uuid`).then((r) => r.rows);
+    expect(row).toEqual({ n: 1 });
+  });
+});
