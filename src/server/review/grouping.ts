@@ -10,10 +10,10 @@
  * costs the same at a million comments as at a hundred (docs/decisions/010-write-path-indexes.md).
  * It also keeps groups from drifting by chains of small edits.
  */
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
 import { normaliseText } from '../comments/text-features';
-import { estimateSimilarity, lshBandsOf, minhashOf, NEAR_DUPLICATE_THRESHOLD } from './minhash';
+import { lshBandsOf, MINHASH_SIZE, minhashOf, NEAR_DUPLICATE_THRESHOLD } from './minhash';
 import { rowsOf } from './target';
 
 export interface GroupableComment {
@@ -71,42 +71,60 @@ export async function settleGroup(tx: DbOrTx, roundId: string, m: GroupMatch): P
   return { groupId, match: m.match, minhash: m.minhash, lshBands: groupId ? null : m.lshBands };
 }
 
+/** The row the lookups pick (groupLookup's `pick`). */
+export interface PickedRow {
+  kind: 'group' | 'twin' | 'near';
+  id: string;
+  group_id: string | null;
+}
+
 /**
- * The lookups, reading only, in one round trip: the round's group for this exact text, the
- * earliest comment with it, and the near-duplicate candidates of the band index (at most one per
- * band). Exact beats near; the most similar candidate above the threshold wins.
+ * The lookups as two common table expressions for a WITH clause, so they can run alone
+ * (findGroup) or inside the statement that inserts the comment (submit-comment.ts): `cand`, the
+ * round's group for this exact text, the earliest comment with it, and the near-duplicate
+ * candidates of the band index (at most one per band); `pick`, at most one row: exact beats near,
+ * then the candidate whose MinHash signature agrees in the most positions, if in at least
+ * NEAR_DUPLICATE_THRESHOLD of them. `pick.group_id` null means a founder without a group.
  */
-export async function findGroup(db: DbOrTx, comment: Omit<GroupableComment, 'id'> & { id?: string }): Promise<GroupMatch> {
-  const { minhash, lshBands } = nearDuplicateFeatures(comment.body);
+export function groupLookup(comment: { roundId: string; fingerprint: string; id?: string }, features: { minhash: number[] | null; lshBands: number[] | null }): SQL {
   const round = comment.roundId;
   const self = comment.id ?? NO_ID;
-  const rows = rowsOf<{ kind: 'group' | 'twin' | 'near'; id: string; group_id: string | null; minhash: number[] | string | null }>(await db.execute(sql`
-    select 'group' as kind, g.id, g.id as group_id, null::int[] as minhash
-    from comment_groups g where g.round_id = ${round}::uuid and g.fingerprint = ${comment.fingerprint}
-    union all (
-      select 'twin', t.id, t.group_id, null::int[] from comments t
-      where t.round_id = ${round}::uuid and t.fingerprint = ${comment.fingerprint} and t.id <> ${self}::uuid
-      order by t.created_at, t.id limit 1)
-    union all
-    select 'near', c.id, c.group_id, c.minhash from comments c
-    where c.id in (select b.comment_id from lsh_buckets b where b.round_id = ${round}::uuid and b.band_key = any(${intArray(lshBands ?? [])}))
-      and c.id <> ${self}::uuid`));
-  const none = { minhash, lshBands };
-  const group = rows.find((r) => r.kind === 'group');
-  if (group) return { ...none, match: 'exact', groupId: group.id, founder: null };
-  const twin = rows.find((r) => r.kind === 'twin');
-  if (twin) return { ...none, match: 'exact', groupId: twin.group_id, founder: twin.group_id ? null : { id: twin.id, fingerprint: comment.fingerprint } };
-  let best: { id: string; group_id: string | null; score: number } | null = null;
-  if (minhash) {
-    for (const cand of rows) {
-      const sig = cand.kind === 'near' ? parseIntArray(cand.minhash) : null;
-      if (!sig) continue;
-      const score = estimateSimilarity(minhash, sig);
-      if (score >= NEAR_DUPLICATE_THRESHOLD && (!best || score > best.score)) best = { id: cand.id, group_id: cand.group_id, score };
-    }
-  }
-  if (!best) return { ...none, match: null, groupId: null, founder: null };
-  return { ...none, match: 'near', groupId: best.group_id, founder: best.group_id ? null : { id: best.id, fingerprint: null } };
+  const sig = intArray(features.minhash);
+  return sql`cand as (
+      select 'group' as kind, g.id, g.id as group_id, null::int[] as minhash
+      from comment_groups g where g.round_id = ${round}::uuid and g.fingerprint = ${comment.fingerprint}
+      union all (
+        select 'twin', t.id, t.group_id, null::int[] from comments t
+        where t.round_id = ${round}::uuid and t.fingerprint = ${comment.fingerprint} and t.id <> ${self}::uuid
+        order by t.created_at, t.id limit 1)
+      union all
+      select 'near', c.id, c.group_id, c.minhash from comments c
+      where c.id in (select b.comment_id from lsh_buckets b where b.round_id = ${round}::uuid and b.band_key = any(${intArray(features.lshBands ?? [])}))
+        and c.id <> ${self}::uuid
+    ), pick as (
+      select cand.kind, cand.id, cand.group_id from cand
+      cross join lateral (
+        select count(*) as agreeing from unnest(cand.minhash, ${sig}) as u(x, y) where x = y) m
+      where cand.kind <> 'near' or (cand.minhash is not null and ${sig} is not null
+        and m.agreeing >= ${NEAR_DUPLICATE_THRESHOLD * MINHASH_SIZE}::float8)
+      order by case cand.kind when 'group' then 0 when 'twin' then 1 else 2 end, m.agreeing desc, cand.id
+      limit 1
+    )`;
+}
+
+/** The match for the row `pick` gave (or none). */
+export function matchOf(picked: PickedRow | undefined, fingerprint: string, features: { minhash: number[] | null; lshBands: number[] | null }): GroupMatch {
+  const base = { minhash: features.minhash, lshBands: features.lshBands };
+  if (!picked) return { ...base, match: null, groupId: null, founder: null };
+  const founder = picked.group_id ? null : { id: picked.id, fingerprint: picked.kind === 'near' ? null : fingerprint };
+  return { ...base, match: picked.kind === 'near' ? 'near' : 'exact', groupId: picked.group_id, founder };
+}
+
+/** The lookups alone, reading only, in one round trip (groupLookup). */
+export async function findGroup(db: DbOrTx, comment: Omit<GroupableComment, 'id'> & { id?: string }): Promise<GroupMatch> {
+  const features = nearDuplicateFeatures(comment.body);
+  const [picked] = rowsOf<PickedRow>(await db.execute(sql`with ${groupLookup(comment, features)} select kind, id, group_id from pick`));
+  return matchOf(picked, comment.fingerprint, features);
 }
 
 /**
@@ -132,11 +150,4 @@ async function createGroupWith(tx: DbOrTx, roundId: string, fingerprint: string 
 
 function intArray(values: readonly number[] | null) {
   return values ? sql`${`{${values.join(',')}}`}::int[]` : sql`null::int[]`;
-}
-
-/** int[] comes back as an array from node-postgres and PGlite, as '{1,2}' from some paths. */
-function parseIntArray(v: number[] | string | null): number[] | null {
-  if (v === null || v === undefined) return null;
-  if (Array.isArray(v)) return v.map(Number);
-  return v.replace(/[{}]/g, '').split(',').filter(Boolean).map(Number);
 }
