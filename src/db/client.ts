@@ -7,7 +7,8 @@ import { drizzle as drizzlePg, type NodePgDatabase } from 'drizzle-orm/node-post
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
+import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -127,4 +128,26 @@ export function getDb(): Db {
   const database = (globalThis as Holder)[KEY];
   if (!database) throw new Error('数据库尚未打开：服务启动时应先调用 openDatabase()');
   return database.db;
+}
+
+const preparedNames = new Map<string, string>();
+
+/**
+ * Runs one statement of a hot path (comment submission) as a named prepared statement when `db`
+ * is the PostgreSQL pool: each connection parses and plans it once instead of on every call
+ * (planning the submission statement cost more than executing it). Inside a transaction, and on
+ * PGlite, it is db.execute. The name is derived from the statement's text, so a statement whose
+ * text varies gets one prepared statement per variant (a handful in this code base).
+ */
+export async function executePrepared<T>(db: DbOrTx, query: SQL): Promise<{ rows: T[] }> {
+  const pool = (db as { $client?: { totalCount?: unknown; query: (q: object) => Promise<{ rows: T[] }> } }).$client;
+  if (!pool || typeof pool.totalCount !== 'number') return (await db.execute(query)) as unknown as { rows: T[] };
+  const dialect = (db as unknown as { dialect: { sqlToQuery(q: SQL): { sql: string; params: unknown[] } } }).dialect;
+  const { sql: text, params } = dialect.sqlToQuery(query);
+  let name = preparedNames.get(text);
+  if (!name) {
+    name = `kaimen_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
+    preparedNames.set(text, name);
+  }
+  return pool.query({ name, text, values: params });
 }

@@ -244,11 +244,12 @@ describe('exactly once', () => {
 describe('personal information stays out of logs', () => {
   it('a database failure is logged without the query parameters', async () => {
     const spy = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const fail = () => Promise.reject(Object.assign(new Error('Failed query: insert into comments … params: 13987654321'), { cause: { code: '57P01', message: 'terminating connection' } }));
     const failing = new Proxy(database.db, {
       get(target, prop, receiver) {
-        if (prop === 'execute' || prop === 'transaction') {
-          return () => Promise.reject(Object.assign(new Error('Failed query: insert into comments … params: 13987654321'), { cause: { code: '57P01', message: 'terminating connection' } }));
-        }
+        if (prop === 'execute' || prop === 'transaction') return fail;
+        // The pool itself, for statements run as named prepared statements (db/client.ts executePrepared).
+        if (prop === '$client') return { totalCount: 0, query: fail };
         return Reflect.get(target, prop, receiver);
       },
     });

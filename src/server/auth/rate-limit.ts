@@ -3,7 +3,7 @@
  * over one PostgreSQL shares them. One upsert per check: no read-then-write race.
  */
 import { sql } from 'drizzle-orm';
-import { getDb, type DbOrTx } from '../../db/client';
+import { executePrepared, getDb, type DbOrTx } from '../../db/client';
 import { AppError } from '../errors';
 
 export interface Limit {
@@ -23,14 +23,14 @@ export interface LimitState {
 
 /** Counts one attempt against `limit` and reports whether it is allowed. */
 export async function consumeLimit(limit: Limit, db: DbOrTx = getDb()): Promise<LimitState> {
-  const result = await db.execute(sql`
+  const result = await executePrepared<{ points: number; retry_after: number }>(db, sql`
     insert into rate_limits (key, points, reset_at)
     values (${limit.key}, 1, now() + make_interval(secs => ${limit.windowSeconds}))
     on conflict (key) do update set
       points = case when rate_limits.reset_at <= now() then 1 else rate_limits.points + 1 end,
       reset_at = case when rate_limits.reset_at <= now() then excluded.reset_at else rate_limits.reset_at end
     returning points, greatest(1, ceil(extract(epoch from (reset_at - now()))))::int as retry_after`);
-  const row = result.rows[0] as { points: number; retry_after: number };
+  const row = result.rows[0];
   const used = Number(row.points);
   return { allowed: used <= limit.points, remaining: Math.max(0, limit.points - used), retryAfter: Number(row.retry_after) };
 }

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { eq, sql, type SQL } from 'drizzle-orm';
 import { comments } from '../../db/schema';
-import { getDb, type DbOrTx } from '../../db/client';
+import { executePrepared, getDb, type DbOrTx } from '../../db/client';
 import { AppError, isAppError } from '../errors';
 import { parseCommentInput, type CommentInput } from './schemas';
 import { clearTargetCache, resolveCommentTarget, type CommentTarget } from './comment-target';
@@ -186,7 +186,7 @@ async function insertComment(db: DbOrTx, a: InsertArgs, lookup: SQL, features: {
   const { input, ctx, target } = a;
   const articleId = target.article?.id ?? null;
   const at = a.now.toISOString();
-  const result = await db.execute(sql`
+  const result = await executePrepared(db, sql`
     with ${lookup}, ins as (
     insert into comments (receipt, lookup_hash, idempotency_key, draft_id, round_id, article_id, article_number, body,
       name, publish_name, district, occupation, contact, channel, station_id, kiosk_id, deputy_id, user_id, by_deputy,
