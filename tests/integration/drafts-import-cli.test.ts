@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/test-db';
+import { lawsDir } from '../support/shared-fixtures';
 
-const laws = new URL('../../../shared/data/laws/', import.meta.url).pathname;
+const laws = lawsDir.pathname;
 let dir: string;
 let database: TestDatabase | undefined;
 let env: NodeJS.ProcessEnv;

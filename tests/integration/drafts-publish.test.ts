@@ -10,10 +10,11 @@ import { auditEvents, drafts, provisions, rounds, versions } from '../../src/db/
 import { publishVersion } from '../../src/server/drafts/publish-version';
 import { loadSampleDrafts } from '../../src/server/drafts/sample-drafts';
 import { articlesOf, insertComment } from './drafts-support';
+import { lawFile } from '../support/shared-fixtures';
 
 let database: TestDatabase;
 const now = new Date('2026-06-01T00:00:00Z');
-const tingche = (year: number) => readFileSync(new URL(`../../../shared/data/laws/beijing-tingche-${year}.md`, import.meta.url), 'utf8');
+const tingche = (year: number) => readFileSync(lawFile(`beijing-tingche-${year}.md`), 'utf8');
 
 beforeAll(async () => {
   database = await createTestDatabase();

@@ -6,13 +6,14 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { compareArticles, tallyChanges, type DiffEntry } from '../../src/server/drafts/diff-rounds';
 import { parseLegalText } from '../../src/server/drafts/parse-legal-text';
+import { lawFile } from '../support/shared-fixtures';
 
 function articles(url: URL) {
   const r = parseLegalText(readFileSync(url));
   if (!r.ok) throw new Error(url.pathname);
   return r.text.articles;
 }
-const law = (name: string) => articles(new URL(`../../../shared/data/laws/${name}`, import.meta.url));
+const law = (name: string) => articles(lawFile(name));
 const sample = (slug: string, n: number) => articles(new URL(`../../content/drafts/${slug}/round-${n}.md`, import.meta.url));
 
 const changed = (entries: DiffEntry[], kind: DiffEntry['change']) =>

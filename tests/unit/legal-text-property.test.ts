@@ -11,6 +11,7 @@ import {
   type LegalText,
 } from '../../src/server/drafts/parse-legal-text';
 import { renderLegalText } from '../../src/server/drafts/render-legal-text';
+import { lawsDir } from '../support/shared-fixtures';
 
 /** Line numbers depend on the layout, so comparisons leave them out. */
 function withoutLines(t: LegalText): unknown {
@@ -124,7 +125,7 @@ describe('parse ∘ render', () => {
   });
 
   it('is stable on the real texts', () => {
-    const dir = new URL('../../../shared/data/laws/', import.meta.url);
+    const dir = lawsDir;
     for (const file of readdirSync(dir)) {
       const once = parseOk(readFileSync(new URL(file, dir)));
       const md = renderLegalText(once);

@@ -24,8 +24,8 @@ import {
 } from '../../src/server/drafts/match-articles';
 import { parseLegalText, type LegalArticle } from '../../src/server/drafts/parse-legal-text';
 import { formatArticleLabel } from '../../src/server/drafts/chinese-numerals';
+import { lawsDir } from '../support/shared-fixtures';
 
-const lawsDir = new URL('../../../shared/data/laws/', import.meta.url);
 
 function articlesOf(name: string): LegalArticle[] {
   const r = parseLegalText(readFileSync(new URL(name, lawsDir)));

@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { openApiDocument } from '../../src/server/openapi';
+import { apiContract } from '../support/shared-fixtures';
 
 describe('OpenAPI document', () => {
   it('describes every endpoint of api.md', () => {
-    const api = readFileSync(new URL('../../../shared/docs/api.md', import.meta.url), 'utf8');
+    const api = readFileSync(apiContract, 'utf8');
     const documented = [...api.matchAll(/`(GET|POST) (\/[^ `?]+)/g)].map(([, method, path]) => [method.toLowerCase(), path] as const);
     expect(documented.length).toBeGreaterThanOrEqual(10);
     const paths = openApiDocument.paths as Record<string, Record<string, unknown>>;

@@ -15,8 +15,8 @@ import {
   type ParseProblem,
   type ParseResult,
 } from '../../src/server/drafts/parse-legal-text';
+import { lawsDir } from '../support/shared-fixtures';
 
-const lawsDir = new URL('../../../shared/data/laws/', import.meta.url);
 const readLaw = (name: string): Uint8Array => readFileSync(new URL(name, lawsDir));
 
 function parsed(input: string | Uint8Array): LegalText {
