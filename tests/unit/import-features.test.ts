@@ -1,8 +1,8 @@
 /** The bulk import's fast text features and receipts agree exactly with what a web submission stores. */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { fastReceipt, randomLookupCode, textFeaturesOf } from '../../src/server/comments/import-features';
-import { bigramKeysOf, fingerprintOf, normaliseText } from '../../src/server/comments/text-features';
+import { fastReceipt, randomLookupCode } from '../../src/server/comments/import-features';
+import { bigramKeysOf, fingerprintOf, normaliseText, textFeaturesOf } from '../../src/server/comments/text-features';
 import { lshBandsOf, minhashOf, shinglesOf, MINHASH_SIZE } from '../../src/server/review/minhash';
 import { normaliseLookupCode, parseReceipt } from '../../src/server/comments/receipts';
 import { columnOf, importRowSchema } from '../../src/server/comments/import-schemas';

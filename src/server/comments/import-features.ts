@@ -1,15 +1,12 @@
 /**
  * What a bulk import computes in Node for each row, at a few microseconds a row: receipt number,
- * lookup code and its hash, the idempotency digest, bigrams, fingerprint, MinHash signature and
- * LSH band keys. Each result is identical to what a web submission stores (receipts.ts,
- * text-features.ts, review/minhash.ts); tests/unit/import-features.test.ts checks that they agree.
- * The speed-ups: the body is normalised once instead of three times, random characters come
- * from a pooled buffer.
+ * lookup code and its hash, the idempotency digest (the text features come from text-features.ts
+ * textFeaturesOf, as for a web submission). Each result is identical to what a web submission
+ * stores (receipts.ts); tests/unit/import-features.test.ts checks that they agree. The speed-up
+ * here: random characters come from a pooled buffer.
  */
-import { createHash, randomFillSync } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import { ALPHABET, checkValueFor, hashLookupCode, idempotencyDigest } from './receipts';
-import { normaliseText, pairKey } from './text-features';
-import { lshBandsOf, minhashOf } from '../review/minhash';
 
 const pool = new Uint8Array(64 * 1024);
 let poolAt = pool.length;
@@ -52,25 +49,3 @@ export function importKeyDigest(externalId: string): string {
 
 export { hashLookupCode };
 
-export interface TextFeatures {
-  /** Bigram keys (text-features.ts bigramKeysOf). */
-  bigrams: number[];
-  fingerprint: string;
-  minhash: number[] | null;
-  lshBands: number[] | null;
-}
-
-/** Bigrams, fingerprint, MinHash and LSH keys of a comment body, from one normalisation. */
-export function textFeaturesOf(body: string): TextFeatures {
-  const normalised = normaliseText(body);
-  const points = Array.from(normalised, (c) => c.codePointAt(0) ?? 0);
-  const seen = new Set<number>();
-  for (let i = 0; i + 1 < points.length; i++) seen.add(pairKey(points[i], points[i + 1]));
-  const minhash = minhashOf(normalised);
-  return {
-    bigrams: [...seen],
-    fingerprint: createHash('sha256').update(normalised, 'utf8').digest('hex'),
-    minhash,
-    lshBands: minhash ? lshBandsOf(minhash) : null,
-  };
-}

@@ -6,6 +6,7 @@
  */
 import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
+import { intArrayLiteral } from '../../db/pg-literals';
 import { rowsOf } from '../review/target';
 
 /** One row ready for the database. */
@@ -46,8 +47,6 @@ export function pgArray(values: ReadonlyArray<string | number | boolean | null>)
   return `{${parts.join(',')}}`;
 }
 
-const intList = (v: number[] | null) => (v ? `{${v.join(',')}}` : null);
-
 /** The temporary table that names this import's new comments (for grouping); dropped at commit. */
 export async function createImportScratch(tx: DbOrTx): Promise<void> {
   await tx.execute(sql`create temp table kaimen_import_new (id uuid not null, round_id uuid not null, fingerprint text not null,
@@ -69,8 +68,8 @@ export async function insertBatch(tx: DbOrTx, rows: readonly PreparedRow[]): Pro
         ${col((r) => r.body)}::text[], ${col((r) => r.name)}::text[], ${col((r) => r.publishName)}::bool[],
         ${col((r) => r.district)}::text[], ${col((r) => r.occupation)}::text[], ${col((r) => r.contact)}::text[],
         ${col((r) => r.channel)}::text[], ${col((r) => r.stationId)}::uuid[], ${col((r) => r.voices)}::int[],
-        ${col((r) => intList(r.bigrams))}::text[], ${col((r) => r.fingerprint)}::text[],
-        ${col((r) => intList(r.minhash))}::text[], ${col((r) => intList(r.lshBands))}::text[],
+        ${col((r) => intArrayLiteral(r.bigrams))}::text[], ${col((r) => r.fingerprint)}::text[],
+        ${col((r) => intArrayLiteral(r.minhash))}::text[], ${col((r) => intArrayLiteral(r.lshBands))}::text[],
         ${col((r) => r.at.toISOString())}::timestamptz[]
       ) as t(key, receipt, lookup_hash, round_id, article_id, article_number, body, name, publish_name, district,
              occupation, contact, channel, station_id, voices, bigrams, fingerprint, minhash, lsh_bands, created_at)

@@ -11,8 +11,9 @@ import { AppError, isAppError } from '../errors';
 import { parseCommentInput, type CommentInput } from './schemas';
 import { clearTargetCache, resolveCommentTarget, type CommentTarget } from './comment-target';
 import { deriveLookupCode, generateReceipt, hashLookupCode, idempotencyDigest } from './receipts';
-import { bigramKeysOf, fingerprintOf } from './text-features';
-import { groupLookup, nearDuplicateFeatures, planGroup } from '../review/grouping';
+import { textFeaturesOf, type TextFeatures } from './text-features';
+import { groupLookup, planGroup, type NearDuplicateFeatures } from '../review/grouping';
+import { intArrayLiteral } from '../../db/pg-literals';
 
 export type Channel = (typeof comments.channel.enumValues)[number];
 
@@ -74,10 +75,10 @@ export async function submitComment(slug: string, raw: unknown, ctx: SubmitConte
       }
       throw err;
     }
-    const features = { bigrams: bigramKeysOf(input.body), fingerprint: fingerprintOf(input.body) };
+    const text = textFeaturesOf(input.body);
     for (let attempt = 0; attempt < MAX_RECEIPT_ATTEMPTS; attempt++) {
       const receipt = generateReceipt(target.draft.code, target.round.number);
-      const args = { input, ctx, target, receipt, keyDigest, lookupHash: hashLookupCode(receipt, lookupCode), now, ...features };
+      const args = { input, ctx, target, receipt, keyDigest, lookupHash: hashLookupCode(receipt, lookupCode), now, text };
       const inserted = await insertGrouped(db, args);
       if (inserted) return { commentId: inserted.id, receipt, lookupCode, created: true, createdAt: inserted.createdAt };
       const existing = await findByKey(keyDigest, db);
@@ -130,8 +131,8 @@ interface InsertArgs {
   keyDigest: string;
   lookupHash: string;
   now: Date;
-  bigrams: number[];
-  fingerprint: string;
+  /** Bigram keys, fingerprint, MinHash and band keys of the body, computed once. */
+  text: TextFeatures;
 }
 
 class NotInserted extends Error {}
@@ -146,9 +147,8 @@ class NotInserted extends Error {}
  * meanwhile) it is rolled back, so grouping leaves no trace either.
  */
 async function insertGrouped(db: DbOrTx, a: InsertArgs): Promise<{ id: string; createdAt: Date } | null> {
-  const comment = { roundId: a.target.round.id, fingerprint: a.fingerprint, body: a.input.body };
-  const features = nearDuplicateFeatures(a.input.body);
-  const first = await insertComment(db, a, groupLookup(comment, features), features);
+  const comment = { roundId: a.target.round.id, fingerprint: a.text.fingerprint, body: a.input.body };
+  const first = await insertComment(db, a, groupLookup(comment, a.text), a.text);
   if (!first.founder) return first.row;
   try {
     return await db.transaction(async (tx) => {
@@ -168,11 +168,6 @@ function plannedGroup(groupId: string | null) {
   return sql`pick as (select 'group'::text as kind, ${groupId}::uuid as id, ${groupId}::uuid as group_id where ${groupId}::uuid is not null)`;
 }
 
-/** A PostgreSQL int[] literal, or null. */
-function intArray(values: readonly number[] | null): string | null {
-  return values ? `{${values.join(',')}}` : null;
-}
-
 /**
  * The one statement: `lookup` (CTEs ending in `pick`, the group to join), the INSERT, and the
  * comment's band keys into the band index when it stands alone. Nothing is inserted when `pick`
@@ -181,7 +176,7 @@ function intArray(values: readonly number[] | null): string | null {
  * round's version, so a cached target can never admit a late comment. `row` is null when nothing
  * was inserted (key or receipt already taken, the check failed, or a founder needs a group).
  */
-async function insertComment(db: DbOrTx, a: InsertArgs, lookup: SQL, features: { minhash: number[] | null; lshBands: number[] | null }):
+async function insertComment(db: DbOrTx, a: InsertArgs, lookup: SQL, features: NearDuplicateFeatures):
   Promise<{ row: { id: string; createdAt: Date } | null; founder: boolean }> {
   const { input, ctx, target } = a;
   const articleId = target.article?.id ?? null;
@@ -195,7 +190,7 @@ async function insertComment(db: DbOrTx, a: InsertArgs, lookup: SQL, features: {
       ${input.body}, ${input.name ?? null}, ${input.publishName}, ${input.district ?? null}, ${input.occupation ?? null},
       ${input.contact ?? null}, ${ctx.channel ?? 'web'}::channel, ${ctx.stationId ?? null}::uuid, ${ctx.kioskId ?? null}::uuid,
       ${ctx.deputyId ?? null}::uuid, ${ctx.userId ?? null}::uuid, ${ctx.byDeputy ?? false}, ${ctx.voices ?? 1}::int,
-      ${intArray(a.bigrams)}::int[], ${a.fingerprint}, (select group_id from pick), ${intArray(features.minhash)}::int[]
+      ${intArrayLiteral(a.text.bigrams)}::int[], ${a.text.fingerprint}, (select group_id from pick), ${intArrayLiteral(features.minhash)}::int[]
     from rounds r
     where r.id = ${target.round.id}::uuid and r.draft_id = ${target.draft.id}::uuid
       and r.opens_at <= ${at}::timestamptz and r.closes_at > ${at}::timestamptz
@@ -207,7 +202,7 @@ async function insertComment(db: DbOrTx, a: InsertArgs, lookup: SQL, features: {
     returning id, round_id, created_at, group_id
     ), bands as (
       insert into lsh_buckets (round_id, band_key, comment_id)
-      select ins.round_id, k, ins.id from ins, unnest(${intArray(features.lshBands)}::int[]) as k
+      select ins.round_id, k, ins.id from ins, unnest(${intArrayLiteral(features.lshBands)}::int[]) as k
       where ins.group_id is null
       order by k -- every writer takes band keys in ascending order: no deadlock between them
       on conflict do nothing

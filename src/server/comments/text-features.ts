@@ -4,6 +4,7 @@
  * and a fingerprint (for grouping exact duplicates). Shared with the staff workspace.
  */
 import { createHash } from 'node:crypto';
+import { lshBandsOf, minhashOf } from '../review/minhash';
 
 /**
  * The text reduced to what matters for search and duplicate detection: NFKC (full-width forms
@@ -50,4 +51,30 @@ export function bigramKeysOf(text: string): number[] {
 /** SHA-256 (hex) of the normalised text: equal for texts that differ only in spacing, punctuation or case. */
 export function fingerprintOf(text: string): string {
   return createHash('sha256').update(normaliseText(text), 'utf8').digest('hex');
+}
+
+export interface TextFeatures {
+  /** Bigram keys (text-features.ts bigramKeysOf). */
+  bigrams: number[];
+  fingerprint: string;
+  minhash: number[] | null;
+  lshBands: number[] | null;
+}
+
+/**
+ * Bigram keys, fingerprint, MinHash and LSH keys of a comment body, from one normalisation: what a
+ * submission or an import stores (each equal to the one-at-a-time functions, property-tested).
+ */
+export function textFeaturesOf(body: string): TextFeatures {
+  const normalised = normaliseText(body);
+  const points = Array.from(normalised, (c) => c.codePointAt(0) ?? 0);
+  const seen = new Set<number>();
+  for (let i = 0; i + 1 < points.length; i++) seen.add(pairKey(points[i], points[i + 1]));
+  const minhash = minhashOf(normalised);
+  return {
+    bigrams: [...seen],
+    fingerprint: createHash('sha256').update(normalised, 'utf8').digest('hex'),
+    minhash,
+    lshBands: minhash ? lshBandsOf(minhash) : null,
+  };
 }

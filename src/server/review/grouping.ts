@@ -12,38 +12,41 @@
  */
 import { sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
+import { intArrayLiteral } from '../../db/pg-literals';
 import { normaliseText } from '../comments/text-features';
 import { lshBandsOf, MINHASH_SIZE, minhashOf, NEAR_DUPLICATE_THRESHOLD } from './minhash';
 import { rowsOf } from './target';
 
+/** A comment to group; `id` is absent before its INSERT. */
 export interface GroupableComment {
-  id: string;
+  id?: string;
   roundId: string;
   fingerprint: string;
   body: string;
 }
 
-export interface GroupingResult {
-  groupId: string | null;
-  match: 'exact' | 'near' | null;
+/** The MinHash signature of a body and its LSH band keys; null for a body with nothing to compare. */
+export interface NearDuplicateFeatures {
+  minhash: number[] | null;
+  lshBands: number[] | null;
 }
 
 /** The MinHash signature and LSH band keys stored for a comment body. */
-export function nearDuplicateFeatures(body: string): { minhash: number[] | null; lshBands: number[] | null } {
+export function nearDuplicateFeatures(body: string): NearDuplicateFeatures {
   const minhash = minhashOf(normaliseText(body));
   return { minhash, lshBands: minhash ? lshBandsOf(minhash) : null };
 }
 
-export interface GroupPlan extends GroupingResult {
+export interface GroupPlan {
+  groupId: string | null;
+  match: 'exact' | 'near' | null;
   minhash: number[] | null;
   /** Band keys to enter in the band index once the comment is stored; null for a comment that joins a group: its founder represents it. */
   lshBands: number[] | null;
 }
 
 /** What the lookups found: a group to join, or a founder to make a group with, or nothing. */
-export interface GroupMatch {
-  minhash: number[] | null;
-  lshBands: number[] | null;
+interface GroupMatch extends NearDuplicateFeatures {
   match: 'exact' | 'near' | null;
   groupId: string | null;
   /** An earlier comment without a group that this one duplicates: a group must be made with it (createGroupWith). */
@@ -58,7 +61,7 @@ const NO_ID = '00000000-0000-0000-0000-000000000000';
  * the band index (submit-comment.ts). May create a group and move the matched founder into it,
  * so it runs in the transaction of the INSERT. `comment.id` may be absent before the insert.
  */
-export async function planGroup(tx: DbOrTx, comment: Omit<GroupableComment, 'id'> & { id?: string }): Promise<GroupPlan> {
+export async function planGroup(tx: DbOrTx, comment: GroupableComment): Promise<GroupPlan> {
   return settleGroup(tx, comment.roundId, await findGroup(tx, comment));
 }
 
@@ -66,13 +69,13 @@ export async function planGroup(tx: DbOrTx, comment: Omit<GroupableComment, 'id'
  * The plan for a match: when it names a founder, makes (or finds) the founder's group — which
  * writes, so it must share the INSERT's transaction.
  */
-export async function settleGroup(tx: DbOrTx, roundId: string, m: GroupMatch): Promise<GroupPlan> {
+async function settleGroup(tx: DbOrTx, roundId: string, m: GroupMatch): Promise<GroupPlan> {
   const groupId = m.founder ? await createGroupWith(tx, roundId, m.founder.fingerprint, m.founder.id) : m.groupId;
   return { groupId, match: m.match, minhash: m.minhash, lshBands: groupId ? null : m.lshBands };
 }
 
 /** The row the lookups pick (groupLookup's `pick`). */
-export interface PickedRow {
+interface PickedRow {
   kind: 'group' | 'twin' | 'near';
   id: string;
   group_id: string | null;
@@ -86,7 +89,7 @@ export interface PickedRow {
  * then the candidate whose MinHash signature agrees in the most positions, if in at least
  * NEAR_DUPLICATE_THRESHOLD of them. `pick.group_id` null means a founder without a group.
  */
-export function groupLookup(comment: { roundId: string; fingerprint: string; id?: string }, features: { minhash: number[] | null; lshBands: number[] | null }): SQL {
+export function groupLookup(comment: Omit<GroupableComment, 'body'>, features: NearDuplicateFeatures): SQL {
   const round = comment.roundId;
   const self = comment.id ?? NO_ID;
   const sig = intArray(features.minhash);
@@ -113,7 +116,7 @@ export function groupLookup(comment: { roundId: string; fingerprint: string; id?
 }
 
 /** The match for the row `pick` gave (or none). */
-export function matchOf(picked: PickedRow | undefined, fingerprint: string, features: { minhash: number[] | null; lshBands: number[] | null }): GroupMatch {
+function matchOf(picked: PickedRow | undefined, fingerprint: string, features: NearDuplicateFeatures): GroupMatch {
   const base = { minhash: features.minhash, lshBands: features.lshBands };
   if (!picked) return { ...base, match: null, groupId: null, founder: null };
   const founder = picked.group_id ? null : { id: picked.id, fingerprint: picked.kind === 'near' ? null : fingerprint };
@@ -121,7 +124,7 @@ export function matchOf(picked: PickedRow | undefined, fingerprint: string, feat
 }
 
 /** The lookups alone, reading only, in one round trip (groupLookup). */
-export async function findGroup(db: DbOrTx, comment: Omit<GroupableComment, 'id'> & { id?: string }): Promise<GroupMatch> {
+async function findGroup(db: DbOrTx, comment: GroupableComment): Promise<GroupMatch> {
   const features = nearDuplicateFeatures(comment.body);
   const [picked] = rowsOf<PickedRow>(await db.execute(sql`with ${groupLookup(comment, features)} select kind, id, group_id from pick`));
   return matchOf(picked, comment.fingerprint, features);
@@ -149,5 +152,5 @@ async function createGroupWith(tx: DbOrTx, roundId: string, fingerprint: string 
 }
 
 function intArray(values: readonly number[] | null) {
-  return values ? sql`${`{${values.join(',')}}`}::int[]` : sql`null::int[]`;
+  return sql`${intArrayLiteral(values)}::int[]`;
 }
