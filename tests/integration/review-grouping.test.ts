@@ -5,6 +5,8 @@ import { sql } from 'drizzle-orm';
 import { createTestDatabase, type TestDatabase } from '../support/test-db';
 import { OPEN, commentByReceipt, seedDrafts } from './comments-fixtures';
 import { submitComment } from '../../src/server/comments/submit-comment';
+import { groupLookup } from '../../src/server/review/grouping';
+import { textFeaturesOf } from '../../src/server/comments/text-features';
 
 let database: TestDatabase;
 beforeAll(async () => {
@@ -49,5 +51,25 @@ describe('grouping at submission', () => {
   it('leaves an unrelated comment alone', async () => {
     const r = await submit('建议增加对老年人使用热线的便利措施，例如设置一键转人工服务，方便老人反映问题。');
     expect((await commentByReceipt(database.db, r.receipt)).groupId).toBeNull();
+  });
+
+  it('probes the band index by its whole key, even with a generic plan and no statistics', async () => {
+    // A prepared statement keeps its generic plan until the tables are analysed: a plan that read
+    // the whole round's band keys and filtered them cost milliseconds per submission (bench/).
+    const founder = await commentByReceipt(database.db, (await submit('建议在各街道设立接诉即办服务站，方便居民当面反映问题。')).receipt);
+    await database.db.execute(sql`
+      insert into lsh_buckets (round_id, band_key, comment_id)
+      select ${founder.roundId}::uuid, k, ${founder.id}::uuid from generate_series(-3000000, -2997001) as k
+      on conflict do nothing`);
+    const body = '建议在各街道设立接诉即办服务站，方便老年居民当面反映问题。';
+    const text = textFeaturesOf(body);
+    const plan = await database.db.transaction(async (tx) => {
+      await tx.execute(sql`set local plan_cache_mode = force_generic_plan`);
+      const r = await tx.execute(sql`explain (format json) with ${groupLookup({ roundId: founder.roundId, fingerprint: text.fingerprint }, text)} select * from pick`);
+      return JSON.stringify((r.rows[0] as Record<string, unknown>)['QUERY PLAN']);
+    });
+    const scans = [...plan.matchAll(/"Index Name":"lsh_buckets[^"]*"[^{}]*?"Index Cond":"([^"]*)"/g)].map((m) => m[1]);
+    expect(scans.length).toBeGreaterThan(0);
+    for (const cond of scans) expect(cond).toMatch(/band_key = /);
   });
 });

@@ -102,7 +102,12 @@ export function groupLookup(comment: Omit<GroupableComment, 'body'>, features: N
         order by t.created_at, t.id limit 1)
       union all
       select 'near', c.id, c.group_id, c.minhash from comments c
-      where c.id in (select b.comment_id from lsh_buckets b where b.round_id = ${round}::uuid and b.band_key = any(${intArray(features.lshBands ?? [])}))
+      where c.id in (
+        -- One primary-key probe per band key: the LIMIT keeps the lateral subquery from being
+        -- flattened into a join, whose plan could scan the whole round while the table has no
+        -- statistics yet (a prepared statement keeps that plan until it is analysed).
+        select b.comment_id from unnest(${intArray(features.lshBands ?? [])}) as k(key)
+        cross join lateral (select comment_id from lsh_buckets where round_id = ${round}::uuid and band_key = k.key limit 1) b)
         and c.id <> ${self}::uuid
     ), pick as (
       select cand.kind, cand.id, cand.group_id from cand
