@@ -28,7 +28,7 @@ export default defineConfig({
   ],
   webServer: {
     // The BUILT server on a fresh database of its own.
-    command: `npx astro build && npx tsx tests/e2e/start-server.ts`,
+    command: `npm run build && npx tsx tests/e2e/start-server.ts`,
     url: `http://localhost:${port}/healthz`,
     timeout: 180_000,
     reuseExistingServer: false,

@@ -55,10 +55,10 @@ async function main() {
   let base = process.env.BASE_URL;
   let child: ChildProcess | undefined;
   if (!base) {
-    if (!existsSync('dist/server/entry.mjs')) throw new Error('dist/server/entry.mjs is missing: run `npx astro build` first.');
+    if (!existsSync('dist/serve.mjs')) throw new Error('dist/serve.mjs is missing: run `npm run build` first.');
     base = `http://127.0.0.1:${port}`;
     const env = { ...process.env, PORT: String(port), HOST: '127.0.0.1', PGLITE_DIR: join(mkdtempSync(join(tmpdir(), 'kaimen-bench-')), 'db') };
-    child = spawn(process.execPath, ['--import', 'tsx', 'scripts/serve.ts'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    child = spawn(process.execPath, ['dist/serve.mjs'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
     await waitFor(`${base}/healthz`, child);
   }
   try {

@@ -40,7 +40,7 @@ appendFileSync(new URL('./RESULTS.md', import.meta.url), `\n# Run of ${started.t
 
 const env = { ...process.env, ASTRO_TELEMETRY_DISABLED: '1', BENCH_DATABASE_URL: pgUrl, DATABASE_URL: pgUrl };
 console.log('building…');
-const build = spawnSync(process.execPath, ['node_modules/astro/bin/astro.mjs', 'build'], { stdio: 'inherit', env });
+const build = spawnSync('npm', ['run', 'build'], { stdio: 'inherit', env });
 if (build.status !== 0) process.exit(1);
 
 const outcome: string[] = [];

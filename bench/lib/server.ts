@@ -28,7 +28,7 @@ export async function freshDatabase(name: string): Promise<string> {
 }
 
 export function ensureBuilt(): void {
-  if (!existsSync('dist/server/entry.mjs')) throw new Error('先运行 npm run build（找不到 dist/server/entry.mjs）');
+  for (const f of ['dist/server/entry.mjs', 'dist/serve.mjs']) if (!existsSync(f)) throw new Error(`先运行 npm run build（找不到 ${f}）`);
 }
 
 export interface ServerHandle {
@@ -38,10 +38,10 @@ export interface ServerHandle {
   output: string[];
 }
 
-/** Starts `scripts/serve.ts` (the built app) and waits until /healthz answers 200. */
+/** Starts the built server (`dist/serve.mjs`, as `npm start` does) and waits until /healthz answers 200. */
 export async function startServer(port: number, env: Record<string, string>, timeoutMs = 60_000): Promise<ServerHandle> {
   const output: string[] = [];
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/serve.ts'], {
+  const child = spawn(process.execPath, ['dist/serve.mjs'], {
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ASTRO_TELEMETRY_DISABLED: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

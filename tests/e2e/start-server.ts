@@ -22,7 +22,8 @@ if (env.DATABASE_URL) {
   env.PGLITE_DIR = join(mkdtempSync(join(tmpdir(), 'kaimen-e2e-')), 'pglite');
 }
 env.EXPORT_DIR = join(mkdtempSync(join(tmpdir(), 'kaimen-e2e-exports-')), 'exports');
-const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/serve.ts'], { env, stdio: 'inherit' });
+// The server as `npm start` runs it: the bundle `npm run build` made of scripts/serve.ts.
+const child = spawn(process.execPath, ['dist/serve.mjs'], { env, stdio: 'inherit' });
 const stop = () => child.kill('SIGTERM');
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
