@@ -132,6 +132,12 @@ export function getDb(): Db {
 
 const preparedNames = new Map<string, string>();
 
+/** True when `db` is the PostgreSQL pool itself: not a transaction, not PGlite. */
+export function isPool(db: DbOrTx): boolean {
+  const client = (db as { $client?: { totalCount?: unknown } }).$client;
+  return !!client && typeof client.totalCount === 'number';
+}
+
 /**
  * Runs one statement of a hot path (comment submission) as a named prepared statement when `db`
  * is the PostgreSQL pool: each connection parses and plans it once instead of on every call
@@ -140,8 +146,8 @@ const preparedNames = new Map<string, string>();
  * text varies gets one prepared statement per variant (a handful in this code base).
  */
 export async function executePrepared<T>(db: DbOrTx, query: SQL): Promise<{ rows: T[] }> {
-  const pool = (db as { $client?: { totalCount?: unknown; query: (q: object) => Promise<{ rows: T[] }> } }).$client;
-  if (!pool || typeof pool.totalCount !== 'number') return (await db.execute(query)) as unknown as { rows: T[] };
+  if (!isPool(db)) return (await db.execute(query)) as unknown as { rows: T[] };
+  const pool = (db as unknown as { $client: { query: (q: object) => Promise<{ rows: T[] }> } }).$client;
   const dialect = (db as unknown as { dialect: { sqlToQuery(q: SQL): { sql: string; params: unknown[] } } }).dialect;
   const { sql: text, params } = dialect.sqlToQuery(query);
   let name = preparedNames.get(text);

@@ -5,7 +5,8 @@ import { sql } from 'drizzle-orm';
 import { createTestDatabase, type TestDatabase } from '../support/test-db';
 import { OPEN, commentByReceipt, seedDrafts } from './comments-fixtures';
 import { submitComment } from '../../src/server/comments/submit-comment';
-import { groupLookup } from '../../src/server/review/grouping';
+import { groupPick, NO_ID } from '../../src/server/review/grouping';
+import { intArrayLiteral } from '../../src/db/pg-literals';
 import { textFeaturesOf } from '../../src/server/comments/text-features';
 
 let database: TestDatabase;
@@ -65,7 +66,11 @@ describe('grouping at submission', () => {
     const text = textFeaturesOf(body);
     const plan = await database.db.transaction(async (tx) => {
       await tx.execute(sql`set local plan_cache_mode = force_generic_plan`);
-      const r = await tx.execute(sql`explain (format json) with ${groupLookup({ roundId: founder.roundId, fingerprint: text.fingerprint }, text)} select * from pick`);
+      const pick = groupPick({
+        roundId: sql`${founder.roundId}::uuid`, fingerprint: sql`${text.fingerprint}::text`, self: sql`${NO_ID}::uuid`,
+        minhash: sql`${intArrayLiteral(text.minhash)}::int[]`, lshBands: sql`${intArrayLiteral(text.lshBands)}::int[]`,
+      });
+      const r = await tx.execute(sql`explain (format json) select * from ${pick} as p`);
       return JSON.stringify((r.rows[0] as Record<string, unknown>)['QUERY PLAN']);
     });
     const scans = [...plan.matchAll(/"Index Name":"lsh_buckets[^"]*"[^{}]*?"Index Cond":"([^"]*)"/g)].map((m) => m[1]);

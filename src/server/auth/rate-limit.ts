@@ -3,7 +3,8 @@
  * over one PostgreSQL shares them. One upsert per check: no read-then-write race.
  */
 import { sql } from 'drizzle-orm';
-import { executePrepared, getDb, type DbOrTx } from '../../db/client';
+import { executePrepared, getDb, isPool, type Db, type DbOrTx } from '../../db/client';
+import { createBatcher, type Batcher } from '../../db/batcher';
 import { AppError } from '../errors';
 
 export interface Limit {
@@ -21,18 +22,40 @@ export interface LimitState {
   retryAfter: number;
 }
 
-/** Counts one attempt against `limit` and reports whether it is allowed. */
+/**
+ * Counts one attempt against `limit` and reports whether it is allowed. On the PostgreSQL pool,
+ * checks arriving together share one statement and one commit (db/batcher.ts); two checks of one
+ * key never share a batch, so each counts.
+ */
 export async function consumeLimit(limit: Limit, db: DbOrTx = getDb()): Promise<LimitState> {
-  const result = await executePrepared<{ points: number; retry_after: number }>(db, sql`
+  if (!isPool(db)) return (await consumeLimits(db, [limit]))[0];
+  let batcher = batchers.get(db as Db);
+  if (!batcher) {
+    batcher = createBatcher((limits: Limit[]) => consumeLimits(db, limits), { maxBatch: 64, maxInFlight: 4, conflicts: (a, b) => a.key === b.key });
+    batchers.set(db as Db, batcher);
+  }
+  return batcher.add(limit);
+}
+
+const batchers = new WeakMap<Db, Batcher<Limit, LimitState>>();
+
+/** One upsert for limits of distinct keys; their states in order. */
+async function consumeLimits(db: DbOrTx, limits: Limit[]): Promise<LimitState[]> {
+  const result = await executePrepared<{ key: string; points: number; retry_after: number }>(db, sql`
     insert into rate_limits (key, points, reset_at)
-    values (${limit.key}, 1, now() + make_interval(secs => ${limit.windowSeconds}))
+    select l.key, 1, now() + make_interval(secs => l.seconds)
+    from unnest(${sql.param(limits.map((l) => l.key))}::text[], ${sql.param(limits.map((l) => l.windowSeconds))}::int[]) as l(key, seconds)
+    order by l.key -- rows locked in one order by every writer: no deadlock between batches
     on conflict (key) do update set
       points = case when rate_limits.reset_at <= now() then 1 else rate_limits.points + 1 end,
       reset_at = case when rate_limits.reset_at <= now() then excluded.reset_at else rate_limits.reset_at end
-    returning points, greatest(1, ceil(extract(epoch from (reset_at - now()))))::int as retry_after`);
-  const row = result.rows[0];
-  const used = Number(row.points);
-  return { allowed: used <= limit.points, remaining: Math.max(0, limit.points - used), retryAfter: Number(row.retry_after) };
+    returning key, points, greatest(1, ceil(extract(epoch from (reset_at - now()))))::int as retry_after`);
+  const byKey = new Map(result.rows.map((r) => [r.key, r]));
+  return limits.map((limit) => {
+    const row = byKey.get(limit.key)!;
+    const used = Number(row.points);
+    return { allowed: used <= limit.points, remaining: Math.max(0, limit.points - used), retryAfter: Number(row.retry_after) };
+  });
 }
 
 /** Consumes one attempt of every limit; throws RateLimited (429, Retry-After) if any is exceeded. */

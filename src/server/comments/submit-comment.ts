@@ -4,18 +4,18 @@
  * yields the same receipt and lookup code; the same key with a different comment is refused.
  */
 import { randomUUID } from 'node:crypto';
-import { eq, sql, type SQL } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { comments } from '../../db/schema';
-import { executePrepared, getDb, type DbOrTx } from '../../db/client';
+import { getDb, type DbOrTx } from '../../db/client';
 import { AppError, isAppError } from '../errors';
 import { parseCommentInput, type CommentInput } from './schemas';
 import { clearTargetCache, resolveCommentTarget, type CommentTarget } from './comment-target';
 import { deriveLookupCode, generateReceipt, hashLookupCode, idempotencyDigest } from './receipts';
 import { textFeaturesOf, type TextFeatures } from './text-features';
-import { groupLookup, planGroup, type NearDuplicateFeatures } from '../review/grouping';
-import { intArrayLiteral } from '../../db/pg-literals';
+import { planGroup } from '../review/grouping';
+import { insertBatched, insertComments, type Channel, type CommentRow } from './insert-comments';
 
-export type Channel = (typeof comments.channel.enumValues)[number];
+export type { Channel };
 
 /** Who submits and how; the citizen's own fields come with the input. */
 export interface SubmitContext {
@@ -138,24 +138,23 @@ interface InsertArgs {
 class NotInserted extends Error {}
 
 /**
- * Finds the comment's duplicate group and inserts it with its group and MinHash (and its band
- * keys into the band index when it stands alone). Usually that is one statement — the lookups
- * (review/grouping.ts groupLookup) and the INSERT with the group they found — and so one
- * transaction, one commit. When the comment duplicates an earlier one that has no group yet, that
- * statement inserts nothing, and the group is made with the INSERT in one transaction (the lookups
- * again, under the founder's lock); when nothing is inserted there (the key or receipt was taken
- * meanwhile) it is rolled back, so grouping leaves no trace either.
+ * Inserts the comment with its duplicate group (insert-comments.ts). Usually that is one
+ * statement — shared with the submissions arriving at the same moment — and one commit. When the
+ * comment duplicates an earlier one that has no group yet, that statement inserts nothing, and the
+ * group is made with the INSERT in one transaction (the lookups again, under the founder's lock);
+ * when nothing is inserted there (the key or receipt was taken meanwhile) it is rolled back, so
+ * grouping leaves no trace either.
  */
 async function insertGrouped(db: DbOrTx, a: InsertArgs): Promise<{ id: string; createdAt: Date } | null> {
-  const comment = { roundId: a.target.round.id, fingerprint: a.text.fingerprint, body: a.input.body };
-  const first = await insertComment(db, a, groupLookup(comment, a.text), a.text);
+  const row = commentRow(a);
+  const first = await insertBatched(db, row);
   if (!first.founder) return first.row;
   try {
     return await db.transaction(async (tx) => {
-      const plan = await planGroup(tx, comment);
-      const { row } = await insertComment(tx, a, plannedGroup(plan.groupId), plan);
-      if (!row) throw new NotInserted();
-      return row;
+      const plan = await planGroup(tx, { roundId: row.roundId, fingerprint: row.text.fingerprint, body: row.body });
+      const [{ row: inserted }] = await insertComments(tx, [{ ...row, decided: { groupId: plan.groupId } }]);
+      if (!inserted) throw new NotInserted();
+      return inserted;
     });
   } catch (err) {
     if (err instanceof NotInserted) return null;
@@ -163,56 +162,14 @@ async function insertGrouped(db: DbOrTx, a: InsertArgs): Promise<{ id: string; c
   }
 }
 
-/** A `pick` (groupLookup's) that names a group already decided, or none. */
-function plannedGroup(groupId: string | null) {
-  return sql`pick as (select 'group'::text as kind, ${groupId}::uuid as id, ${groupId}::uuid as group_id where ${groupId}::uuid is not null)`;
-}
-
-/**
- * The one statement: `lookup` (CTEs ending in `pick`, the group to join), the INSERT, and the
- * comment's band keys into the band index when it stands alone. Nothing is inserted when `pick`
- * names a founder without a group (`founder` says so: the caller makes the group first). Its WHERE
- * re-checks, in the database, that the round is open at `now` and that the article belongs to the
- * round's version, so a cached target can never admit a late comment. `row` is null when nothing
- * was inserted (key or receipt already taken, the check failed, or a founder needs a group).
- */
-async function insertComment(db: DbOrTx, a: InsertArgs, lookup: SQL, features: NearDuplicateFeatures):
-  Promise<{ row: { id: string; createdAt: Date } | null; founder: boolean }> {
-  const { input, ctx, target } = a;
-  const articleId = target.article?.id ?? null;
-  const at = a.now.toISOString();
-  const result = await executePrepared(db, sql`
-    with ${lookup}, ins as (
-    insert into comments (receipt, lookup_hash, idempotency_key, draft_id, round_id, article_id, article_number, body,
-      name, publish_name, district, occupation, contact, channel, station_id, kiosk_id, deputy_id, user_id, by_deputy,
-      voices, bigrams, fingerprint, group_id, minhash)
-    select ${a.receipt}, ${a.lookupHash}, ${a.keyDigest}, r.draft_id, r.id, ${articleId}::uuid, ${target.article?.number ?? null}::int,
-      ${input.body}, ${input.name ?? null}, ${input.publishName}, ${input.district ?? null}, ${input.occupation ?? null},
-      ${input.contact ?? null}, ${ctx.channel ?? 'web'}::channel, ${ctx.stationId ?? null}::uuid, ${ctx.kioskId ?? null}::uuid,
-      ${ctx.deputyId ?? null}::uuid, ${ctx.userId ?? null}::uuid, ${ctx.byDeputy ?? false}, ${ctx.voices ?? 1}::int,
-      ${intArrayLiteral(a.text.bigrams)}::int[], ${a.text.fingerprint}, (select group_id from pick), ${intArrayLiteral(features.minhash)}::int[]
-    from rounds r
-    where r.id = ${target.round.id}::uuid and r.draft_id = ${target.draft.id}::uuid
-      and r.opens_at <= ${at}::timestamptz and r.closes_at > ${at}::timestamptz
-      and (${articleId}::uuid is null or exists (
-        select 1 from provisions p join versions v on v.id = p.version_id
-        where p.id = ${articleId}::uuid and p.kind = 'article' and v.round_id = r.id))
-      and not exists (select 1 from pick where group_id is null)
-    on conflict do nothing
-    returning id, round_id, created_at, group_id
-    ), bands as (
-      insert into lsh_buckets (round_id, band_key, comment_id)
-      select ins.round_id, k, ins.id from ins, unnest(${intArrayLiteral(features.lshBands)}::int[]) as k
-      where ins.group_id is null
-      order by k -- every writer takes band keys in ascending order: no deadlock between them
-      on conflict do nothing
-    )
-    select ins.id, ins.created_at, exists (select 1 from pick where group_id is null) as founder
-    from (select 1) one left join ins on true`);
-  const row = result.rows[0] as { id: string | null; created_at: Date | string | null; founder: boolean | string };
+function commentRow({ input, ctx, target, receipt, keyDigest, lookupHash, now, text }: InsertArgs): CommentRow {
   return {
-    row: row?.id ? { id: row.id, createdAt: new Date(row.created_at!) } : null,
-    founder: row?.founder === true || row?.founder === 't',
+    receipt, lookupHash, keyDigest, text, at: now,
+    draftId: target.draft.id, roundId: target.round.id, articleId: target.article?.id ?? null, articleNumber: target.article?.number ?? null,
+    body: input.body, name: input.name ?? null, publishName: input.publishName, district: input.district ?? null,
+    occupation: input.occupation ?? null, contact: input.contact ?? null,
+    channel: ctx.channel ?? 'web', stationId: ctx.stationId ?? null, kioskId: ctx.kioskId ?? null, deputyId: ctx.deputyId ?? null,
+    userId: ctx.userId ?? null, byDeputy: ctx.byDeputy ?? false, voices: ctx.voices ?? 1,
   };
 }
 

@@ -53,12 +53,13 @@ interface GroupMatch extends NearDuplicateFeatures {
   founder: { id: string; fingerprint: string | null } | null;
 }
 
-const NO_ID = '00000000-0000-0000-0000-000000000000';
+/** The id of no comment: a comment not inserted yet excludes nothing from its candidates. */
+export const NO_ID = '00000000-0000-0000-0000-000000000000';
 
 /**
  * Finds the group a comment belongs in, without writing the comment itself: the caller puts
  * group_id and minhash in the comment's INSERT and, in the same statement, enters `lshBands` in
- * the band index (submit-comment.ts). May create a group and move the matched founder into it,
+ * the band index (comments/insert-comments.ts). May create a group and move the matched founder into it,
  * so it runs in the transaction of the INSERT. `comment.id` may be absent before the insert.
  */
 export async function planGroup(tx: DbOrTx, comment: GroupableComment): Promise<GroupPlan> {
@@ -74,53 +75,60 @@ async function settleGroup(tx: DbOrTx, roundId: string, m: GroupMatch): Promise<
   return { groupId, match: m.match, minhash: m.minhash, lshBands: groupId ? null : m.lshBands };
 }
 
-/** The row the lookups pick (groupLookup's `pick`). */
+/** The row the lookups pick (groupPick's). */
 interface PickedRow {
   kind: 'group' | 'twin' | 'near';
   id: string;
   group_id: string | null;
 }
 
-/**
- * The lookups as two common table expressions for a WITH clause, so they can run alone
- * (findGroup) or inside the statement that inserts the comment (submit-comment.ts): `cand`, the
- * round's group for this exact text, the earliest comment with it, and the near-duplicate
- * candidates of the band index (at most one per band); `pick`, at most one row: exact beats near,
- * then the candidate whose MinHash signature agrees in the most positions, if in at least
- * NEAR_DUPLICATE_THRESHOLD of them. `pick.group_id` null means a founder without a group.
- */
-export function groupLookup(comment: Omit<GroupableComment, 'body'>, features: NearDuplicateFeatures): SQL {
-  const round = comment.roundId;
-  const self = comment.id ?? NO_ID;
-  const sig = intArray(features.minhash);
-  return sql`cand as (
-      select 'group' as kind, g.id, g.id as group_id, null::int[] as minhash
-      from comment_groups g where g.round_id = ${round}::uuid and g.fingerprint = ${comment.fingerprint}
-      union all (
-        select 'twin', t.id, t.group_id, null::int[] from comments t
-        where t.round_id = ${round}::uuid and t.fingerprint = ${comment.fingerprint} and t.id <> ${self}::uuid
-        order by t.created_at, t.id limit 1)
-      union all
-      select 'near', c.id, c.group_id, c.minhash from comments c
-      where c.id in (
-        -- One primary-key probe per band key: the LIMIT keeps the lateral subquery from being
-        -- flattened into a join, whose plan could scan the whole round while the table has no
-        -- statistics yet (a prepared statement keeps that plan until it is analysed).
-        select b.comment_id from unnest(${intArray(features.lshBands ?? [])}) as k(key)
-        cross join lateral (select comment_id from lsh_buckets where round_id = ${round}::uuid and band_key = k.key limit 1) b)
-        and c.id <> ${self}::uuid
-    ), pick as (
-      select cand.kind, cand.id, cand.group_id from cand
-      cross join lateral (
-        select count(*) as agreeing from unnest(cand.minhash, ${sig}) as u(x, y) where x = y) m
-      where cand.kind <> 'near' or (cand.minhash is not null and ${sig} is not null
-        and m.agreeing >= ${NEAR_DUPLICATE_THRESHOLD * MINHASH_SIZE}::float8)
-      order by case cand.kind when 'group' then 0 when 'twin' then 1 else 2 end, m.agreeing desc, cand.id
-      limit 1
-    )`;
+/** What groupPick compares: SQL expressions, parameters for one comment or columns of a batch. */
+export interface PickInputs {
+  roundId: SQL;
+  fingerprint: SQL;
+  /** The comment's own id, excluded from its candidates (NO_ID before its INSERT). */
+  self: SQL;
+  minhash: SQL;
+  lshBands: SQL;
 }
 
-/** The match for the row `pick` gave (or none). */
+/**
+ * The lookups as one subquery, at most one row (kind, id, group_id): the round's group for this
+ * exact text, the earliest comment with it, and the near-duplicate candidates of the band index
+ * (at most one per band key); exact beats near, then the candidate whose MinHash signature agrees
+ * in the most positions, if in at least NEAR_DUPLICATE_THRESHOLD of them. `group_id` null means a
+ * founder without a group. Its inputs may name columns, so a statement inserting a batch runs it
+ * per row as a LATERAL subquery (comments/insert-comments.ts); findGroup runs it alone. Its own
+ * aliases (cand, g, tw, n, k, b, m, u) must not be the names its inputs' columns are qualified by.
+ */
+export function groupPick(c: PickInputs): SQL {
+  return sql`(
+      select cand.kind, cand.id, cand.group_id from (
+        select 'group'::text as kind, g.id, g.id as group_id, null::int[] as minhash
+        from comment_groups g where g.round_id = ${c.roundId} and g.fingerprint = ${c.fingerprint}
+        union all (
+          select 'twin', tw.id, tw.group_id, null::int[] from comments tw
+          where tw.round_id = ${c.roundId} and tw.fingerprint = ${c.fingerprint} and tw.id <> ${c.self}
+          order by tw.created_at, tw.id limit 1)
+        union all
+        select 'near', n.id, n.group_id, n.minhash from comments n
+        where n.id in (
+          -- One primary-key probe per band key: the LIMIT keeps the lateral subquery from being
+          -- flattened into a join, whose plan could scan the whole round while the table has no
+          -- statistics yet (a prepared statement keeps that plan until it is analysed).
+          select b.comment_id from unnest(${c.lshBands}) as k(key)
+          cross join lateral (select comment_id from lsh_buckets where round_id = ${c.roundId} and band_key = k.key limit 1) b)
+          and n.id <> ${c.self}
+      ) cand
+      cross join lateral (
+        select count(*) as agreeing from unnest(cand.minhash, ${c.minhash}) as u(x, y) where x = y) m
+      where cand.kind <> 'near' or (cand.minhash is not null and ${c.minhash} is not null
+        and m.agreeing >= ${NEAR_DUPLICATE_THRESHOLD * MINHASH_SIZE}::float8)
+      order by case cand.kind when 'group' then 0 when 'twin' then 1 else 2 end, m.agreeing desc, cand.id
+      limit 1)`;
+}
+
+/** The match for the row groupPick gave (or none). */
 function matchOf(picked: PickedRow | undefined, fingerprint: string, features: NearDuplicateFeatures): GroupMatch {
   const base = { minhash: features.minhash, lshBands: features.lshBands };
   if (!picked) return { ...base, match: null, groupId: null, founder: null };
@@ -128,10 +136,17 @@ function matchOf(picked: PickedRow | undefined, fingerprint: string, features: N
   return { ...base, match: picked.kind === 'near' ? 'near' : 'exact', groupId: picked.group_id, founder };
 }
 
-/** The lookups alone, reading only, in one round trip (groupLookup). */
+/** The lookups alone, reading only, in one round trip (groupPick). */
 async function findGroup(db: DbOrTx, comment: GroupableComment): Promise<GroupMatch> {
   const features = nearDuplicateFeatures(comment.body);
-  const [picked] = rowsOf<PickedRow>(await db.execute(sql`with ${groupLookup(comment, features)} select kind, id, group_id from pick`));
+  const pick = groupPick({
+    roundId: sql`${comment.roundId}::uuid`,
+    fingerprint: sql`${comment.fingerprint}::text`,
+    self: sql`${comment.id ?? NO_ID}::uuid`,
+    minhash: intArray(features.minhash),
+    lshBands: intArray(features.lshBands ?? []),
+  });
+  const [picked] = rowsOf<PickedRow>(await db.execute(sql`select kind, id, group_id from ${pick} as p`));
   return matchOf(picked, comment.fingerprint, features);
 }
 

@@ -1,0 +1,86 @@
+/**
+ * Coalescing concurrent calls into batches: callers `add` an item and get its own result, while
+ * the batcher hands `run` all the items that arrived together — one statement and one commit for
+ * many requests (group commit), instead of one each. At most `maxInFlight` batches run at once;
+ * items arriving meanwhile wait and go in the next batch, so batches grow with the load and a
+ * lone request goes out at once (on the next turn of the event loop, after the I/O of this one).
+ * An item that `conflicts` with an earlier one — queued or in a batch still running — waits until
+ * that one's batch has finished (say, two comments that must see each other's row), in order.
+ *
+ * Nothing here outlives the process or needs to: an item's promise settles only after `run` —
+ * the database — has answered for it; a crash loses only unanswered calls, as it would unbatched.
+ */
+export interface BatcherOptions<I> {
+  maxBatch: number;
+  maxInFlight: number;
+  conflicts?: (a: I, b: I) => boolean;
+}
+
+interface Pending<I, O> {
+  item: I;
+  resolve: (value: O) => void;
+  reject: (err: unknown) => void;
+}
+
+export interface Batcher<I, O> {
+  add(item: I): Promise<O>;
+}
+
+/** `run` must return one result per item, in the items' order. */
+export function createBatcher<I, O>(run: (items: I[]) => Promise<O[]>, opts: BatcherOptions<I>): Batcher<I, O> {
+  let queue: Pending<I, O>[] = [];
+  let inFlight = 0;
+  /** The items of the batches running now. */
+  const running = new Set<I>();
+  let scheduled = false;
+
+  const schedule = () => {
+    if (scheduled || inFlight >= opts.maxInFlight || !queue.length) return;
+    scheduled = true;
+    setImmediate(flush);
+  };
+
+  const take = (): Pending<I, O>[] => {
+    const batch: Pending<I, O>[] = [];
+    const rest: Pending<I, O>[] = [];
+    const conflicts = opts.conflicts;
+    for (const p of queue) {
+      const fits = batch.length < opts.maxBatch && !(conflicts && (
+        batch.some((b) => conflicts(b.item, p.item)) ||
+        rest.some((r) => conflicts(r.item, p.item)) ||
+        [...running].some((item) => conflicts(item, p.item))));
+      (fits ? batch : rest).push(p);
+    }
+    queue = rest;
+    return batch;
+  };
+
+  const flush = () => {
+    scheduled = false;
+    while (inFlight < opts.maxInFlight && queue.length) {
+      const batch = take();
+      if (!batch.length) return; // everything queued waits for a running batch
+      inFlight++;
+      for (const p of batch) running.add(p.item);
+      run(batch.map((p) => p.item)).then(
+        (results) => {
+          if (results.length !== batch.length) throw new Error(`batch of ${batch.length} answered ${results.length} results`);
+          batch.forEach((p, i) => p.resolve(results[i]));
+        },
+      ).catch((err) => batch.forEach((p) => p.reject(err))).finally(() => {
+        for (const p of batch) running.delete(p.item);
+        inFlight--;
+        schedule();
+      });
+    }
+  };
+
+  return {
+    add(item: I): Promise<O> {
+      return new Promise<O>((resolve, reject) => {
+        queue.push({ item, resolve, reject });
+        schedule();
+      });
+    },
+  };
+}

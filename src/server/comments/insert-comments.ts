@@ -1,0 +1,186 @@
+/**
+ * The INSERT of submitted comments, with their duplicate group and band keys, as one statement for
+ * a batch of comments: each row's grouping lookups (review/grouping.ts groupPick, as a LATERAL
+ * subquery per row), the INSERT with the group they picked, and the band keys of the rows that
+ * stand alone. Submissions arriving together share that statement and its commit (insertBatched);
+ * a row is inserted or not on its own merits, exactly as if it had come alone.
+ *
+ * Rows that must see each other — the same idempotency key, the same text, near-identical texts in
+ * one round — never share a batch: the later one waits for the next, so it finds the earlier one's
+ * row and joins its group.
+ */
+import { sql } from 'drizzle-orm';
+import { executePrepared, isPool, type Db, type DbOrTx } from '../../db/client';
+import { createBatcher, type Batcher } from '../../db/batcher';
+import { intArrayLiteral } from '../../db/pg-literals';
+import { groupPick, NO_ID } from '../review/grouping';
+import { MINHASH_SIZE, NEAR_DUPLICATE_THRESHOLD } from '../review/minhash';
+import type { TextFeatures } from './text-features';
+import type { comments } from '../../db/schema';
+
+export type Channel = (typeof comments.channel.enumValues)[number];
+
+/** One comment to insert, everything decided but its group. */
+export interface CommentRow {
+  receipt: string;
+  lookupHash: string;
+  keyDigest: string;
+  draftId: string;
+  roundId: string;
+  articleId: string | null;
+  articleNumber: number | null;
+  body: string;
+  name: string | null;
+  publishName: boolean;
+  district: string | null;
+  occupation: string | null;
+  contact: string | null;
+  channel: Channel;
+  stationId: string | null;
+  kioskId: string | null;
+  deputyId: string | null;
+  userId: string | null;
+  byDeputy: boolean;
+  voices: number;
+  /** Bigram keys, fingerprint, MinHash and band keys of the body. */
+  text: TextFeatures;
+  /** The submission's time: the round must be open then (checked again in the statement). */
+  at: Date;
+  /** A group already decided (a founder's, made in the caller's transaction): no lookups. */
+  decided?: { groupId: string | null };
+}
+
+export interface InsertOutcome {
+  /** Null when nothing was inserted: key or receipt taken, round closed, article gone, or `founder`. */
+  row: { id: string; createdAt: Date } | null;
+  /** The lookups matched an earlier comment without a group: the caller must make its group first. */
+  founder: boolean;
+}
+
+type Column = { name: string; type: string; of: (r: CommentRow) => unknown };
+
+/** The batch's columns, each passed as one array parameter and unnested into table `t`. */
+const COLUMNS: Column[] = [
+  { name: 'receipt', type: 'text', of: (r) => r.receipt },
+  { name: 'lookup_hash', type: 'text', of: (r) => r.lookupHash },
+  { name: 'idempotency_key', type: 'text', of: (r) => r.keyDigest },
+  { name: 'draft_id', type: 'uuid', of: (r) => r.draftId },
+  { name: 'round_id', type: 'uuid', of: (r) => r.roundId },
+  { name: 'article_id', type: 'uuid', of: (r) => r.articleId },
+  { name: 'article_number', type: 'int', of: (r) => r.articleNumber },
+  { name: 'body', type: 'text', of: (r) => r.body },
+  { name: 'name', type: 'text', of: (r) => r.name },
+  { name: 'publish_name', type: 'bool', of: (r) => r.publishName },
+  { name: 'district', type: 'text', of: (r) => r.district },
+  { name: 'occupation', type: 'text', of: (r) => r.occupation },
+  { name: 'contact', type: 'text', of: (r) => r.contact },
+  { name: 'channel', type: 'channel', of: (r) => r.channel },
+  { name: 'station_id', type: 'uuid', of: (r) => r.stationId },
+  { name: 'kiosk_id', type: 'uuid', of: (r) => r.kioskId },
+  { name: 'deputy_id', type: 'uuid', of: (r) => r.deputyId },
+  { name: 'user_id', type: 'uuid', of: (r) => r.userId },
+  { name: 'by_deputy', type: 'bool', of: (r) => r.byDeputy },
+  { name: 'voices', type: 'int', of: (r) => r.voices },
+  // Arrays of arrays cannot be unnested one row at a time: each is passed as its literal.
+  { name: 'bigrams', type: 'text', of: (r) => intArrayLiteral(r.text.bigrams) },
+  { name: 'fingerprint', type: 'text', of: (r) => r.text.fingerprint },
+  { name: 'minhash', type: 'text', of: (r) => intArrayLiteral(r.text.minhash) },
+  { name: 'lsh_bands', type: 'text', of: (r) => intArrayLiteral(r.text.lshBands ?? []) },
+  { name: 'at', type: 'timestamptz', of: (r) => r.at.toISOString() },
+  { name: 'decided', type: 'bool', of: (r) => r.decided !== undefined },
+  { name: 'decided_group', type: 'uuid', of: (r) => r.decided?.groupId ?? null },
+];
+
+/**
+ * Inserts `rows` (one statement, so one commit unless `db` is a transaction) and returns an
+ * outcome per row, in order. A `decided` row skips the lookups and takes its decided group.
+ */
+export async function insertComments(db: DbOrTx, rows: CommentRow[]): Promise<InsertOutcome[]> {
+  const params = sql.join(COLUMNS.map((c) => sql`${sql.param(rows.map(c.of))}::${sql.raw(c.type)}[]`), sql`, `);
+  const names = sql.raw(COLUMNS.map((c) => c.name).join(', '));
+  const pick = groupPick({
+    roundId: sql`t.round_id`,
+    fingerprint: sql`t.fingerprint`,
+    self: sql`${NO_ID}::uuid`,
+    minhash: sql`t.minhash::int[]`,
+    lshBands: sql`t.lsh_bands::int[]`,
+  });
+  const result = await executePrepared<{ n: string | number; id: string | null; created_at: Date | string | null; founder: boolean | string }>(db, sql`
+    with t as (
+      select * from unnest(${params}) with ordinality as t(${names}, n)
+    ), p as (
+      select t.n, t.receipt,
+        case when t.decided then t.decided_group else pk.group_id end as group_id,
+        (not t.decided and pk.id is not null and pk.group_id is null) as founder
+      from t left join lateral (select * from ${pick} as x where not t.decided) pk on true
+    ), ins as (
+      insert into comments (receipt, lookup_hash, idempotency_key, draft_id, round_id, article_id, article_number, body,
+        name, publish_name, district, occupation, contact, channel, station_id, kiosk_id, deputy_id, user_id, by_deputy,
+        voices, bigrams, fingerprint, group_id, minhash)
+      select t.receipt, t.lookup_hash, t.idempotency_key, r.draft_id, r.id, t.article_id, t.article_number, t.body,
+        t.name, t.publish_name, t.district, t.occupation, t.contact, t.channel, t.station_id, t.kiosk_id, t.deputy_id,
+        t.user_id, t.by_deputy, t.voices, t.bigrams::int[], t.fingerprint, p.group_id, t.minhash::int[]
+      from t join p on p.n = t.n
+      join rounds r on r.id = t.round_id and r.draft_id = t.draft_id
+      -- Checked in the database, so a cached target can never admit a late comment.
+      where r.opens_at <= t.at and r.closes_at > t.at
+        and (t.article_id is null or exists (
+          select 1 from provisions pv join versions v on v.id = pv.version_id
+          where pv.id = t.article_id and pv.kind = 'article' and v.round_id = r.id))
+        and not p.founder
+      order by t.n
+      on conflict do nothing
+      returning id, receipt, round_id, created_at, group_id
+    ), bands as (
+      insert into lsh_buckets (round_id, band_key, comment_id)
+      select ins.round_id, k, ins.id from ins join t on t.receipt = ins.receipt, unnest(t.lsh_bands::int[]) as k
+      where ins.group_id is null
+      order by ins.round_id, k -- every writer takes band keys in ascending order: no deadlock between them
+      on conflict do nothing
+    )
+    select p.n, ins.id, ins.created_at, p.founder from p left join ins on ins.receipt = p.receipt order by p.n`);
+  const byN = new Map(result.rows.map((r) => [Number(r.n), r]));
+  return rows.map((_, i) => {
+    const r = byN.get(i + 1);
+    return {
+      row: r?.id ? { id: r.id, createdAt: new Date(r.created_at!) } : null,
+      founder: r?.founder === true || r?.founder === 't',
+    };
+  });
+}
+
+/** Batches are small enough to keep a lone request's wait short, and few run at once (2 cores). */
+const MAX_BATCH = 64;
+const MAX_IN_FLIGHT = 4;
+const batchers = new WeakMap<Db, Batcher<CommentRow, InsertOutcome>>();
+
+/**
+ * insertComments for one row, batched with the rows other requests are inserting at the same
+ * moment when `db` is the PostgreSQL pool. In a transaction, or on PGlite (one connection), it
+ * is a batch of one.
+ */
+export function insertBatched(db: DbOrTx, row: CommentRow): Promise<InsertOutcome> {
+  if (!isPool(db)) return insertComments(db, [row]).then(([o]) => o);
+  let batcher = batchers.get(db as Db);
+  if (!batcher) {
+    batcher = createBatcher<CommentRow, InsertOutcome>((rows) => insertComments(db, rows), { maxBatch: MAX_BATCH, maxInFlight: MAX_IN_FLIGHT, conflicts: mustSeeEachOther });
+    batchers.set(db as Db, batcher);
+  }
+  return batcher.add(row);
+}
+
+/** Two rows one statement could not group correctly, or that share a key or a receipt. */
+export function mustSeeEachOther(a: CommentRow, b: CommentRow): boolean {
+  if (a.keyDigest === b.keyDigest || a.receipt === b.receipt) return true;
+  if (a.roundId !== b.roundId) return false;
+  if (a.text.fingerprint === b.text.fingerprint) return true;
+  const x = a.text.minhash;
+  const y = b.text.minhash;
+  if (!x || !y) return false;
+  const needed = NEAR_DUPLICATE_THRESHOLD * MINHASH_SIZE;
+  let disagreeing = 0;
+  for (let i = 0; i < x.length; i++) {
+    if (x[i] !== y[i] && ++disagreeing > x.length - needed) return false;
+  }
+  return true;
+}
