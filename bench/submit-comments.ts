@@ -18,7 +18,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 // @ts-expect-error autocannon ships no types
 import autocannon from 'autocannon';
-import { ensureBuilt, freshDatabase, percentile, postgresCpuMs, startServer, stopServer } from './lib/server';
+import { ensureBuilt, freshDatabase, percentile, postgresCpuSince, postgresCpuSnapshot, startServer, stopServer } from './lib/server';
 import { bigramKeysOf, fingerprintOf } from '../src/server/comments/text-features';
 import { hashLookupCode, idempotencyDigest } from '../src/server/comments/receipts';
 
@@ -79,11 +79,11 @@ async function rawInsert(url: string, target: { draftId: string; roundId: string
     }
   };
   const started = Date.now();
-  const pg0 = postgresCpuMs();
+  const pg0 = postgresCpuSnapshot();
   await Promise.all(Array.from({ length: connections }, worker));
   const seconds = (Date.now() - started) / 1000;
   // Before the pool ends: the CPU time of an exited backend is no longer counted.
-  const pgCpuMs = (postgresCpuMs() - pg0) / Math.max(1, latencies.length);
+  const pgCpuMs = postgresCpuSince(pg0) / Math.max(1, latencies.length);
   await client.end();
   latencies.sort((a, b) => a - b);
   return { rate: latencies.length / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors, total: latencies.length, pgCpuMs };
@@ -149,17 +149,17 @@ async function main() {
     console.log(raw);
     console.log(`full path (JSON API), ${connections} connections, ${duration} s …`);
     let cpu0 = cpuMsOf(server.child.pid!);
-    let pg0 = postgresCpuMs();
+    let pg0 = postgresCpuSnapshot();
     const api = await fullPath(server.url, 'api', duration);
     api.cpuMs = (cpuMsOf(server.child.pid!) - cpu0) / Math.max(1, api.total);
-    api.pgCpuMs = (postgresCpuMs() - pg0) / Math.max(1, api.total);
+    api.pgCpuMs = postgresCpuSince(pg0) / Math.max(1, api.total);
     console.log(api);
     console.log(`full path (HTML form, 303 to the receipt), ${connections} connections, ${duration} s …`);
     cpu0 = cpuMsOf(server.child.pid!);
-    pg0 = postgresCpuMs();
+    pg0 = postgresCpuSnapshot();
     const form = await fullPath(server.url, 'form', duration);
     form.cpuMs = (cpuMsOf(server.child.pid!) - cpu0) / Math.max(1, form.total);
-    form.pgCpuMs = (postgresCpuMs() - pg0) / Math.max(1, form.total);
+    form.pgCpuMs = postgresCpuSince(pg0) / Math.max(1, form.total);
     console.log(form);
 
     const { rows: [stored] } = await db.query(`select count(*) filter (where channel = 'api' and receipt not like 'RAW%')::int as api,

@@ -76,22 +76,32 @@ export function percentile(sorted: number[], p: number): number {
 }
 
 /**
- * CPU time (user + system, ms) used so far by every PostgreSQL process on this machine (Linux
- * /proc; 0 where PostgreSQL runs elsewhere). Benchmarks take the difference over a run to say how
- * much of the machine the database took per request.
+ * CPU time (user + system, ms) used so far by each PostgreSQL process on this machine, by pid
+ * (Linux /proc; empty where PostgreSQL runs elsewhere).
  */
-export function postgresCpuMs(): number {
-  let total = 0;
+export function postgresCpuSnapshot(): Map<number, number> {
+  const cpu = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       if (!stat.includes('(postgres)')) continue;
       const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
-      total += (Number(fields[11]) + Number(fields[12])) * 10;
+      cpu.set(Number(entry), (Number(fields[11]) + Number(fields[12])) * 10);
     } catch {
       /* the process ended meanwhile */
     }
   }
+  return cpu;
+}
+
+/**
+ * CPU time PostgreSQL used since `before` (a postgresCpuSnapshot), counted per process: one that
+ * started since counts whole, one that ended since is not counted (so take it while the
+ * connections of the work measured are still open).
+ */
+export function postgresCpuSince(before: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, ms] of postgresCpuSnapshot()) total += ms - (before.get(pid) ?? 0);
   return total;
 }
