@@ -62,7 +62,8 @@ export function createBatcher<I, O>(run: (items: I[]) => Promise<O[]>, opts: Bat
       if (!batch.length) return; // everything queued waits for a running batch
       inFlight++;
       for (const p of batch) running.add(p.item);
-      run(batch.map((p) => p.item)).then(
+      // Through a promise even if `run` throws at once: a thrown error must fail the batch, not the process.
+      Promise.resolve().then(() => run(batch.map((p) => p.item))).then(
         (results) => {
           if (results.length !== batch.length) throw new Error(`batch of ${batch.length} answered ${results.length} results`);
           batch.forEach((p, i) => p.resolve(results[i]));

@@ -103,6 +103,15 @@ describe('createBatcher', () => {
     expect((results[2] as PromiseFulfilledResult<number>).value).toBe(30);
   });
 
+  it('fails the batch, not the process, when run throws before returning a promise', async () => {
+    const b = createBatcher((items: number[]): Promise<number[]> => {
+      if (items.length) throw new Error('bad statement');
+      return Promise.resolve([]);
+    }, { maxBatch: 5, maxInFlight: 1 });
+    const results = await Promise.allSettled([1, 2].map((i) => b.add(i)));
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+  });
+
   it('fails a batch whose run answers the wrong number of results instead of misattributing them', async () => {
     const b = createBatcher(async (items: number[]) => items.slice(1), { maxBatch: 5, maxInFlight: 1 });
     const results = await Promise.allSettled([1, 2].map((i) => b.add(i)));
