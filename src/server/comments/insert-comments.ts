@@ -74,7 +74,9 @@ const COLUMNS: Column[] = [
   { name: 'district', type: 'text', of: (r) => r.district },
   { name: 'occupation', type: 'text', of: (r) => r.occupation },
   { name: 'contact', type: 'text', of: (r) => r.contact },
-  { name: 'channel', type: 'channel', of: (r) => r.channel },
+  // As text, cast per row: PGlite serialises an array parameter only of a type it knew when it
+  // opened, and on a new database the enum is made by the migrations after that.
+  { name: 'channel', type: 'text', of: (r) => r.channel },
   { name: 'station_id', type: 'uuid', of: (r) => r.stationId },
   { name: 'kiosk_id', type: 'uuid', of: (r) => r.kioskId },
   { name: 'deputy_id', type: 'uuid', of: (r) => r.deputyId },
@@ -118,7 +120,7 @@ export async function insertComments(db: DbOrTx, rows: CommentRow[]): Promise<In
         name, publish_name, district, occupation, contact, channel, station_id, kiosk_id, deputy_id, user_id, by_deputy,
         voices, bigrams, fingerprint, group_id, minhash)
       select t.receipt, t.lookup_hash, t.idempotency_key, r.draft_id, r.id, t.article_id, t.article_number, t.body,
-        t.name, t.publish_name, t.district, t.occupation, t.contact, t.channel, t.station_id, t.kiosk_id, t.deputy_id,
+        t.name, t.publish_name, t.district, t.occupation, t.contact, t.channel::channel, t.station_id, t.kiosk_id, t.deputy_id,
         t.user_id, t.by_deputy, t.voices, t.bigrams::int[], t.fingerprint, p.group_id, t.minhash::int[]
       from t join p on p.n = t.n
       join rounds r on r.id = t.round_id and r.draft_id = t.draft_id
