@@ -17,6 +17,7 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { dbUrl, freshDatabase } from './lib/server';
+import { OPENERS } from './lib/comments';
 import { createDatabase, migrateDatabase } from '../src/db/client';
 import { loadSampleDrafts } from '../src/server/drafts/sample-drafts';
 
@@ -27,7 +28,6 @@ const DB = `kaimen_bench_import_${process.pid}`;
 
 const corpusOf = (slug: string, round: number) =>
   readFileSync(new URL(`../content/drafts/${slug}/round-${round}.md`, import.meta.url), 'utf8').replace(/<!--[\s\S]*?-->|[#\s]/g, '');
-const OPENERS = ['建议', '我认为', '希望', '关于这一条，', '作为社区居民，我建议', '这一条应当', '本人是退休教师，', '我们小区的居民反映，'];
 const CLOSERS = ['请予考虑。', '谢谢！', '希望采纳。', '', '以上意见供参考。'];
 const CAMPAIGN = [
   '坚决反对将物业费调整交由物业公司单方决定，必须经业主大会表决，请删除相关规定！',

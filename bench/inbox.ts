@@ -244,7 +244,7 @@ async function main() {
     const grouped = i % 2 === 0;
     const t = await time(() => db.transaction(async (tx) => {
       const id = randomUUID();
-      const plan = grouped ? await timed(planCosts, () => planGroup(tx, { roundId: r.roundId, fingerprint: fingerprintOf(text), body: text })) : null;
+      const plan = grouped ? await timed(planCosts, () => planGroup(tx, { roundId: r.roundId, fingerprint: fingerprintOf(text) }, nearDuplicateFeatures(text))) : null;
       await tx.execute(sql`
         with ins as (
           insert into comments (id, receipt, lookup_hash, idempotency_key, draft_id, round_id, body, channel, bigrams, fingerprint, group_id, minhash)

@@ -11,7 +11,8 @@ import { readFileSync } from 'node:fs';
 const CORPUS = readFileSync(new URL('../../content/drafts/jiesu-jiban/round-3.md', import.meta.url), 'utf8')
   .replace(/<!--[\s\S]*?-->|[#\s]/g, '');
 
-const OPENERS = ['建议', '我认为', '希望', '关于这一条，', '作为社区居民，我建议', '这一条应当', '本人是退休教师，', '我们小区的居民反映，'];
+/** How citizens open a comment (the import bench's letters use them too). */
+export const OPENERS = ['建议', '我认为', '希望', '关于这一条，', '作为社区居民，我建议', '这一条应当', '本人是退休教师，', '我们小区的居民反映，'];
 
 /** Stress: a window of the draft's text (40–160 characters) with a citizen's framing. */
 export function draftWindow(n: number): string {

@@ -10,6 +10,8 @@
  * Nothing here outlives the process or needs to: an item's promise settles only after `run` —
  * the database — has answered for it; a crash loses only unanswered calls, as it would unbatched.
  */
+import { isPool, type Db, type DbOrTx } from './client';
+
 export interface BatcherOptions<I> {
   maxBatch: number;
   maxInFlight: number;
@@ -83,5 +85,24 @@ export function createBatcher<I, O>(run: (items: I[]) => Promise<O[]>, opts: Bat
         schedule();
       });
     },
+  };
+}
+
+/**
+ * Group commit for a statement that takes many items: `run(db, items)` one result per item. The
+ * returned function sends one item; on the PostgreSQL pool it shares a batch with the items other
+ * requests send at the same moment (one batcher per pool), in a transaction or on PGlite (one
+ * connection) it is a batch of one.
+ */
+export function groupCommit<I, O>(run: (db: DbOrTx, items: I[]) => Promise<O[]>, opts: BatcherOptions<I>): (db: DbOrTx, item: I) => Promise<O> {
+  const batchers = new WeakMap<Db, Batcher<I, O>>();
+  return (db, item) => {
+    if (!isPool(db)) return run(db, [item]).then(([result]) => result);
+    let batcher = batchers.get(db as Db);
+    if (!batcher) {
+      batcher = createBatcher((items: I[]) => run(db, items), opts);
+      batchers.set(db as Db, batcher);
+    }
+    return batcher.add(item);
   };
 }

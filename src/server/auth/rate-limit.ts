@@ -1,10 +1,12 @@
 /**
  * Fixed-window rate limits kept in the database (table rate_limits), so every app instance
- * over one PostgreSQL shares them. One upsert per check: no read-then-write race.
+ * over one PostgreSQL shares them. One upsert per check (or per batch of checks arriving together):
+ * no read-then-write race.
  */
 import { sql } from 'drizzle-orm';
-import { executePrepared, getDb, isPool, type Db, type DbOrTx } from '../../db/client';
-import { createBatcher, type Batcher } from '../../db/batcher';
+import { executePrepared, getDb, type DbOrTx } from '../../db/client';
+import { groupCommit } from '../../db/batcher';
+import { pgArray } from '../../db/pg-literals';
 import { AppError } from '../errors';
 
 export interface Limit {
@@ -27,24 +29,18 @@ export interface LimitState {
  * checks arriving together share one statement and one commit (db/batcher.ts); two checks of one
  * key never share a batch, so each counts.
  */
-export async function consumeLimit(limit: Limit, db: DbOrTx = getDb()): Promise<LimitState> {
-  if (!isPool(db)) return (await consumeLimits(db, [limit]))[0];
-  let batcher = batchers.get(db as Db);
-  if (!batcher) {
-    batcher = createBatcher((limits: Limit[]) => consumeLimits(db, limits), { maxBatch: 64, maxInFlight: 4, conflicts: (a, b) => a.key === b.key });
-    batchers.set(db as Db, batcher);
-  }
-  return batcher.add(limit);
+export function consumeLimit(limit: Limit, db: DbOrTx = getDb()): Promise<LimitState> {
+  return consumeBatched(db, limit);
 }
 
-const batchers = new WeakMap<Db, Batcher<Limit, LimitState>>();
+const consumeBatched = groupCommit(consumeLimits, { maxBatch: 64, maxInFlight: 4, conflicts: (a, b) => a.key === b.key });
 
 /** One upsert for limits of distinct keys; their states in order. */
 async function consumeLimits(db: DbOrTx, limits: Limit[]): Promise<LimitState[]> {
   const result = await executePrepared<{ key: string; points: number; retry_after: number }>(db, sql`
     insert into rate_limits (key, points, reset_at)
     select l.key, 1, now() + make_interval(secs => l.seconds)
-    from unnest(${sql.param(limits.map((l) => l.key))}::text[], ${sql.param(limits.map((l) => l.windowSeconds))}::int[]) as l(key, seconds)
+    from unnest(${pgArray(limits.map((l) => l.key))}::text[], ${pgArray(limits.map((l) => l.windowSeconds))}::int[]) as l(key, seconds)
     order by l.key -- rows locked in one order by every writer: no deadlock between batches
     on conflict (key) do update set
       points = case when rate_limits.reset_at <= now() then 1 else rate_limits.points + 1 end,

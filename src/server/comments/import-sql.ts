@@ -6,45 +6,19 @@
  */
 import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
-import { intArrayLiteral } from '../../db/pg-literals';
+import { intArrayLiteral, pgArray } from '../../db/pg-literals';
 import { rowsOf } from '../review/target';
+import type { CommentFields } from './insert-comments';
 
 /** One row ready for the database. */
-export interface PreparedRow {
+export interface PreparedRow extends CommentFields {
   key: string;
-  receipt: string;
-  lookupHash: string;
-  roundId: string;
-  articleId: string | null;
-  articleNumber: number | null;
-  body: string;
-  name: string | null;
-  publishName: boolean;
-  district: string | null;
-  occupation: string | null;
-  contact: string | null;
   channel: 'letter' | 'api';
-  stationId: string | null;
-  voices: number;
   /** Bigram keys (text-features.ts bigramKeysOf). */
   bigrams: number[];
   fingerprint: string;
   minhash: number[] | null;
   lshBands: number[] | null;
-  at: Date;
-}
-
-/** A PostgreSQL array literal: every element quoted (escaped only when it must be), null as NULL. */
-export function pgArray(values: ReadonlyArray<string | number | boolean | null>): string {
-  const parts = new Array<string>(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (v === null) parts[i] = 'NULL';
-    else if (typeof v !== 'string') parts[i] = String(v);
-    else if (v.indexOf('"') < 0 && v.indexOf('\\') < 0) parts[i] = `"${v}"`;
-    else parts[i] = `"${v.replace(/[\\"]/g, '\\$&')}"`;
-  }
-  return `{${parts.join(',')}}`;
 }
 
 /** The temporary table that names this import's new comments (for grouping); dropped at commit. */

@@ -10,9 +10,9 @@
  * row and joins its group.
  */
 import { sql } from 'drizzle-orm';
-import { executePrepared, isPool, type Db, type DbOrTx } from '../../db/client';
-import { createBatcher, type Batcher } from '../../db/batcher';
-import { intArrayLiteral } from '../../db/pg-literals';
+import { executePrepared, type DbOrTx } from '../../db/client';
+import { groupCommit } from '../../db/batcher';
+import { intArrayLiteral, pgArray } from '../../db/pg-literals';
 import { groupPick, NO_ID } from '../review/grouping';
 import { MINHASH_SIZE, NEAR_DUPLICATE_THRESHOLD } from '../review/minhash';
 import type { TextFeatures } from './text-features';
@@ -20,12 +20,10 @@ import type { comments } from '../../db/schema';
 
 export type Channel = (typeof comments.channel.enumValues)[number];
 
-/** One comment to insert, everything decided but its group. */
-export interface CommentRow {
+/** What every comment row carries, however it came (a submission here, a bulk import in import-sql.ts). */
+export interface CommentFields {
   receipt: string;
   lookupHash: string;
-  keyDigest: string;
-  draftId: string;
   roundId: string;
   articleId: string | null;
   articleNumber: number | null;
@@ -37,15 +35,21 @@ export interface CommentRow {
   contact: string | null;
   channel: Channel;
   stationId: string | null;
+  voices: number;
+  /** When it was received: the round must be open then (checked again in the statement). */
+  at: Date;
+}
+
+/** One submitted comment to insert, everything decided but its group. */
+export interface CommentRow extends CommentFields {
+  keyDigest: string;
+  draftId: string;
   kioskId: string | null;
   deputyId: string | null;
   userId: string | null;
   byDeputy: boolean;
-  voices: number;
   /** Bigram keys, fingerprint, MinHash and band keys of the body. */
   text: TextFeatures;
-  /** The submission's time: the round must be open then (checked again in the statement). */
-  at: Date;
   /** A group already decided (a founder's, made in the caller's transaction): no lookups. */
   decided?: { groupId: string | null };
 }
@@ -57,9 +61,13 @@ export interface InsertOutcome {
   founder: boolean;
 }
 
-type Column = { name: string; type: string; of: (r: CommentRow) => unknown };
+type Column = { name: string; type: string; of: (r: CommentRow) => string | number | boolean | null };
 
-/** The batch's columns, each passed as one array parameter and unnested into table `t`. */
+/**
+ * The batch's columns, each passed as one array literal (db/pg-literals.ts pgArray, as the bulk
+ * import passes its rows) and unnested into table `t`. Literals of built-in types only: PGlite
+ * cannot take an array of an enum made after it opened (a new database), so `channel` is text.
+ */
 const COLUMNS: Column[] = [
   { name: 'receipt', type: 'text', of: (r) => r.receipt },
   { name: 'lookup_hash', type: 'text', of: (r) => r.lookupHash },
@@ -74,8 +82,6 @@ const COLUMNS: Column[] = [
   { name: 'district', type: 'text', of: (r) => r.district },
   { name: 'occupation', type: 'text', of: (r) => r.occupation },
   { name: 'contact', type: 'text', of: (r) => r.contact },
-  // As text, cast per row: PGlite serialises an array parameter only of a type it knew when it
-  // opened, and on a new database the enum is made by the migrations after that.
   { name: 'channel', type: 'text', of: (r) => r.channel },
   { name: 'station_id', type: 'uuid', of: (r) => r.stationId },
   { name: 'kiosk_id', type: 'uuid', of: (r) => r.kioskId },
@@ -98,7 +104,7 @@ const COLUMNS: Column[] = [
  * outcome per row, in order. A `decided` row skips the lookups and takes its decided group.
  */
 export async function insertComments(db: DbOrTx, rows: CommentRow[]): Promise<InsertOutcome[]> {
-  const params = sql.join(COLUMNS.map((c) => sql`${sql.param(rows.map(c.of))}::${sql.raw(c.type)}[]`), sql`, `);
+  const params = sql.join(COLUMNS.map((c) => sql`${pgArray(rows.map(c.of))}::${sql.raw(c.type)}[]`), sql`, `);
   const names = sql.raw(COLUMNS.map((c) => c.name).join(', '));
   const pick = groupPick({
     roundId: sql`t.round_id`,
@@ -151,28 +157,15 @@ export async function insertComments(db: DbOrTx, rows: CommentRow[]): Promise<In
   });
 }
 
-/** Batches are small enough to keep a lone request's wait short, and few run at once (2 cores). */
-const MAX_BATCH = 64;
-const MAX_IN_FLIGHT = 4;
-const batchers = new WeakMap<Db, Batcher<CommentRow, InsertOutcome>>();
-
 /**
  * insertComments for one row, batched with the rows other requests are inserting at the same
- * moment when `db` is the PostgreSQL pool. In a transaction, or on PGlite (one connection), it
- * is a batch of one.
+ * moment (db/batcher.ts groupCommit): batches of up to 64, small enough to keep a lone request's
+ * wait short, and at most 4 at once (2 cores).
  */
-export function insertBatched(db: DbOrTx, row: CommentRow): Promise<InsertOutcome> {
-  if (!isPool(db)) return insertComments(db, [row]).then(([o]) => o);
-  let batcher = batchers.get(db as Db);
-  if (!batcher) {
-    batcher = createBatcher<CommentRow, InsertOutcome>((rows) => insertComments(db, rows), { maxBatch: MAX_BATCH, maxInFlight: MAX_IN_FLIGHT, conflicts: mustSeeEachOther });
-    batchers.set(db as Db, batcher);
-  }
-  return batcher.add(row);
-}
+export const insertBatched = groupCommit(insertComments, { maxBatch: 64, maxInFlight: 4, conflicts: mustSeeEachOther });
 
 /** Two rows one statement could not group correctly, or that share a key or a receipt. */
-export function mustSeeEachOther(a: CommentRow, b: CommentRow): boolean {
+function mustSeeEachOther(a: CommentRow, b: CommentRow): boolean {
   if (a.keyDigest === b.keyDigest || a.receipt === b.receipt) return true;
   if (a.roundId !== b.roundId) return false;
   if (a.text.fingerprint === b.text.fingerprint) return true;

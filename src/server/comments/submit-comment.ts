@@ -151,7 +151,7 @@ async function insertGrouped(db: DbOrTx, a: InsertArgs): Promise<{ id: string; c
   if (!first.founder) return first.row;
   try {
     return await db.transaction(async (tx) => {
-      const plan = await planGroup(tx, { roundId: row.roundId, fingerprint: row.text.fingerprint, body: row.body });
+      const plan = await planGroup(tx, { roundId: row.roundId, fingerprint: row.text.fingerprint }, row.text);
       const [{ row: inserted }] = await insertComments(tx, [{ ...row, decided: { groupId: plan.groupId } }]);
       if (!inserted) throw new NotInserted();
       return inserted;

@@ -2,7 +2,9 @@
  * Grouping at submission: every new comment joins the group of an identical comment (same
  * fingerprint of the normalised text) or of a near-identical one (MinHash over character
  * 3-grams, candidates found through LSH bands) in the same round, across all channels. Staff
- * later confirm, split or merge the groups (groups.ts). Runs inside the submission transaction.
+ * later confirm, split or merge the groups (groups.ts). The lookups (groupPick) run per row in the
+ * statement that inserts submitted comments (comments/insert-comments.ts); planGroup makes a group
+ * with a founder in the submission's transaction.
  *
  * The band index (table lsh_buckets) keeps, for each band key of a round, the first comment that
  * stood alone or founded a group with it: members of a group are represented by its founder, and
@@ -22,7 +24,6 @@ export interface GroupableComment {
   id?: string;
   roundId: string;
   fingerprint: string;
-  body: string;
 }
 
 /** The MinHash signature of a body and its LSH band keys; null for a body with nothing to compare. */
@@ -60,10 +61,11 @@ export const NO_ID = '00000000-0000-0000-0000-000000000000';
  * Finds the group a comment belongs in, without writing the comment itself: the caller puts
  * group_id and minhash in the comment's INSERT and, in the same statement, enters `lshBands` in
  * the band index (comments/insert-comments.ts). May create a group and move the matched founder into it,
- * so it runs in the transaction of the INSERT. `comment.id` may be absent before the insert.
+ * so it runs in the transaction of the INSERT. `comment.id` may be absent before the insert;
+ * `features` are the body's (text-features.ts textFeaturesOf, or nearDuplicateFeatures).
  */
-export async function planGroup(tx: DbOrTx, comment: GroupableComment): Promise<GroupPlan> {
-  return settleGroup(tx, comment.roundId, await findGroup(tx, comment));
+export async function planGroup(tx: DbOrTx, comment: GroupableComment, features: NearDuplicateFeatures): Promise<GroupPlan> {
+  return settleGroup(tx, comment.roundId, await findGroup(tx, comment, features));
 }
 
 /**
@@ -137,8 +139,7 @@ function matchOf(picked: PickedRow | undefined, fingerprint: string, features: N
 }
 
 /** The lookups alone, reading only, in one round trip (groupPick). */
-async function findGroup(db: DbOrTx, comment: GroupableComment): Promise<GroupMatch> {
-  const features = nearDuplicateFeatures(comment.body);
+async function findGroup(db: DbOrTx, comment: GroupableComment, features: NearDuplicateFeatures): Promise<GroupMatch> {
   const pick = groupPick({
     roundId: sql`${comment.roundId}::uuid`,
     fingerprint: sql`${comment.fingerprint}::text`,
