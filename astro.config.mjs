@@ -4,9 +4,10 @@ import node from '@astrojs/node';
 
 export default defineConfig({
   output: 'server',
-  // Standalone handler without autostart: scripts/serve.ts owns the HTTP server, start-up (config, database,
-  // migrations, samples) and graceful shutdown, and mounts Astro's handler (static files included).
-  adapter: node({ mode: 'standalone' }),
+  // Middleware mode: scripts/serve.ts owns the HTTP server, start-up (config, database, migrations,
+  // samples) and graceful shutdown, serves the built client files (src/server/static-files.ts) and
+  // hands every other request to Astro's handler.
+  adapter: node({ mode: 'middleware' }),
   // The origin check is done in src/middleware.ts for every POST, so that API clients get the
   // catalogue's JSON error and pages get the Chinese one (docs/decisions/002-security-headers.md).
   security: { checkOrigin: false },

@@ -12,20 +12,22 @@ import { pathToFileURL } from 'node:url';
 import { loadConfig } from '../src/server/config';
 import { start, stop } from '../src/server/boot';
 import { AppError, toErrorBody } from '../src/server/errors';
+import { createStaticHandler } from '../src/server/static-files';
 
 async function main() {
   const config = loadConfig();
-  const entry = resolve('dist/server/entry.mjs');
-  if (!existsSync(entry)) throw new Error('找不到构建产物 dist/server/entry.mjs：请先运行 npm run build（npm start 会自动构建）。');
+  // Astro's server output bundled into one file by scripts/build-server.mjs.
+  const entry = resolve('dist/server/app.mjs');
+  if (!existsSync(entry)) throw new Error('找不到构建产物 dist/server/app.mjs：请先运行 npm run build（npm start 会自动构建）。');
   if (cluster.isPrimary && config.WEB_CONCURRENCY > 1) return supervise(config);
   const isWorker = !cluster.isPrimary;
   // Workers: the primary has already migrated and loaded the samples.
   await start({ config: isWorker ? { ...config, SEED_SAMPLES: false } : config, log: isWorker ? () => {} : (l) => console.log(l) });
-  // The standalone entry would start its own server on import; ours owns start-up and shutdown.
-  process.env.ASTRO_NODE_AUTOSTART = 'disabled';
+  // The adapter in middleware mode: Astro's handler alone; the built client files are served here.
   const { handler } = (await import(pathToFileURL(entry).href)) as {
-    handler: (req: http.IncomingMessage, res: http.ServerResponse) => void;
+    handler: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>;
   };
+  const serveStatic = createStaticHandler(resolve('dist/client'));
   const server = http.createServer((req, res) => {
     // The adapter answers an undecodable address (e.g. %C0%AF) with a bare English "Bad request.".
     try {
@@ -37,7 +39,7 @@ async function main() {
       res.end(api ? JSON.stringify(body) : body.error.message);
       return;
     }
-    handler(req, res);
+    if (!serveStatic(req, res)) void handler(req, res);
   });
   server.keepAliveTimeout = 5000;
   await new Promise<void>((ok, fail) => {

@@ -28,7 +28,7 @@ export async function freshDatabase(name: string): Promise<string> {
 }
 
 export function ensureBuilt(): void {
-  for (const f of ['dist/server/entry.mjs', 'dist/serve.mjs']) if (!existsSync(f)) throw new Error(`先运行 npm run build（找不到 ${f}）`);
+  for (const f of ['dist/server/app.mjs', 'dist/serve.mjs']) if (!existsSync(f)) throw new Error(`先运行 npm run build（找不到 ${f}）`);
 }
 
 export interface ServerHandle {

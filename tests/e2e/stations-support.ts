@@ -23,7 +23,7 @@ export interface StationServer {
 function privateBuild(): string {
   const dir = mkdtempSync(join(tmpdir(), 'kaimen-e2e-stations-run-'));
   const source = process.env.STATIONS_E2E_DIST ?? 'dist';
-  if (!existsSync(join(source, 'server/entry.mjs'))) throw new Error(`${source}/ is missing: run astro build first`);
+  if (!existsSync(join(source, 'server/app.mjs'))) throw new Error(`${source}/ is missing: run npm run build first`);
   cpSync(source, join(dir, 'dist'), { recursive: true });
   for (const name of ['node_modules', 'drizzle', 'content']) symlinkSync(resolve(name), join(dir, name));
   return dir;

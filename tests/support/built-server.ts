@@ -13,14 +13,16 @@ import { promisify } from 'node:util';
 
 const root = resolve(import.meta.dirname, '../..');
 
-/** Builds the Astro app into a fresh temporary directory; returns that directory. */
+/** Builds the app as `npm run build` does, into a fresh temporary directory; returns that directory. */
 export async function buildApp(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'kaimen-build-'));
   // The bundle imports packages at run time: let it find the project's node_modules.
   symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
-  await promisify(execFile)(process.execPath, [join(root, 'node_modules/astro/bin/astro.mjs'), 'build', '--outDir', join(dir, 'dist')], {
+  const run = (args: string[]) => promisify(execFile)(process.execPath, args, {
     cwd: root, env: { ...process.env, ASTRO_TELEMETRY_DISABLED: '1' }, maxBuffer: 20 * 1024 * 1024,
   });
+  await run([join(root, 'node_modules/astro/bin/astro.mjs'), 'build', '--outDir', join(dir, 'dist')]);
+  await run([join(root, 'scripts/build-server.mjs'), join(dir, 'dist')]);
   return dir;
 }
 
