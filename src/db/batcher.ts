@@ -46,13 +46,12 @@ export function createBatcher<I, O>(run: (items: I[]) => Promise<O[]>, opts: Bat
     const batch: Pending<I, O>[] = [];
     const rest: Pending<I, O>[] = [];
     const conflicts = opts.conflicts;
-    for (const p of queue) {
-      const fits = batch.length < opts.maxBatch && !(conflicts && (
-        batch.some((b) => conflicts(b.item, p.item)) ||
-        rest.some((r) => conflicts(r.item, p.item)) ||
-        [...running].some((item) => conflicts(item, p.item))));
-      (fits ? batch : rest).push(p);
-    }
+    const clashes = (p: Pending<I, O>) => {
+      if (!conflicts) return false;
+      for (const item of running) if (conflicts(item, p.item)) return true;
+      return batch.some((b) => conflicts(b.item, p.item)) || rest.some((r) => conflicts(r.item, p.item));
+    };
+    for (const p of queue) (batch.length < opts.maxBatch && !clashes(p) ? batch : rest).push(p);
     queue = rest;
     return batch;
   };

@@ -3,7 +3,7 @@
  * in front of Astro's handler. They are listed once at start-up — a build never changes while it
  * runs — so a request that is not for one of them (every page, every POST, every API call) goes
  * to Astro without touching the disk; the adapter's standalone handler stat()ed the file system for
- * every request first (docs/decisions/010-submission-throughput.md). Files are sent with `send`
+ * every request first (docs/decisions/010-write-path-indexes.md). Files are sent with `send`
  * (ETag, Last-Modified, conditional GET, ranges, HEAD), hashed assets with a year's immutable cache.
  */
 import { readdirSync } from 'node:fs';
@@ -13,14 +13,15 @@ import send from 'send';
 
 export type StaticHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
 
-/** Every file under `root`, as the URL path that names it (`/favicon.svg`, `/_astro/x.css`). */
+/** Every file under `root`, as the URL path that names it (`/favicon.svg`, `/_astro/x.css`); dot-named files and folders are not served. */
 export function listStaticFiles(root: string): Set<string> {
   const paths = new Set<string>();
   const walk = (dir: string) => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (entry.name.startsWith('.')) continue;
       const full = join(dir, entry.name);
       if (entry.isDirectory()) walk(full);
-      else if (entry.isFile() && !entry.name.startsWith('.')) paths.add('/' + relative(root, full).split(sep).join('/'));
+      else if (entry.isFile()) paths.add('/' + relative(root, full).split(sep).join('/'));
     }
   };
   walk(root);
@@ -39,7 +40,8 @@ export function createStaticHandler(root: string): StaticHandler {
     const q = url.search(/[?#]/);
     const path = decodeURI(q < 0 ? url : url.slice(0, q));
     if (!files.has(path)) return false;
-    const stream = send(req, path, { root, dotfiles: 'deny', index: false, immutable: path.startsWith('/_astro/'), maxAge: path.startsWith('/_astro/') ? '1y' : 0 });
+    const hashed = path.startsWith('/_astro/');
+    const stream = send(req, path, { root, index: false, immutable: hashed, maxAge: hashed ? '1y' : 0 });
     stream.on('error', (err: { status?: number; statusCode?: number }) => {
       const status = err.status ?? err.statusCode ?? 500;
       if (status >= 500) console.error('[static]', path, String(err));
