@@ -4,6 +4,11 @@
  */
 import { z } from 'zod';
 
+const secret = (name: string) => z.string().min(32, `${name} 至少 32 个字符（例如 openssl rand -base64 32 的输出）`);
+const secretList = (name: string) =>
+  z.string().transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean))
+    .refine((list) => list.every((x) => x.length >= 32), `${name} 中的每个密钥至少 32 个字符`);
+
 const schema = z.object({
   PORT: z.coerce.number().int().min(1).max(65535).default(4321),
   HOST: z.string().min(1).default('localhost'),
@@ -28,6 +33,29 @@ const schema = z.object({
   /** Trust X-Forwarded-For from a reverse proxy for the client IP. */
   TRUST_PROXY: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   NODE_ENV: z.string().default('production'),
+  /**
+   * The site's public origin (https://yijian.example.gov.cn): every absolute URL the portal makes
+   * (posters, QR codes, messages, the OpenAPI servers list) is built from it, never from the
+   * request's Host header. Unset: http://HOST:PORT.
+   */
+  PUBLIC_URL: z
+    .string()
+    .refine((v) => { try { const u = new URL(v); return (u.protocol === 'https:' || u.protocol === 'http:') && u.pathname === '/' && !u.search && !u.hash && !u.username && !u.password; } catch { return false; } },
+      'PUBLIC_URL 必须是网站的根地址，例如 https://yijian.example.gov.cn（不带路径、查询或账号）')
+    .transform((v) => new URL(v).origin)
+    .optional(),
+  /** Where keys generated on first start are kept when not given below (src/server/keys.ts). */
+  SECRETS_DIR: z.string().min(1).default('./data/secrets'),
+  /** The audit trail's HMAC key (≥ 32 characters); never stored in the database. */
+  AUDIT_KEY: secret('AUDIT_KEY').optional(),
+  /** Earlier audit keys, comma-separated, kept after a rotation so older events still verify. */
+  AUDIT_PREVIOUS_KEYS: secretList('AUDIT_PREVIOUS_KEYS').optional(),
+  /** Append-only file of audit anchors (count and head HMAC); best on other storage than the database. */
+  AUDIT_ANCHOR_FILE: z.string().min(1).default('./data/audit-anchors.jsonl'),
+  /** The secret lookup codes are derived with (≥ 32 characters). */
+  LOOKUP_CODE_SECRET: secret('LOOKUP_CODE_SECRET').optional(),
+  /** Earlier lookup-code secrets, comma-separated (a retried submission still gets its first code). */
+  LOOKUP_CODE_PREVIOUS_SECRETS: secretList('LOOKUP_CODE_PREVIOUS_SECRETS').optional(),
 });
 
 export type Config = z.infer<typeof schema>;
@@ -41,6 +69,27 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new Error(`配置有误（环境变量）：\n${lines.join('\n')}\n请参见 .env.example。`);
   }
   return parsed.data;
+}
+
+let cached: Config | undefined;
+
+/**
+ * The configuration of this process, parsed from process.env once (start() has already refused
+ * an invalid environment with its message). For code that runs per request or deep in a use case.
+ */
+export function currentConfig(): Config {
+  cached ??= loadConfig();
+  return cached;
+}
+
+/** Forgets the parsed configuration (tests that change process.env). */
+export function resetConfigCache(): void {
+  cached = undefined;
+}
+
+/** The site's public origin: PUBLIC_URL, or http://HOST:PORT when unset. */
+export function publicOrigin(config: Config = currentConfig()): string {
+  return config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`;
 }
 
 /**
