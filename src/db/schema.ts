@@ -147,8 +147,13 @@ export const outbox = pgTable('outbox', {
   id: id(),
   channel: text('channel').notNull(),
   recipient: text('recipient').notNull(),
+  /** verify, reset, signup-exists, … (auth/notifier.ts). */
+  kind: text('kind').notNull().default('message'),
   subject: text('subject').notNull(),
-  body: text('body').notNull(),
+  /** Kept empty: a message with a code is seen by its recipient only (never stored). */
+  body: text('body'),
+  /** How it left: console, file, or a gateway's name. */
+  delivery: text('delivery').notNull().default('console'),
   createdAt: createdAt(),
   sentAt: ts('sent_at'),
 });
