@@ -97,6 +97,11 @@ export const users = pgTable('users', {
   active: boolean('active').notNull().default(true),
   /** When the person proved they receive messages at their email or phone (a notifier code). */
   verifiedAt: ts('verified_at'),
+  /**
+   * A citizen's sign-up not yet confirmed with the code sent to the contact: the account cannot
+   * sign in, and a new sign-up with the same contact replaces it (auth/sign-up.ts).
+   */
+  signupPending: boolean('signup_pending').notNull().default(false),
   createdAt: createdAt(),
 }, (t) => [check('users_login', sql`${t.email} is not null or ${t.phone} is not null`)]);
 
