@@ -12,7 +12,7 @@ import { ensureStarted } from './server/boot';
 import { clientIp } from './server/client-ip';
 import { authenticateRequest } from './server/auth/request-auth';
 import { enforceLimits } from './server/auth/rate-limit';
-import { writeLimit } from './server/auth/write-limit';
+import { writeLimits } from './server/auth/write-limit';
 import { isErrorPage, pageAllowsMethod } from './server/page-methods';
 
 const writeMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -37,7 +37,7 @@ export const onRequest = defineMiddleware(async (context, next) => {
     const auth = await authenticateRequest(request, cookies);
     locals.user = auth.user;
     staleCookie = auth.staleCookie;
-    if (writeMethods.has(request.method) && !errorPage) await enforceLimits([await writeLimit(request, cookies, auth.user, locals.ip)]);
+    if (writeMethods.has(request.method) && !errorPage) await enforceLimits(await writeLimits(request, cookies, auth.user, locals.ip));
     response = await next();
     // A known API route without a handler for this method: Astro answers with its HTML 404.
     if (isApi && response.status === 404 && !/json/i.test(response.headers.get('content-type') ?? '')) throw new AppError('MethodNotAllowed');
@@ -62,11 +62,13 @@ export const onRequest = defineMiddleware(async (context, next) => {
     }
   }
   // Responses from Astro can have immutable headers (e.g. redirects); copy when needed.
+  // A request that carried credentials (even expired ones) may get a page with personal data.
+  const signedIn = locals.user !== null || staleCookie || request.headers.has('authorization');
   try {
-    applySecurityHeaders(response.headers);
+    applySecurityHeaders(response.headers, { signedIn });
   } catch {
     response = new Response(response.body, response);
-    applySecurityHeaders(response.headers);
+    applySecurityHeaders(response.headers, { signedIn });
   }
   return response;
 });

@@ -1,6 +1,7 @@
 /** GET /prefs?lang=en|zh-CN or ?text=large|normal, then back: display preferences in cookies. */
 import type { APIRoute } from 'astro';
 import { isLocale } from '../i18n';
+import { safeRedirect } from '../server/redirects';
 
 export const GET: APIRoute = ({ url, cookies, redirect }) => {
   const lang = url.searchParams.get('lang');
@@ -8,8 +9,5 @@ export const GET: APIRoute = ({ url, cookies, redirect }) => {
   const opts = { path: '/', maxAge: 365 * 86400, sameSite: 'lax' as const, httpOnly: true };
   if (isLocale(lang)) cookies.set('lang', lang, opts);
   if (text === 'large' || text === 'normal') cookies.set('text', text, opts);
-  const back = url.searchParams.get('back') ?? '/';
-  // Only local paths: never an open redirect.
-  const safe = back.startsWith('/') && !back.startsWith('//') && !back.startsWith('/\\') ? back : '/';
-  return redirect(safe, 303);
+  return redirect(safeRedirect(url.searchParams.get('back')), 303);
 };

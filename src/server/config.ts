@@ -44,6 +44,11 @@ const schema = z.object({
       'PUBLIC_URL 必须是网站的根地址，例如 https://yijian.example.gov.cn（不带路径、查询或账号）')
     .transform((v) => new URL(v).origin)
     .optional(),
+  /**
+   * Messages (codes, notices) are appended to this file as JSON lines instead of being printed to
+   * the console, while no SMTP or SMS gateway is configured (development, end-to-end tests).
+   */
+  MESSAGES_FILE: z.string().min(1).optional(),
   /** Where keys generated on first start are kept when not given below (src/server/keys.ts). */
   SECRETS_DIR: z.string().min(1).default('./data/secrets'),
   /** The audit trail's HMAC key (≥ 32 characters); never stored in the database. */

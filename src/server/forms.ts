@@ -123,12 +123,6 @@ export function fieldIssues(error: z.ZodError): FieldIssue[] {
   return out;
 }
 
-/** A local path to go back to after signing in; anything else becomes `fallback`. */
-export function safeLocalPath(next: string | null | undefined, fallback = '/'): string {
-  if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return fallback;
-  return next.slice(0, 500);
-}
-
 // ── One-time values across a redirect (e.g. a new API token shown once) ────
 interface Jar {
   get(name: string): { value: string } | undefined;

@@ -1,4 +1,6 @@
 /** Security headers set on every response (docs/decisions/002-security-headers.md). */
+import { secureCookies } from './config';
+
 export const contentSecurityPolicy = [
   "default-src 'self'",
   "script-src 'self'",
@@ -12,7 +14,17 @@ export const contentSecurityPolicy = [
   "object-src 'none'",
 ].join('; ');
 
-export function applySecurityHeaders(headers: Headers): void {
+/** HSTS for a year once the site is served over TLS only (SECURE_COOKIES=true). */
+export const strictTransportSecurity = 'max-age=31536000; includeSubDomains';
+
+/**
+ * The headers of every response; `signedIn` responses (a session or a token) also get
+ * `Cache-Control: no-store` unless they set their own, so no proxy or shared browser cache keeps
+ * a page with personal data.
+ */
+export function applySecurityHeaders(headers: Headers, opts: { signedIn?: boolean } = {}): void {
+  if (secureCookies()) headers.set('strict-transport-security', strictTransportSecurity);
+  if (opts.signedIn && !headers.has('cache-control')) headers.set('cache-control', 'no-store');
   headers.set('content-security-policy', contentSecurityPolicy);
   headers.set('x-content-type-options', 'nosniff');
   headers.set('referrer-policy', 'strict-origin-when-cross-origin');

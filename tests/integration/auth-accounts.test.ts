@@ -1,11 +1,11 @@
-/** Sign-up, sign-in, rate limits, reset and verification codes via the outbox, stations, API tokens. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+/** Sign-up, sign-in, rate limits, reset and verification codes through the notifier, stations, API tokens. */
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { desc, eq, like } from 'drizzle-orm';
 import { createTestDatabase, type TestDatabase } from '../support/test-db';
 import { auditEvents, outbox, stations, users } from '../../src/db/schema';
 import { systemActor } from '../../src/server/audit';
 import { signUpSchema, type SignUpInput } from '../../src/server/auth/schemas';
-import { signUp } from '../../src/server/auth/sign-up';
+import { confirmSignUp, signUp } from '../../src/server/auth/sign-up';
 import { signIn } from '../../src/server/auth/sign-in';
 import { confirmPasswordReset, requestPasswordReset } from '../../src/server/auth/password-reset';
 import { confirmVerification } from '../../src/server/auth/verify-contact';
@@ -17,48 +17,90 @@ let database: TestDatabase;
 beforeAll(async () => { database = await createTestDatabase(); });
 afterAll(async () => { await database.close(); });
 
+// What reaches people, as their phone or mailbox would get it (the default notifier prints to the console).
+let sent: OutgoingMessage[] = [];
+beforeEach(() => {
+  sent = [];
+  setNotifier({ async send(m, db) { sent.push(m); await localRecord(m, db); } });
+});
+afterEach(() => setNotifier(undefined));
+/** The delivery row the built-in notifier keeps (no text), so tests see what staff see. */
+async function localRecord(m: OutgoingMessage, db: Parameters<NonNullable<Parameters<typeof setNotifier>[0]>['send']>[1]) {
+  await db.insert(outbox).values({ channel: m.channel, kind: m.kind, recipient: m.recipient, subject: m.subject, delivery: 'test', sentAt: new Date() });
+}
+
 let ipN = 0;
 const ip = () => `198.51.100.${++ipN}`;
 const input = (account: string, extra: Record<string, string> = {}): SignUpInput => signUpSchema.parse({
   account, password: 'Wang-wu-2026!', passwordConfirm: 'Wang-wu-2026!', name: '王五', district: '朝阳区', occupation: '工程师', ...extra,
 });
-const lastCode = async (recipient: string) => {
-  const [m] = await database.db.select().from(outbox).where(eq(outbox.recipient, recipient)).orderBy(desc(outbox.createdAt)).limit(1);
+const lastCode = (recipient: string) => {
+  const m = sent.filter((x) => x.recipient === recipient).at(-1)!;
   return /(\d{6})/.exec(m.body)![1];
 };
+/** Signs up and confirms with the code sent, as a person with the phone or mailbox would. */
+async function signUpConfirmed(account: string, from = ip()) {
+  await signUp(input(account), { ip: from }, database.db);
+  const parsed = signUpSchema.shape.account.parse(account);
+  return confirmSignUp({ account: parsed, code: lastCode(parsed.value) }, { ip: from }, database.db);
+}
 
 describe('sign-up and sign-in', () => {
-  it('creates a citizen, signs them in and sends a verification code to the outbox', async () => {
-    const r = await signUp(input('13900000001'), { ip: ip() }, database.db);
-    expect(r.user.role).toBe('citizen');
+  it('sends a code to a new account, which signs in only once the code is confirmed', async () => {
+    await signUp(input('13900000001'), { ip: ip() }, database.db);
+    const [pending] = await database.db.select().from(users).where(eq(users.phone, '13900000001'));
+    expect(pending).toMatchObject({ role: 'citizen', signupPending: true, district: '朝阳区' });
+    expect(pending.passwordHash).toMatch(/^\$argon2id\$/);
+    // Not before the code: a pending sign-up cannot sign in (that would tell who has an account).
+    const early = await signIn({ account: { kind: 'phone', value: '13900000001' }, password: 'Wang-wu-2026!' }, { ip: ip() }, database.db).catch((e) => e);
+    expect(early.code).toBe('InvalidCredentials');
+    const code = lastCode('13900000001');
+    const account = { kind: 'phone' as const, value: '13900000001' };
+    expect((await confirmSignUp({ account, code: code === '000000' ? '111111' : '000000' }, { ip: ip() }, database.db).catch((e) => e)).code).toBe('CodeInvalid');
+    const r = await confirmSignUp({ account, code }, { ip: ip() }, database.db);
     expect(r.session.token).toMatch(/^[a-z2-7]{32}$/);
-    const [row] = await database.db.select().from(users).where(eq(users.id, r.user.id));
-    expect(row.passwordHash).toMatch(/^\$argon2id\$/);
-    expect(row.district).toBe('朝阳区');
-    const code = await lastCode('13900000001');
-    expect((await confirmVerification(r.user.id, '000000' === code ? '111111' : '000000', { ip: ip() }, database.db).catch((e) => e)).code).toBe('CodeInvalid');
-    await confirmVerification(r.user.id, code, { ip: ip() }, database.db);
     const [after] = await database.db.select().from(users).where(eq(users.id, r.user.id));
     expect(after.verifiedAt).not.toBeNull();
+    expect(after.signupPending).toBe(false);
+    expect((await signIn({ account, password: 'Wang-wu-2026!' }, { ip: ip() }, database.db)).user.id).toBe(r.user.id);
   });
-  it('refuses a second account with the same email or phone and changes nothing', async () => {
-    await signUp(input('dup@example.cn'), { ip: ip() }, database.db);
-    const before = (await database.db.select().from(users)).length;
-    const err = await signUp(input('DUP@example.cn'), { ip: ip() }, database.db).catch((e) => e);
-    expect(err.code).toBe('AccountExists');
-    expect((await database.db.select().from(users)).length).toBe(before);
+  it('answers a sign-up for an existing account like a new one, and tells the owner instead', async () => {
+    await signUpConfirmed('dup@example.cn');
+    const before = await database.db.select().from(users);
+    sent = [];
+    // The same call, the same (empty) answer: nothing says the account exists.
+    await expect(signUp(input('DUP@example.cn'), { ip: ip() }, database.db)).resolves.toBeUndefined();
+    expect(await database.db.select().from(users)).toEqual(before);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({ kind: 'signup-exists', recipient: 'dup@example.cn' });
+    expect(sent[0].body).not.toMatch(/\d{6}/);
+    // A code for the existing account cannot be had, so its password cannot be taken over.
+    const err = await confirmSignUp({ account: { kind: 'email', value: 'dup@example.cn' }, code: '123456' }, { ip: ip() }, database.db).catch((e) => e);
+    expect(err.code).toBe('CodeInvalid');
+  });
+  it('lets a sign-up that was never confirmed be made again, by whoever receives the code', async () => {
+    await signUp(input('again@example.cn'), { ip: ip() }, database.db);
+    const first = lastCode('again@example.cn');
+    await signUp(input('again@example.cn', { name: '赵六' }), { ip: ip() }, database.db);
+    const second = lastCode('again@example.cn');
+    const account = { kind: 'email' as const, value: 'again@example.cn' };
+    if (first !== second) expect((await confirmSignUp({ account, code: first }, { ip: ip() }, database.db).catch((e) => e)).code).toBe('CodeInvalid');
+    const r = await confirmSignUp({ account, code: second }, { ip: ip() }, database.db);
+    expect(r.user.name).toBe('赵六');
+    expect(await database.db.select().from(users).where(eq(users.email, 'again@example.cn'))).toHaveLength(1);
   });
   it('answers a wrong password and an unknown account the same way, and audits both', async () => {
-    await signUp(input('li@example.cn'), { ip: ip() }, database.db);
+    await signUpConfirmed('li@example.cn');
     const wrong = await signIn({ account: { kind: 'email', value: 'li@example.cn' }, password: 'not-the-password' }, { ip: ip() }, database.db).catch((e) => e);
     const unknown = await signIn({ account: { kind: 'email', value: 'nobody@example.cn' }, password: 'not-the-password' }, { ip: ip() }, database.db).catch((e) => e);
     expect(wrong.code).toBe('InvalidCredentials');
     expect(unknown.code).toBe('InvalidCredentials');
     const failed = await database.db.select().from(auditEvents).where(eq(auditEvents.action, 'auth.signin.failed'));
-    expect(failed.map((e) => (e.after as { reason: string }).reason).sort()).toEqual(['unknown_account', 'wrong_password']);
+    // (the first test's early sign-in of a pending sign-up is the third)
+    expect(failed.map((e) => (e.after as { reason: string }).reason).sort()).toEqual(['signup_pending', 'unknown_account', 'wrong_password']);
     const ok = await signIn({ account: { kind: 'email', value: 'li@example.cn' }, password: 'Wang-wu-2026!' }, { ip: ip() }, database.db);
     expect(ok.user.email).toBe('li@example.cn');
-    expect(await database.db.select().from(auditEvents).where(eq(auditEvents.action, 'auth.signin'))).toHaveLength(1);
+    expect(await database.db.select().from(auditEvents).where(eq(auditEvents.action, 'auth.signin'))).toHaveLength(2);
   });
   it('refuses deactivated accounts with the same message', async () => {
     const u = await createUser({ role: 'staff', account: { kind: 'email', value: 'gone@example.cn' }, password: 'Gone-away-2026' }, systemActor, database.db);
@@ -93,11 +135,13 @@ describe('rate limits', () => {
 
 describe('password reset through the outbox', () => {
   it('sends a code, accepts it once, ends sessions, and says nothing about unknown accounts', async () => {
-    const r = await signUp(input('13900000002'), { ip: ip() }, database.db);
+    const r = await signUpConfirmed('13900000002');
+    sent = [];
     await requestPasswordReset({ kind: 'phone', value: '13900000002' }, { ip: ip() }, database.db);
     await requestPasswordReset({ kind: 'phone', value: '13900000099' }, { ip: ip() }, database.db); // no error, no message
     expect(await database.db.select().from(outbox).where(eq(outbox.recipient, '13900000099'))).toHaveLength(0);
-    const code = await lastCode('13900000002');
+    expect(sent.map((m) => m.recipient)).toEqual(['13900000002']);
+    const code = lastCode('13900000002');
     const account = { kind: 'phone' as const, value: '13900000002' };
     const bad = await confirmPasswordReset({ account, code: code === '123456' ? '654321' : '123456', password: 'Brand-new-2026' }, { ip: ip() }, database.db).catch((e) => e);
     expect(bad.code).toBe('CodeInvalid');
@@ -110,17 +154,30 @@ describe('password reset through the outbox', () => {
     expect(await validateSessionToken(r.session.token, database.db)).toBeNull();
     expect((await signIn({ account, password: 'Brand-new-2026' }, { ip: ip() }, database.db)).user.id).toBe(r.user.id);
   });
-  it('uses a plugged-in notifier instead of the outbox', async () => {
-    const sent: OutgoingMessage[] = [];
-    setNotifier({ async send(m) { sent.push(m); } });
+  it('keeps no code where staff could read it: the outbox row has no text, and no audit event holds the code', async () => {
+    setNotifier(undefined); // the built-in delivery (MESSAGES_FILE in tests, else the console)
+    const { mkdtempSync, readFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { resetConfigCache } = await import('../../src/server/config');
+    const file = join(mkdtempSync(join(tmpdir(), 'kaimen-messages-')), 'messages.jsonl');
+    process.env.MESSAGES_FILE = file;
+    resetConfigCache();
     try {
-      await signUp(input('plug@example.cn'), { ip: ip() }, database.db);
+      await createUser({ role: 'admin', account: { kind: 'email', value: 'boss@example.cn' }, password: 'Boss-password-2026' }, systemActor, database.db);
+      await requestPasswordReset({ kind: 'email', value: 'boss@example.cn' }, { ip: ip() }, database.db);
     } finally {
-      setNotifier(undefined);
+      delete process.env.MESSAGES_FILE;
+      resetConfigCache();
     }
-    expect(sent).toHaveLength(1);
-    expect(sent[0]).toMatchObject({ channel: 'email', recipient: 'plug@example.cn' });
-    expect(await database.db.select().from(outbox).where(eq(outbox.recipient, 'plug@example.cn'))).toHaveLength(0);
+    const delivered = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(delivered).toHaveLength(1);
+    const code = /(\d{6})/.exec(delivered[0].body)![1];
+    const [row] = await database.db.select().from(outbox).where(eq(outbox.recipient, 'boss@example.cn'));
+    expect(row).toMatchObject({ kind: 'reset', delivery: 'file', body: null });
+    expect(JSON.stringify(row)).not.toContain(code);
+    const events = await database.db.select().from(auditEvents);
+    expect(JSON.stringify(events)).not.toContain(code);
   });
 });
 

@@ -137,7 +137,7 @@ describe('GET /api/v1/receipts/{receipt}', () => {
     await expectError(await get(receipt, 'AAAA-AAAA', ip), 404, 'ReceiptNotFound');
     await expectError(await get(receipt, undefined, ip), 404, 'ReceiptNotFound');
     await expectError(await get('JS3-XXXX', 'AAAA-AAAA', ip), 400, 'ValidationFailed');
-    for (let i = 0; i < 8; i++) await get(receipt, `BBBB-BBB${i}`, ip);
+    for (let i = 0; i < 28; i++) await get(receipt, `BBBB-BB${String(i).padStart(2, '0')}`, ip);
     await expectError(await get(receipt, 'CCCC-CCCC', ip), 429, 'RateLimited');
   });
 });

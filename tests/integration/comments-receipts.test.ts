@@ -100,15 +100,23 @@ describe('looking a comment up', () => {
     expect(e3.fields[0]).toMatchObject({ field: 'code', key: 'receipt.field.codeFormat' });
   });
 
-  it('wrong codes are rate-limited per receipt (10 an hour), and then even the right code waits', async () => {
+  it('a stranger\'s wrong codes never lock the receipt\'s owner out (limits are per client, not per receipt)', async () => {
     const r = await submit(validComment);
-    for (let i = 0; i < 10; i++) expect((await caught(() => status(r.receipt, `AAAA-AAA${i}`))).code).toBe('ReceiptNotFound');
-    const limited = await caught(() => status(r.receipt, 'BBBB-BBBB'));
+    const attacker = '198.51.100.66';
+    for (let i = 0; i < 30; i++) expect((await caught(() => status(r.receipt, `AAAA-AA${String(i).padStart(2, '0')}`, attacker))).code).toBe('ReceiptNotFound');
+    const limited = await caught(() => status(r.receipt, 'BBBB-BBBB', attacker));
     expect(limited.code).toBe('RateLimited');
     expect(toErrorBody(limited).headers['retry-after']).toMatch(/^\d+$/);
-    expect((await caught(() => status(r.receipt, r.lookupCode))).code).toBe('RateLimited');
-    await resetLimit(`lookup:receipt:${r.receipt}`, database.db);
+    // The owner, from anywhere else, with the right code: always answered.
     await expect(status(r.receipt, r.lookupCode)).resolves.toMatchObject({ receipt: r.receipt });
+    await resetLimit(`lookup:ip:${attacker}`, database.db);
+  });
+
+  it('counts a signed-in client\'s wrong codes per account too, whatever its address', async () => {
+    const r = await submit(validComment);
+    for (let i = 0; i < 30; i++) await caught(() => status(r.receipt, `DDDD-DD${String(i).padStart(2, '0')}`, freshIp(), userId));
+    expect((await caught(() => status(r.receipt, 'EEEE-EEEE', freshIp(), userId))).code).toBe('RateLimited');
+    await expect(status(r.receipt, r.lookupCode, freshIp())).resolves.toMatchObject({ receipt: r.receipt });
   });
 
   it('wrong codes are rate-limited per IP across receipts (30 an hour)', async () => {

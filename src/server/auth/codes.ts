@@ -31,6 +31,7 @@ export async function issueCode(user: User, purpose: CodePurpose, db: DbOrTx, no
   const minutes = CODE_TTL_MS / 60_000;
   await getNotifier().send({
     channel,
+    kind: purpose,
     recipient: (user.phone ?? user.email)!,
     subject: t('zh-CN', `auth.code.subject.${purpose}`),
     body: t('zh-CN', `auth.code.body.${purpose}`, { code, minutes }),

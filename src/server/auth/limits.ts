@@ -8,6 +8,12 @@ const account = (identifier: string) => sha256Hex(identifier).slice(0, 32);
 export const limits = {
   signInAccount: (identifier: string): Limit => ({ key: `signin:account:${account(identifier)}`, points: 5, windowSeconds: 60 }),
   signInIp: (ip: string): Limit => ({ key: `signin:ip:${ip}`, points: 20, windowSeconds: 60 }),
+  /** Failed sign-ins of one account in an hour, whatever the IP; each failure past the fifth waits longer (sign-in.ts). */
+  signInFailuresAccount: (identifier: string): Limit => ({ key: `signin:fail:${account(identifier)}`, points: 100, windowSeconds: 3600 }),
+  /** Notices to an account's owner that someone tried to sign up with their address. */
+  signUpNotice: (identifier: string): Limit => ({ key: `signup:notice:${account(identifier)}`, points: 3, windowSeconds: 3600 }),
+  /** Tries of a sign-up code from one IP (the code itself allows 5 tries). */
+  signUpConfirmIp: (ip: string): Limit => ({ key: `signup:confirm:ip:${ip}`, points: 30, windowSeconds: 600 }),
   signUpIp: (ip: string): Limit => ({ key: `signup:ip:${ip}`, points: 10, windowSeconds: 3600 }),
   resetAccount: (identifier: string): Limit => ({ key: `reset:account:${account(identifier)}`, points: 3, windowSeconds: 3600 }),
   resetIp: (ip: string): Limit => ({ key: `reset:ip:${ip}`, points: 20, windowSeconds: 3600 }),
@@ -21,4 +27,33 @@ export const limits = {
   writesKiosk: (kioskId: string): Limit => ({ key: `writes:kiosk:${kioskId}`, points: 300, windowSeconds: 60 }),
   /** Writes of an API client authenticated by bearer token (partner systems batch more). */
   writesToken: (userId: string): Limit => ({ key: `writes:token:${userId}`, points: 600, windowSeconds: 60 }),
+  /** Comments of one signed-in person (web, station poster, API by session): a person writes a few a minute. */
+  commentsUser: (userId: string): Limit => ({ key: `comment:user:${userId}`, points: 10, windowSeconds: 60 }),
+  /** Comments from one address, signed in or not (a station's Wi-Fi serves a meeting: generous). */
+  commentsIp: (ip: string): Limit => ({ key: `comment:ip:${ip}`, points: 120, windowSeconds: 600 }),
+  /** Wrong receipt lookup codes from one client: counted per IP and per account, never per receipt. */
+  lookupFailuresIp: (ip: string): Limit => ({ key: `lookup:ip:${ip}`, points: 30, windowSeconds: 3600 }),
+  lookupFailuresUser: (userId: string): Limit => ({ key: `lookup:user:${userId}`, points: 30, windowSeconds: 3600 }),
 };
+
+/**
+ * The limits on a person's comments through the web form, a station poster or the public API:
+ * per address always, per account when signed in with a session. API clients with a bearer
+ * token (partner systems) have their own write limit; kiosks and deputies' sheets have theirs.
+ */
+export function commentLimits(user: { id: string; via: 'session' | 'token' } | null | undefined, ip: string): Limit[] {
+  if (user?.via === 'token') return [];
+  return user ? [limits.commentsIp(ip), limits.commentsUser(user.id)] : [limits.commentsIp(ip)];
+}
+
+/**
+ * The general limits on writes of a request: per token for API clients, per kiosk for enrolled
+ * kiosks, and per address for everyone else — signed-in people included (their account has its
+ * own limit on top), so new accounts do not lift a flood's address limit.
+ */
+export function writeLimitsFor(who: { tokenUserId?: string; userId?: string; kioskId?: string }, ip: string): Limit[] {
+  if (who.tokenUserId) return [limits.writesToken(who.tokenUserId)];
+  if (who.kioskId) return [limits.writesKiosk(who.kioskId)];
+  if (who.userId) return [limits.writesIp(ip), limits.writesUser(who.userId)];
+  return [limits.writesIp(ip)];
+}

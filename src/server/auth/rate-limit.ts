@@ -3,7 +3,8 @@
  * over one PostgreSQL shares them. One upsert per check (or per batch of checks arriving together):
  * no read-then-write race.
  */
-import { sql } from 'drizzle-orm';
+import { and, gt, inArray, sql } from 'drizzle-orm';
+import { rateLimits } from '../../db/schema';
 import { executePrepared, getDb, type DbOrTx } from '../../db/client';
 import { groupCommit } from '../../db/batcher';
 import { pgArray } from '../../db/pg-literals';
@@ -56,9 +57,39 @@ async function consumeLimits(db: DbOrTx, limits: Limit[]): Promise<LimitState[]>
 
 /** Consumes one attempt of every limit; throws RateLimited (429, Retry-After) if any is exceeded. */
 export async function enforceLimits(limits: Limit[], db: DbOrTx = getDb()): Promise<void> {
+  // Counted together (one batch on the pool); every limit counts the attempt, as before.
+  const states = await Promise.all(limits.map((limit) => consumeLimit(limit, db)));
+  const refused = states.filter((s) => !s.allowed);
+  if (refused.length) {
+    const seconds = Math.max(...refused.map((s) => s.retryAfter));
+    throw new AppError('RateLimited', { seconds }, [], { 'retry-after': String(seconds) });
+  }
+}
+
+/** Consumes one attempt of every limit; false (nothing thrown) when any is exceeded. */
+export async function tryLimits(limits: Limit[], db: DbOrTx = getDb()): Promise<boolean> {
+  const states = await Promise.all(limits.map((limit) => consumeLimit(limit, db)));
+  return states.every((s) => s.allowed);
+}
+
+/** How many attempts each key has used in its current window (0 for none). */
+export async function usedPoints(keys: string[], db: DbOrTx = getDb()): Promise<Map<string, { points: number; retryAfter: number }>> {
+  const rows = await db
+    .select({ key: rateLimits.key, points: rateLimits.points, retryAfter: sql<number>`ceil(extract(epoch from (${rateLimits.resetAt} - now())))::int` })
+    .from(rateLimits)
+    .where(and(inArray(rateLimits.key, keys), gt(rateLimits.resetAt, sql`now()`)));
+  return new Map(rows.map((r) => [r.key, { points: Number(r.points), retryAfter: Math.max(1, Number(r.retryAfter)) }]));
+}
+
+/**
+ * Refuses at once when a window is already used up, without counting this attempt: for limits
+ * that count only failures (wrong codes, wrong passwords), checked before the attempt is tried.
+ */
+export async function refuseIfExhausted(limits: Limit[], db: DbOrTx = getDb()): Promise<void> {
+  const used = await usedPoints(limits.map((l) => l.key), db);
   for (const limit of limits) {
-    const state = await consumeLimit(limit, db);
-    if (!state.allowed) {
+    const state = used.get(limit.key);
+    if (state && state.points >= limit.points) {
       throw new AppError('RateLimited', { seconds: state.retryAfter }, [], { 'retry-after': String(state.retryAfter) });
     }
   }

@@ -3,6 +3,7 @@
  * are i18n keys (src/i18n/zh-CN.ts); src/server/forms.ts turns them into Chinese per field.
  */
 import { z } from 'zod';
+import { lineText } from '../text-rules';
 import { isCommonPassword, PASSWORD_MAX, PASSWORD_MIN } from './passwords';
 
 /** 北京市 16 个区, in the official order. Other districts may be typed in. */
@@ -29,8 +30,8 @@ export function parseAccountId(raw: string): AccountId | null {
   return MOBILE.test(digits) ? { kind: 'phone', value: digits } : null;
 }
 
-const text = (max: number) => z.string().trim().max(max, 'field.tooLong');
-const required = (max: number) => text(max).min(1, 'field.required');
+const text = (max: number) => lineText(max);
+const required = (max: number) => text(max).pipe(z.string().min(1, 'field.required'));
 
 export const accountField = z.string().trim().min(1, 'field.required').max(254, 'field.tooLong')
   .transform((v, ctx) => {

@@ -47,7 +47,11 @@ export async function getUser(userId: string, db: DbOrTx = getDb()): Promise<Use
 export interface NewUser {
   role: Role;
   account: AccountId;
-  password: string;
+  /** The password, or its argon2id hash when the caller has hashed it already (sign-up). */
+  password?: string;
+  passwordHash?: string;
+  /** A citizen's sign-up waiting for its code (auth/sign-up.ts). */
+  signupPending?: boolean;
   name?: string | null;
   district?: string | null;
   occupation?: string | null;
@@ -61,7 +65,7 @@ export interface NewUser {
  * StationNotFound for an unknown station code.
  */
 export async function createUser(input: NewUser, actor: Actor, db: DbOrTx = getDb()): Promise<UserRow> {
-  const passwordHash = await hashPassword(input.password);
+  const passwordHash = input.passwordHash ?? await hashPassword(input.password ?? '');
   const codes = [...new Set(input.stations ?? [])];
   if (codes.length && input.role !== 'deputy') throw new AppError('ValidationFailed', {}, [{ field: 'stations', key: 'auth.field.stationsDeputyOnly' }]);
   return db.transaction(async (tx) => {
@@ -74,6 +78,7 @@ export async function createUser(input: NewUser, actor: Actor, db: DbOrTx = getD
       email: input.account.kind === 'email' ? input.account.value : null,
       phone: input.account.kind === 'phone' ? input.account.value : null,
       passwordHash,
+      signupPending: input.signupPending ?? false,
       name: input.name || null,
       district: input.district || null,
       occupation: input.occupation || null,

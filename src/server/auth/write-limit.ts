@@ -1,22 +1,21 @@
 import type { Limit } from './rate-limit';
 import type { CookieJar } from './sessions';
 import type { SessionUser } from './session-user';
-import { limits } from './limits';
+import { writeLimitsFor } from './limits';
 import { kioskFromRequest, readKioskCredential } from '../stations/kiosk-cookie';
 import { getDb, type DbOrTx } from '../../db/client';
 
 /**
- * The general limit on writes, keyed by who is writing: an API token, a signed-in account, an
- * enrolled kiosk — and only anonymous browsers by IP. A station's kiosk, its deputies and the
- * residents' phones share one Wi-Fi address; a busy meeting must not be throttled as one client.
+ * The general limits on writes, keyed by who is writing (auth/limits.ts writeLimitsFor): an API
+ * token, an enrolled kiosk, or the address — with the account's own limit for signed-in people.
  */
-export async function writeLimit(request: Request, cookies: CookieJar, user: SessionUser | null, ip: string, db: DbOrTx = getDb()): Promise<Limit> {
-  if (user?.via === 'token') return limits.writesToken(user.id);
-  if (user) return limits.writesUser(user.id);
+export async function writeLimits(request: Request, cookies: CookieJar, user: SessionUser | null, ip: string, db: DbOrTx = getDb()): Promise<Limit[]> {
+  if (user?.via === 'token') return writeLimitsFor({ tokenUserId: user.id }, ip);
+  if (user) return writeLimitsFor({ userId: user.id }, ip);
   if (readKioskCredential(request, cookies)) {
     const kiosk = await kioskFromRequest(request, cookies, db);
-    if (kiosk) return limits.writesKiosk(kiosk.kioskId);
+    if (kiosk) return writeLimitsFor({ kioskId: kiosk.kioskId }, ip);
   }
-  return limits.writesIp(ip);
+  return writeLimitsFor({}, ip);
 }
 

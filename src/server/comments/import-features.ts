@@ -6,7 +6,7 @@
  * here: random characters come from a pooled buffer.
  */
 import { randomFillSync } from 'node:crypto';
-import { ALPHABET, checkValueFor, hashLookupCode, idempotencyDigest } from './receipts';
+import { ALPHABET, channelKey, checkValueFor, hashLookupCode, idempotencyDigest } from './receipts';
 
 const pool = new Uint8Array(64 * 1024);
 let poolAt = pool.length;
@@ -44,7 +44,7 @@ export function randomLookupCode(): string {
 
 /** The idempotency key of an imported row: its partner's id, so a re-run finds the stored row. */
 export function importKeyDigest(externalId: string): string {
-  return idempotencyDigest(`import:${externalId}`);
+  return idempotencyDigest(channelKey('import', externalId));
 }
 
 export { hashLookupCode };

@@ -9,9 +9,17 @@
  * look-alikes I/L→1 and O→0 in the random part are accepted.
  *
  * The lookup code (8 characters, e.g. 7KQ2-M9XA) is derived from the submission's idempotency
- * key, so a retried submission shows the same code; only a salted hash is stored.
+ * key with a server-side secret (an HMAC under LOOKUP_CODE_SECRET, src/server/keys.ts), so a
+ * retried submission shows the same code but nobody can compute a code from a key; only a salted
+ * hash is stored. Codes derived before the secret (a plain SHA-256 of the key) or under an earlier
+ * secret keep working: the stored hash decides which derivation a retry is answered with.
+ *
+ * Idempotency keys live in namespaces: a web or API client's key is its own; a kiosk's and a
+ * deputy sheet's and an import's are prefixed by the server (`kiosk:`, `deputy:`, `import:`), and a client may not send a
+ * key in those namespaces (it could read another channel's receipt by replaying it).
  */
-import { createHash, randomInt, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomInt, timingSafeEqual } from 'node:crypto';
+import { keyRing } from '../keys';
 
 export const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const RANDOM_LENGTH = 5;
@@ -78,14 +86,47 @@ function sha256(text: string): Buffer {
   return createHash('sha256').update(text, 'utf8').digest();
 }
 
-/** The lookup code that belongs to idempotency key `rawKey`, e.g. 7KQ2-M9XA (40 bits). */
-export function deriveLookupCode(rawKey: string): string {
-  const digest = sha256(`kaimen:lookup:${rawKey}`);
+function codeOf(digest: Buffer): string {
   let bits = 0n;
   for (let i = 0; i < 5; i++) bits = (bits << 8n) | BigInt(digest[i]);
   let code = '';
   for (let i = LOOKUP_LENGTH - 1; i >= 0; i--) code += ALPHABET[Number((bits >> BigInt(i * 5)) & 31n)];
   return `${code.slice(0, 4)}-${code.slice(4)}`;
+}
+
+/** The lookup code that belongs to idempotency key `rawKey` under the current secret, e.g. 7KQ2-M9XA (40 bits). */
+export function deriveLookupCode(rawKey: string, secret: Buffer = keyRing('lookup').current): string {
+  return codeOf(createHmac('sha256', secret).update(`kaimen:lookup:${rawKey}`, 'utf8').digest());
+}
+
+/** The code derivation used before the secret: a public function of the key (kept to answer old retries). */
+export function legacyLookupCode(rawKey: string): string {
+  return codeOf(sha256(`kaimen:lookup:${rawKey}`));
+}
+
+/**
+ * The lookup code to answer a retry of `rawKey` with: the derivation (current secret, earlier
+ * secrets, or the one before secrets) whose code matches what was stored for `receipt`.
+ */
+export function lookupCodeFor(rawKey: string, receipt: string, storedHash: string): string {
+  const ring = keyRing('lookup');
+  const candidates = [...ring.byId.values()].map((secret) => deriveLookupCode(rawKey, secret));
+  candidates.push(legacyLookupCode(rawKey));
+  return candidates.find((code) => verifyLookupCode(receipt, code, storedHash)) ?? deriveLookupCode(rawKey, ring.current);
+}
+
+/** Key namespaces only the server writes: a client's key may not start with one. */
+export const SERVER_KEY_NAMESPACES = ['kiosk', 'deputy', 'import'] as const;
+
+/** True when a client-supplied key claims a namespace of the server's. */
+export function isReservedKey(key: string): boolean {
+  const lower = key.toLowerCase();
+  return SERVER_KEY_NAMESPACES.some((ns) => lower.startsWith(`${ns}:`));
+}
+
+/** A channel's key in its own namespace, e.g. channelKey('kiosk', k) = `kiosk:k`. */
+export function channelKey(namespace: (typeof SERVER_KEY_NAMESPACES)[number], ...parts: string[]): string {
+  return [namespace, ...parts].join(':');
 }
 
 /** A lookup code as typed (any case, with or without the dash, I/L/O look-alikes) in canonical form, or null. */

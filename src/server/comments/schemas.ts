@@ -4,6 +4,8 @@
  * per field.
  */
 import { z } from 'zod';
+import { isReservedKey } from './receipts';
+import { hasVisibleCharacter, lineTextProblem, trimInvisible } from '../text-rules';
 import { AppError, type FieldIssue } from '../errors';
 import type { MessageKey } from '../../i18n';
 
@@ -24,9 +26,9 @@ function fail(ctx: Ctx, key: MessageKey, params?: Record<string, string | number
   return z.NEVER;
 }
 
-/** \r\n and lone \r become \n; leading and trailing whitespace go. */
+/** \r\n and lone \r become \n; leading and trailing whitespace and zero-width characters go. */
 export function normaliseBody(text: string): string {
-  return text.replace(/\r\n?/g, '\n').trim();
+  return trimInvisible(text.replace(/\r\n?/g, '\n'));
 }
 
 const body = z.string({ error: 'field.required' }).transform((raw, ctx) => {
@@ -35,6 +37,7 @@ const body = z.string({ error: 'field.required' }).transform((raw, ctx) => {
   if (CONTROL.test(text)) return fail(ctx, 'comment.field.controlChars');
   const length = Array.from(text).length;
   if (length === 0) return fail(ctx, 'field.required');
+  if (!hasVisibleCharacter(text)) return fail(ctx, 'field.noVisibleText');
   if (length < BODY_MIN) return fail(ctx, 'field.tooShort', { min: BODY_MIN });
   if (length > BODY_MAX) return fail(ctx, 'field.tooLong', { max: BODY_MAX });
   return text;
@@ -49,9 +52,11 @@ const shortText = (max: number) =>
     .transform((raw, ctx): string | undefined => {
       if (raw === undefined || raw === null) return undefined;
       if (!raw.isWellFormed()) return fail(ctx, 'comment.field.invalidEncoding');
-      const text = raw.trim();
+      const text = trimInvisible(raw);
       if (!text) return undefined;
       if (SINGLE_LINE_CONTROL.test(text)) return fail(ctx, 'comment.field.controlChars');
+      const problem = lineTextProblem(text);
+      if (problem) return fail(ctx, problem);
       if (/[<>]/.test(text)) return fail(ctx, 'comment.field.angleBrackets');
       if (Array.from(text).length > max) return fail(ctx, 'field.tooLong', { max });
       return text;
@@ -97,6 +102,8 @@ const flag = z
 const idempotencyKey = z
   .string({ error: 'comment.field.keyInvalid' })
   .regex(/^[\x21-\x7E]{8,200}$/, 'comment.field.keyInvalid')
+  // kiosk: and deputy: keys are the server's (comments/receipts.ts): a client cannot write them.
+  .refine((k) => !isReservedKey(k), 'comment.field.keyInvalid')
   .optional()
   .nullable()
   .transform((v) => v ?? undefined);

@@ -8,9 +8,10 @@ import { eq, sql } from 'drizzle-orm';
 import { comments } from '../../db/schema';
 import { getDb, type DbOrTx } from '../../db/client';
 import { AppError, isAppError } from '../errors';
+import { enforceLimits, type Limit } from '../auth/rate-limit';
 import { parseCommentInput, type CommentInput } from './schemas';
 import { clearTargetCache, resolveCommentTarget, type CommentTarget } from './comment-target';
-import { deriveLookupCode, generateReceipt, hashLookupCode, idempotencyDigest } from './receipts';
+import { deriveLookupCode, generateReceipt, hashLookupCode, idempotencyDigest, lookupCodeFor } from './receipts';
 import { textFeaturesOf, type TextFeatures } from './text-features';
 import { planGroup } from '../review/grouping';
 import { insertBatched, insertComments, type Channel, type CommentRow } from './insert-comments';
@@ -27,6 +28,10 @@ export interface SubmitContext {
   byDeputy?: boolean;
   voices?: number;
   now?: Date;
+  /** The idempotency key in a server namespace (receipts.ts channelKey), for kiosks and deputies' sheets. */
+  serverKey?: string;
+  /** Limits on this person's comments (auth/limits.ts commentLimits), counted once the input is valid. */
+  limits?: Limit[];
 }
 
 export interface SubmitResult {
@@ -36,15 +41,6 @@ export interface SubmitResult {
   /** False when this idempotency key had already stored the comment (a retry). */
   created: boolean;
   createdAt: Date;
-}
-
-/**
- * A comment-only limit per client IP (generous: a station's Wi-Fi is one address), for entry
- * points that want one on top of the middleware's general limit on writes per IP. The web form
- * and the public API rely on the general limit alone (docs/decisions/004-receipts.md).
- */
-export function commentSubmitLimits(ip: string) {
-  return [{ key: `comment:ip:${ip}`, points: 300, windowSeconds: 600 }];
 }
 
 const MAX_RECEIPT_ATTEMPTS = 8;
@@ -57,7 +53,9 @@ const MAX_RECEIPT_ATTEMPTS = 8;
  * ArticleNotFound, Conflict (key reused for a different comment) or ServiceUnavailable.
  */
 export async function submitComment(slug: string, raw: unknown, ctx: SubmitContext = {}, db: DbOrTx = getDb()): Promise<SubmitResult> {
-  const input = parseCommentInput(raw);
+  // A kiosk's or deputy's namespaced key comes from the server (ctx.serverKey), never from the input.
+  const input = { ...parseCommentInput(raw), ...(ctx.serverKey ? { idempotencyKey: ctx.serverKey } : {}) };
+  if (ctx.limits?.length) await enforceLimits(ctx.limits, db);
   const now = ctx.now ?? new Date();
   const rawKey = input.idempotencyKey ?? randomUUID();
   const keyDigest = idempotencyDigest(rawKey);
@@ -71,7 +69,7 @@ export async function submitComment(slug: string, raw: unknown, ctx: SubmitConte
       // A retry that arrives after the period closed still gets the receipt it already has.
       if (input.idempotencyKey && isAppError(err) && (err.code === 'ConsultationClosed' || err.code === 'ConsultationNotOpen')) {
         const existing = await findByKey(keyDigest, db);
-        if (existing) return replay(existing, slug, input, lookupCode);
+        if (existing) return replay(existing, slug, input, rawKey);
       }
       throw err;
     }
@@ -82,7 +80,7 @@ export async function submitComment(slug: string, raw: unknown, ctx: SubmitConte
       const inserted = await insertGrouped(db, args);
       if (inserted) return { commentId: inserted.id, receipt, lookupCode, created: true, createdAt: inserted.createdAt };
       const existing = await findByKey(keyDigest, db);
-      if (existing) return replay(existing, slug, input, lookupCode);
+      if (existing) return replay(existing, slug, input, rawKey);
       // Neither a duplicate key nor (usually) a taken receipt: the cached period or article may be stale.
       clearTargetCache();
       target = await resolveCommentTarget(slug, input.round, input.article, now, db, true);
@@ -96,7 +94,7 @@ type Existing = NonNullable<Awaited<ReturnType<typeof findByKey>>>;
 async function findByKey(keyDigest: string, db: DbOrTx) {
   const [row] = await db
     .select({
-      id: comments.id, receipt: comments.receipt, createdAt: comments.createdAt, roundId: comments.roundId,
+      id: comments.id, receipt: comments.receipt, lookupHash: comments.lookupHash, createdAt: comments.createdAt, roundId: comments.roundId,
       articleNumber: comments.articleNumber, body: comments.body, name: comments.name, publishName: comments.publishName,
       district: comments.district, occupation: comments.occupation, contact: comments.contact,
       slug: sql<string>`(select slug from drafts where id = ${comments.draftId})`,
@@ -108,7 +106,7 @@ async function findByKey(keyDigest: string, db: DbOrTx) {
 }
 
 /** The stored comment for a repeated key, if the request is the same one; else Conflict. */
-function replay(existing: Existing, slug: string, input: CommentInput, lookupCode: string): SubmitResult {
+function replay(existing: Existing, slug: string, input: CommentInput, rawKey: string): SubmitResult {
   const same =
     existing.slug === slug &&
     (input.round === undefined || Number(existing.roundNumber) === input.round) &&
@@ -120,6 +118,7 @@ function replay(existing: Existing, slug: string, input: CommentInput, lookupCod
     existing.occupation === (input.occupation ?? null) &&
     existing.contact === (input.contact ?? null);
   if (!same) throw new AppError('Conflict');
+  const lookupCode = lookupCodeFor(rawKey, existing.receipt, existing.lookupHash);
   return { commentId: existing.id, receipt: existing.receipt, lookupCode, created: false, createdAt: existing.createdAt };
 }
 

@@ -3,6 +3,7 @@
  * shared by the workspace pages, the staff API and the tests. Messages are i18n keys.
  */
 import { z } from 'zod';
+import { lineText } from '../text-rules';
 import type { ZodError } from 'zod';
 import { AppError } from '../errors';
 import { fieldIssues } from '../forms';
@@ -53,11 +54,11 @@ export const decisionSchema = z.object({
 export type DecisionInput = z.infer<typeof decisionSchema>;
 
 export const tagsSchema = z.object({
-  tags: z.array(z.string().trim().min(1, 'field.required').max(40, 'field.tooLong')).max(30),
+  tags: z.array(lineText(40).pipe(z.string().min(1, 'field.required'))).max(30),
 });
 
 export const tagCreateSchema = z.object({
-  name: z.string().trim().min(1, 'field.required').max(40, 'field.tooLong'),
+  name: lineText(40).pipe(z.string().min(1, 'field.required')),
   parentId: opt(uuid),
   /** Absent: a free tag shared by every draft. */
   draftId: opt(uuid),

@@ -14,6 +14,7 @@ import { commentInputSchema, toFieldIssues } from '../comments/schemas';
 import { resolveCommentTarget } from '../comments/comment-target';
 import { submitComment } from '../comments/submit-comment';
 import { issuesToFields, kioskKey, stationCode } from './schemas';
+import { channelKey } from '../comments/receipts';
 import { stationsOfDeputy, type Station } from './stations';
 
 /** Per deputy account, not per IP: a busy meeting on the station's Wi-Fi is not one abusive client. */
@@ -107,8 +108,9 @@ export async function enterDeputyComments(deputy: DeputyActor, raw: unknown, db:
     for (const [i, row] of rows.entries()) {
       const r = await submitComment(
         sheet.draft,
-        { ...row.input, idempotencyKey: `deputy:${deputy.id}:${sheet.idempotencyKey}:${i}` },
+        row.input,
         {
+          serverKey: channelKey('deputy', deputy.id, sheet.idempotencyKey, String(i)),
           channel: 'deputy',
           deputyId: deputy.id,
           stationId: station?.id ?? null,

@@ -9,7 +9,7 @@ import { comments } from '../../db/schema';
 import { getDb, type DbOrTx } from '../../db/client';
 import { enforceLimits, type Limit } from '../auth/rate-limit';
 import { submitComment } from '../comments/submit-comment';
-import { deriveLookupCode, idempotencyDigest } from '../comments/receipts';
+import { channelKey, idempotencyDigest, lookupCodeFor } from '../comments/receipts';
 import { kioskKey, parseOrFail } from './schemas';
 import type { KioskPrincipal } from './kiosks';
 
@@ -26,7 +26,7 @@ const envelope = z.object({
 
 /** The raw idempotency key stored (hashed) for a kiosk's key: namespaced so it never meets a web client's. */
 export function kioskRawKey(key: string): string {
-  return `kiosk:${key}`;
+  return channelKey('kiosk', key);
 }
 
 export interface KioskSubmitResult {
@@ -46,8 +46,8 @@ export async function submitKioskComment(kiosk: KioskPrincipal, raw: unknown, db
   const r = raw as Record<string, unknown>;
   const result = await submitComment(
     draft,
-    { round: r.round, article: r.article, body: r.body, name: r.name, district: r.district, contact: r.contact, idempotencyKey: kioskRawKey(idempotencyKey) },
-    { channel: 'kiosk', stationId: kiosk.station.id, kioskId: kiosk.kioskId },
+    { round: r.round, article: r.article, body: r.body, name: r.name, district: r.district, contact: r.contact },
+    { channel: 'kiosk', stationId: kiosk.station.id, kioskId: kiosk.kioskId, serverKey: kioskRawKey(idempotencyKey) },
     db,
   );
   return { receipt: result.receipt, lookupCode: result.lookupCode, created: result.created };
@@ -61,6 +61,6 @@ export async function submitKioskComment(kiosk: KioskPrincipal, raw: unknown, db
 export async function findKioskReceipt(key: string, db: DbOrTx = getDb()): Promise<{ receipt: string; lookupCode: string } | null> {
   if (!kioskKey.safeParse(key).success) return null;
   const raw = kioskRawKey(key);
-  const [row] = await db.select({ receipt: comments.receipt }).from(comments).where(eq(comments.idempotencyKey, idempotencyDigest(raw))).limit(1);
-  return row ? { receipt: row.receipt, lookupCode: deriveLookupCode(raw) } : null;
+  const [row] = await db.select({ receipt: comments.receipt, lookupHash: comments.lookupHash }).from(comments).where(eq(comments.idempotencyKey, idempotencyDigest(raw))).limit(1);
+  return row ? { receipt: row.receipt, lookupCode: lookupCodeFor(raw, row.receipt, row.lookupHash) } : null;
 }

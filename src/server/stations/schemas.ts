@@ -3,6 +3,7 @@
  * admin pages, the kiosk API, the CLI commands and the tests. Messages are i18n keys.
  */
 import { z } from 'zod';
+import { hasVisibleCharacter, lineText, trimInvisible } from '../text-rules';
 import { AppError, type FieldIssue } from '../errors';
 import type { MessageKey } from '../../i18n';
 
@@ -15,10 +16,10 @@ export const beijingDistricts = [
   '通州区', '顺义区', '昌平区', '大兴区', '怀柔区', '平谷区', '密云区', '延庆区',
 ] as const;
 
-const trimmed = (max: number) => z.string().trim().max(max, { message: 'field.tooLong' });
+const trimmed = (max: number) => lineText(max);
 const optionalText = (max: number) =>
-  z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), trimmed(max).optional());
-const required = (max: number) => trimmed(max).min(1, { message: 'field.required' });
+  z.preprocess((v) => (typeof v === 'string' && trimInvisible(v) === '' ? undefined : v), trimmed(max).optional());
+const required = (max: number) => trimmed(max).pipe(z.string().min(1, { message: 'field.required' }));
 
 /** A station code: letters, digits and dashes, e.g. DC-JNK-01. Stored upper-case. */
 export const stationCode = z
@@ -54,7 +55,8 @@ const residentFields = {
   contact: optionalText(100),
 };
 
-const body = z.string().trim().min(5, { message: 'field.tooShort' }).max(5000, { message: 'field.tooLong' });
+const body = z.string().transform(trimInvisible)
+  .pipe(z.string().min(5, { message: 'field.tooShort' }).max(5000, { message: 'field.tooLong' }).refine(hasVisibleCharacter, { message: 'field.noVisibleText' }));
 const articleNumber = z.preprocess(
   (v) => (v === '' || v === null || v === undefined || v === 'general' ? undefined : typeof v === 'string' ? Number(v) : v),
   z.number({ message: 'field.invalid' }).int({ message: 'field.invalid' }).min(1, { message: 'field.invalid' }).max(10000, { message: 'field.invalid' }).optional(),

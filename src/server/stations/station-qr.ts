@@ -7,6 +7,7 @@ import { stationDeputies, users } from '../../db/schema';
 import { getDb, type DbOrTx } from '../../db/client';
 import { submitComment, type SubmitResult } from '../comments/submit-comment';
 import type { Station } from './stations';
+import type { Limit } from '../auth/rate-limit';
 
 /** The deputy named on a poster, if they are one of the station's deputies; otherwise null. */
 export async function posterDeputy(stationId: string, userId: string | null | undefined, db: DbOrTx = getDb()): Promise<{ id: string; name: string | null } | null> {
@@ -22,15 +23,16 @@ export async function posterDeputy(stationId: string, userId: string | null | un
 
 /**
  * Stores a resident's comment sent from a station's QR page (the resident's own phone: the
- * middleware's limit on writes per address applies, as to every anonymous web comment).
- * Throws what submitComment throws.
+ * middleware's limit on writes per address applies, and `limits`, the comment limits of the
+ * person — auth/limits.ts commentLimits). Throws what submitComment throws.
  */
 export async function submitStationQrComment(
   station: Pick<Station, 'id'>,
   deputyId: string | null,
   slug: string,
   raw: Record<string, unknown>,
+  limits: Limit[] = [],
   db: DbOrTx = getDb(),
 ): Promise<SubmitResult> {
-  return submitComment(slug, raw, { channel: 'station_qr', stationId: station.id, deputyId }, db);
+  return submitComment(slug, raw, { channel: 'station_qr', stationId: station.id, deputyId, limits }, db);
 }

@@ -2,5 +2,7 @@
 import type { APIRoute } from 'astro';
 import { openApiDocument } from '../../../server/openapi';
 import { json } from '../../../server/http';
+import { publicOrigin } from '../../../server/config';
 
-export const GET: APIRoute = () => json(openApiDocument, 200, { 'cache-control': 'public, max-age=300' });
+/** The servers list names the site's public origin (PUBLIC_URL), never the request's Host header. */
+export const GET: APIRoute = () => json({ ...openApiDocument, servers: [{ url: publicOrigin() }] }, 200, { 'cache-control': 'public, max-age=300' });
