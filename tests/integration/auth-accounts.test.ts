@@ -119,6 +119,27 @@ describe('rate limits', () => {
     expect(err.status).toBe(429);
     expect(Number(err.headers['retry-after'])).toBeGreaterThan(0);
   });
+  it('caps failed sign-ins of an account at 100 an hour, with growing delays, whatever the IPs; the right password then waits too', async () => {
+    const { limits } = await import('../../src/server/auth/limits');
+    const { rateLimits } = await import('../../src/db/schema');
+    await createUser({ role: 'admin', account: { kind: 'email', value: 'sieged@example.cn' }, password: 'Sieged-pass-2026' }, systemActor, database.db);
+    const account = { kind: 'email' as const, value: 'sieged@example.cn' };
+    const waits: number[] = [];
+    const wait = async (ms: number) => { waits.push(ms); };
+    for (let i = 0; i < 8; i++) {
+      expect((await signIn({ account, password: 'guess-guess-1' }, { ip: ip(), wait }, database.db).catch((e) => e)).code).toMatch(/InvalidCredentials|RateLimited/);
+      await database.db.delete(rateLimits).where(eq(rateLimits.key, limits.signInAccount(account.value).key)); // only the hourly cap is under test
+    }
+    expect(waits.slice(0, 5)).toEqual([0, 0, 0, 0, 0]);
+    expect(waits[7]).toBeGreaterThan(0);
+    // The rest of the hour's hundred, as a distributed attacker would spend them.
+    const failKey = limits.signInFailuresAccount(account.value).key;
+    await database.db.update(rateLimits).set({ points: 100 }).where(eq(rateLimits.key, failKey));
+    const capped = await signIn({ account, password: 'Sieged-pass-2026' }, { ip: ip(), wait }, database.db).catch((e) => e);
+    expect(capped.code).toBe('RateLimited');
+    await database.db.delete(rateLimits).where(eq(rateLimits.key, failKey));
+    expect((await signIn({ account, password: 'Sieged-pass-2026' }, { ip: ip(), wait }, database.db)).user.email).toBe('sieged@example.cn');
+  });
   it('allows 20 sign-in attempts per IP per minute, whatever the account', async () => {
     const from = ip();
     for (let i = 0; i < 20; i++) await signIn({ account: { kind: 'email', value: `x${i}@example.cn` }, password: 'guess-guess-1' }, { ip: from }, database.db).catch(() => {});

@@ -10,6 +10,9 @@ import { listCommentsByUser } from '../../src/server/comments/list-user-comments
 import { toReceiptJson } from '../../src/server/comments/receipt-json';
 import { resetLimit } from '../../src/server/auth/rate-limit';
 import { toErrorBody } from '../../src/server/errors';
+import { deriveLookupCode, hashLookupCode, idempotencyDigest, legacyLookupCode } from '../../src/server/comments/receipts';
+import { keyRing } from '../../src/server/keys';
+import { createHash } from 'node:crypto';
 import { OPEN, caught, seedDrafts, validComment } from './comments-fixtures';
 
 let database: TestDatabase;
@@ -33,6 +36,43 @@ async function answer(receipt: string, fields: Partial<typeof comments.$inferIns
     respondedAt: new Date(), ...fields,
   }).where(eq(comments.receipt, receipt));
 }
+
+describe('lookup codes nobody can compute (issue 15.5)', () => {
+  it('derives the code with the server secret: not the public SHA-256 of the key that 8d42629 used', async () => {
+    const key = 'partner-0000001';
+    const r = await submit({ ...validComment, idempotencyKey: key });
+    const digest = createHash('sha256').update(`kaimen:lookup:${key}`).digest();
+    let bits = 0n;
+    for (let i = 0; i < 5; i++) bits = (bits << 8n) | BigInt(digest[i]);
+    const alphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+    let guess = '';
+    for (let i = 7; i >= 0; i--) guess += alphabet[Number((bits >> BigInt(i * 5)) & 31n)];
+    expect(r.lookupCode).not.toBe(`${guess.slice(0, 4)}-${guess.slice(4)}`);
+    expect(r.lookupCode).toBe(deriveLookupCode(key, keyRing('lookup').current));
+    expect(deriveLookupCode(key, Buffer.from('another-secret-of-at-least-32-characters'))).not.toBe(r.lookupCode);
+  });
+  it('answers a retry of a comment stored before the secret with the code it was given then', async () => {
+    const key = 'before-the-secret-1';
+    const r = await submit({ ...validComment, idempotencyKey: key });
+    // As 8d42629 stored it: the hash of the public derivation.
+    const old = legacyLookupCode(key);
+    await database.db.update(comments).set({ lookupHash: hashLookupCode(r.receipt, old) }).where(eq(comments.id, r.commentId));
+    const again = await submit({ ...validComment, idempotencyKey: key });
+    expect(again).toMatchObject({ receipt: r.receipt, lookupCode: old, created: false });
+    await expect(status(r.receipt, old)).resolves.toMatchObject({ receipt: r.receipt });
+  });
+  it('refuses a client key in a kiosk\'s, deputy\'s or import\'s namespace, so no one replays theirs', async () => {
+    const kioskKey = 'kiosk:ABCDEFGHIJKLMNOPQRSTUV';
+    const stored = await submit({ ...validComment, body: '站点自助终端提交的意见内容。' }, { serverKey: kioskKey, channel: 'kiosk' });
+    for (const key of [kioskKey, 'KIOSK:abcdefghijklmnop', 'deputy:x:y:0', 'import:LETTER-1']) {
+      const err = await caught(() => submit({ ...validComment, body: '站点自助终端提交的意见内容。', idempotencyKey: key }));
+      expect(err.code, key).toBe('ValidationFailed');
+      expect(err.fields[0]).toMatchObject({ field: 'idempotencyKey' });
+    }
+    const [row] = await database.db.select().from(comments).where(eq(comments.id, stored.commentId));
+    expect(row.idempotencyKey).toBe(idempotencyDigest(kioskKey));
+  });
+});
 
 describe('looking a comment up', () => {
   it('with the lookup code: received, the comment and the article as it stood, never the contact', async () => {
