@@ -35,6 +35,13 @@ export async function start(opts: StartOptions = {}): Promise<Database> {
     } else {
       log('[kaimen] 使用 PostgreSQL（DATABASE_URL）。');
     }
+    // Keys made on a first start without AUDIT_KEY / LOOKUP_CODE_SECRET are made now, with their warning.
+    const { keyRing } = await import('./keys');
+    keyRing('audit', config);
+    keyRing('lookup', config);
+    if (!config.PUBLIC_URL) {
+      log(`[kaimen] 未设置 PUBLIC_URL：海报、二维码和接口说明中的网址使用 http://${config.HOST}:${config.PORT}。正式部署请设置为网站的公开地址。`);
+    }
     if (config.SEED_SAMPLES) {
       const { loadSampleDrafts } = await import('./drafts/sample-drafts');
       const loaded = await loadSampleDrafts(database.db);
