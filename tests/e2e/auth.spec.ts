@@ -1,10 +1,11 @@
 /**
- * Accounts (issue 4): a citizen signs up, signs out and signs in again; bad input gets Chinese
- * messages; a staff user reaches /staff and a citizen is refused.
+ * Accounts (issue 4): a citizen signs up with the code sent to their phone, signs out and signs
+ * in again; bad input gets Chinese messages; a staff user reaches /staff and a citizen is refused.
  */
 import { test, expect, checkA11y } from './fixtures';
 import type { Page } from '@playwright/test';
 import { E2E_PASSWORD, startStationServer, type StationServer } from './stations-support';
+import { lastCodeTo } from './messages';
 
 const phone = `139${String(Date.now()).slice(-8)}`;
 const password = 'Zhang-san-2026';
@@ -39,6 +40,13 @@ test('a citizen signs up, signs out, signs in, and is refused the staff area', a
   await page.getByLabel(/^所在区/).selectOption('海淀区');
   await page.getByLabel(/^职业/).fill('教师');
   await page.getByRole('button', { name: '注册' }).click();
+  // The same page for a new and an existing account; the code arrives by SMS.
+  await expect(page).toHaveURL(/\/signup\/confirm$/);
+  await expect(page.getByRole('heading', { level: 1, name: '完成注册' })).toBeVisible();
+  await expect(page.getByText(`${phone.slice(0, 3)}****${phone.slice(-4)}`)).toBeVisible();
+  await a11y();
+  await page.getByLabel(/^验证码/).fill(lastCodeTo(phone));
+  await page.getByRole('button', { name: '完成注册' }).click();
   await expect(page).toHaveURL(/\/account\?done=welcome$/);
   await expect(page.getByRole('heading', { level: 1, name: '我的账户' })).toBeVisible();
   await expect(page.getByText(`${phone.slice(0, 3)}****${phone.slice(-4)}`)).toBeVisible();
@@ -83,8 +91,8 @@ test.describe('staff', () => {
     await expect(page).toHaveURL(`${server.baseURL}/staff`);
     await expect(page.getByRole('heading', { level: 1, name: '工作台' })).toBeVisible();
     await checkA11y(page, 'staff home');
-    await page.getByRole('link', { name: '待发消息' }).first().click();
-    await expect(page.getByRole('heading', { level: 1, name: '待发消息' })).toBeVisible();
+    await page.getByRole('link', { name: '消息发送记录' }).first().click();
+    await expect(page.getByRole('heading', { level: 1, name: '消息发送记录' })).toBeVisible();
     await checkA11y(page, 'outbox');
     const admin = await page.goto(`${server.baseURL}/admin/users`);
     expect(admin?.status()).toBe(403);

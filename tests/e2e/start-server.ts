@@ -6,7 +6,9 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { adminUrl, dropDatabase, quoteIdent } from '../support/pg-admin';
+import { messagesFile } from './messages';
 
 const env = { ...process.env };
 if (env.DATABASE_URL) {
@@ -21,6 +23,9 @@ if (env.DATABASE_URL) {
 } else {
   env.PGLITE_DIR = join(mkdtempSync(join(tmpdir(), 'kaimen-e2e-')), 'pglite');
 }
+// Codes and notices land here, for the tests to read as a person reads their phone.
+rmSync(messagesFile, { force: true });
+env.MESSAGES_FILE = messagesFile;
 env.EXPORT_DIR = join(mkdtempSync(join(tmpdir(), 'kaimen-e2e-exports-')), 'exports');
 // The server as `npm start` runs it: the bundle `npm run build` made of scripts/serve.ts.
 const child = spawn(process.execPath, ['dist/serve.mjs'], { env, stdio: 'inherit' });
