@@ -1132,6 +1132,18 @@ export const en: Record<MessageKey, string> = {
   'exports.started': 'Generation has started in the background; download it here when ready.',
   'exports.back': 'Back to exports',
   'exports.job': 'Export: {file}',
+  // ── exports privacy ──
+  'exports.col.contactMasked': 'Contact (masked)',
+  'exports.maskedHint': 'Contacts in exported files are always masked (e.g. 138****5678, z***@example.com); names not consented for publication keep only their first character (e.g. 李*). Every export is recorded.',
+  'exports.full.legend': 'Full contact details (only when really needed)',
+  'exports.full.explain': 'Export full names and contact details only when you really need them (for example to call people back or to verify who made a comment). Under the Personal Information Protection Law (minimum necessary, purpose-bound), state the purpose: this export, the purpose you give and every download are recorded in the audit trail. Keep the file safe, use it only for that purpose and delete it when done.',
+  'exports.full.checkbox': 'Export full contact details',
+  'exports.full.purpose': 'Purpose (required when exporting full contact details)',
+  'exports.full.purposeHint': 'For example: call back the people who commented on article 10 to verify what they reported. At least {min} and at most {max} characters.',
+  'exports.full.badge': 'with full contacts',
+  'exports.full.purposeShown': 'With full contact details. Purpose: {purpose}',
+  'exports.unmaskedForbidden': 'You may not export full contact details. Untick the box to export a masked file; if you really need them, ask an administrator.',
+  'exports.purposeRequired': 'State why you need full contact details, in at least {min} characters, e.g. “call back the people who commented on article 10”.',
   // ── comment import ──
   'commentImport.unknownColumn': 'Unknown column “{column}”. Columns: external_id, draft, round, article, body, name, publish_name, district, occupation, contact, channel, received_at, station, voices.',
   'commentImport.duplicateColumn': 'Column “{column}” appears twice.',

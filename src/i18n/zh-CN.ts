@@ -1130,6 +1130,18 @@ export const zhCN = {
   'exports.started': '已开始在后台生成，完成后可在此下载。',
   'exports.back': '返回导出任务',
   'exports.job': '导出任务：{file}',
+  // ── exports privacy ──
+  'exports.col.contactMasked': '联系方式（已脱敏）',
+  'exports.maskedHint': '导出文件中的联系方式一律脱敏（如 138****5678、z***@example.com），未同意公开的姓名只保留第一个字（如 李*）。每次导出都会记录。',
+  'exports.full.legend': '完整联系方式（仅在确有必要时使用）',
+  'exports.full.explain': '只有确有必要时（例如需要电话回访、核实意见提出人），才导出完整的姓名和联系方式。按照《个人信息保护法》最小必要、目的明确的原则，请写明用途：本次导出、您写的用途和每次下载都会记入审计日志。文件请妥善保管，只用于所写用途，用完即删除。',
+  'exports.full.checkbox': '导出完整联系方式',
+  'exports.full.purpose': '用途（勾选“导出完整联系方式”时必填）',
+  'exports.full.purposeHint': '例如：电话回访第十条意见的提出人，核实其反映的情况。至少{min}个字，最多{max}个字。',
+  'exports.full.badge': '含完整联系方式',
+  'exports.full.purposeShown': '含完整联系方式。用途：{purpose}',
+  'exports.unmaskedForbidden': '您没有导出完整联系方式的权限。请取消勾选，导出脱敏的文件；确有需要，请联系管理员。',
+  'exports.purposeRequired': '请写明导出完整联系方式的用途，至少{min}个字，例如“电话回访第十条意见的提出人”。',
   // ── comment import ──
   'commentImport.unknownColumn': '无法识别的列名“{column}”。可用的列：external_id, draft, round, article, body, name, publish_name, district, occupation, contact, channel, received_at, station, voices。',
   'commentImport.duplicateColumn': '列“{column}”出现了两次。',

@@ -1,7 +1,7 @@
 /**
  * Seeds a fresh PGlite dir for the reports e2e (run with tsx before its server starts): the
  * sample drafts, the report fixture's comments in 停车条例's closed 二审稿, a staff account with an
- * API token, and prints the token.
+ * API token, an admin account (for exports with full contacts), and prints the token.
  */
 import { eq, and } from 'drizzle-orm';
 import { withDatabase } from '../../src/cli/run-cli';
@@ -20,6 +20,7 @@ await withDatabase(async ({ db }) => {
     .innerJoin(drafts, eq(drafts.id, rounds.draftId)).where(and(eq(drafts.slug, 'tingche'), eq(rounds.number, 2)));
   await insertSeedComments(db, round.draftId, round.roundId);
   const staff = await createUser(createUserSchema.parse({ role: 'staff', account: 'reports@example.cn', password: 'Kaimen-e2e-Passw0rd!', name: '报告员' }), systemActor, db);
+  await createUser(createUserSchema.parse({ role: 'admin', account: 'reports-admin@example.cn', password: 'Kaimen-e2e-Passw0rd!', name: '报告管理员' }), systemActor, db);
   const { token } = await createApiToken({ userId: staff.id, label: 'e2e' }, systemActor, db);
   console.log(JSON.stringify({ token }));
 });

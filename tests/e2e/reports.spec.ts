@@ -44,9 +44,9 @@ test.afterAll(async () => {
   }
 });
 
-async function signIn(page: Page) {
+async function signIn(page: Page, account = 'reports@example.cn') {
   await page.goto(`/signin?next=${encodeURIComponent(report)}`);
-  await page.getByLabel(/^邮箱或手机号码/).fill('reports@example.cn');
+  await page.getByLabel(/^邮箱或手机号码/).fill(account);
   await page.getByLabel(/^密码/).fill('Kaimen-e2e-Passw0rd!');
   await page.getByRole('button', { name: '登录' }).click();
   await page.waitForURL((u) => u.pathname === report);
@@ -112,6 +112,35 @@ test('staff export the three formats, run a background export and publish the fe
   expect(publicRows).toHaveLength(11);
   expect(Object.keys(publicRows[0])).not.toContain('联系方式');
   await context.close();
+});
+
+test('an admin exports masked contacts by default; full ones only when chosen with a purpose, which the job shows', async ({ page }) => {
+  test.setTimeout(120_000);
+  await signIn(page, 'reports-admin@example.cn');
+  await expect(page.getByText('导出文件中的联系方式一律脱敏')).toBeVisible();
+  const csv = await page.request.get(`${report}/report.csv`);
+  const text = (await csv.body()).toString('utf8');
+  expect(text).toContain('138****0001');
+  expect(text).not.toContain('13800000001');
+  expect(text).not.toContain('lisi@example.com');
+
+  // Ticked without a purpose: refused, with the message at the field; nothing is exported.
+  await page.getByLabel('后台生成').selectOption('csv');
+  await page.getByRole('checkbox', { name: '导出完整联系方式' }).check();
+  await page.getByRole('button', { name: '后台生成' }).click();
+  await expect(page.getByRole('alert')).toContainText('请写明导出完整联系方式的用途');
+  await expect(page.getByLabel(/^用途/)).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.getByRole('checkbox', { name: '导出完整联系方式' })).toBeChecked();
+  await checkA11y(page);
+
+  await page.getByLabel(/^用途/).fill('电话回访第二条意见的提出人');
+  await page.getByRole('button', { name: '后台生成' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toContainText('导出任务');
+  await expect(page.getByText('含完整联系方式。用途：电话回访第二条意见的提出人')).toBeVisible();
+  await expect(page.getByRole('link', { name: '下载' })).toBeVisible({ timeout: 30_000 });
+  const [job] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: '下载' }).click()]);
+  expect(job.suggestedFilename()).toMatch(/意见采纳情况报告-含完整联系方式\.csv$/);
+  expect(readFileSync((await job.path())!, 'utf8')).toContain('lisi@example.com');
 });
 
 test('the report and the statistics over the API', async ({ request }) => {

@@ -1,13 +1,16 @@
 /**
  * The three export formats read back with independent readers (csv-parse, exceljs's reader, the
- * DOCX unzipped with jszip and its XML checked), their numbers checked against the database.
+ * DOCX unzipped with jszip and its XML checked), their numbers checked against the database; and
+ * contacts masked by default for everyone, full only when chosen with a purpose by a holder of
+ * export:unmasked, with the choice in the job and the audit trail (docs/decisions/013-masked-exports.md).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PassThrough } from 'node:stream';
 import { parse } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import JSZip from 'jszip';
-import { sql } from 'drizzle-orm';
+import { desc, eq, sql } from 'drizzle-orm';
+import { auditEvents, jobs } from '../../src/db/schema';
 import { createTestDatabase, type TestDatabase } from '../support/test-db';
 import { seedReportFixture, type Seeded } from './reports-fixture';
 import { loadReportScope, summariseRound, type ReportScope } from '../../src/server/reports/adoption-report';
@@ -15,6 +18,13 @@ import { writeCommentsCsv } from '../../src/server/reports/export-csv';
 import { writeReportXlsx } from '../../src/server/reports/export-xlsx';
 import { writeReportDocx } from '../../src/server/reports/export-docx';
 import type { Audience } from '../../src/server/reports/columns';
+import { openExportFile, requestReportExport, streamReport, type ExportPlan } from '../../src/server/reports/report-export';
+import { runNextJob } from '../../src/server/reports/jobs';
+import type { ExportOptions } from '../../src/server/reports/export-options';
+import type { SessionUser } from '../../src/server/auth/session-user';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 let database: TestDatabase;
 let seeded: Seeded;
@@ -40,8 +50,8 @@ async function dbCount(where: ReturnType<typeof sql>): Promise<number> {
   return Number(rows[0].n);
 }
 
-const csvOf = async (audience: Audience) => {
-  const buf = await collect((out) => writeCommentsCsv(scope, audience, out, {}, database.db));
+const csvOf = async (audience: Audience, opts: ExportOptions = {}) => {
+  const buf = await collect((out) => writeCommentsCsv(scope, audience, out, opts, database.db));
   return { buf, rows: parse(buf, { bom: true, columns: true }) as Array<Record<string, string>> };
 };
 
@@ -66,9 +76,16 @@ describe('CSV', () => {
     for (const r of rows) for (const v of Object.values(r)) expect(v).not.toMatch(/^[=+\-@\t\r]/);
   });
 
-  it('includes names and contacts for an exporter with contact:view', async () => {
-    const { rows } = await csvOf('staff-personal');
-    expect(rows.find((r) => r['联系方式'] === 'lisi@example.com')?.['姓名']).toBe('李四');
+  it('includes names and contacts for an exporter with contact:view, masked unless full contacts were chosen', async () => {
+    const masked = await csvOf('staff-personal');
+    expect(Object.keys(masked.rows[0])).toContain('联系方式（已脱敏）');
+    expect(Object.keys(masked.rows[0])).not.toContain('联系方式');
+    // A name the commenter did not let be published is masked too; a published one stays whole.
+    expect(masked.rows.find((r) => r['联系方式（已脱敏）'] === 'l***@example.com')?.['姓名']).toBe('李*');
+    expect(masked.rows.find((r) => r['联系方式（已脱敏）'] === '138****0001')?.['姓名']).toBe('张三');
+    expect(masked.buf.toString('utf8')).not.toMatch(/lisi@example\.com|13800000001|13800000004|李四/);
+    const full = await csvOf('staff-personal', { unmasked: true });
+    expect(full.rows.find((r) => r['联系方式'] === 'lisi@example.com')?.['姓名']).toBe('李四');
   });
 
   it('gives the public no hidden comment, no contact, names only with consent and only published decisions', async () => {
@@ -161,5 +178,99 @@ describe('DOCX', () => {
     const t = text();
     expect(t).toContain('第二条修改对照');
     expect(t).toContain('本条例适用于本市行政区域内的示例管理及相关服务活动。');
+  });
+});
+
+describe('contacts masked by default (PIPL: minimum necessary, purpose-bound)', () => {
+  const exportDir = mkdtempSync(join(tmpdir(), 'kaimen-masked-exports-'));
+  const person = (id: string, role: SessionUser['role']): SessionUser => ({ id, role, name: null, email: null, phone: null, district: null, occupation: null, via: 'session' });
+  const admin = () => person(seeded.adminId, 'admin');
+  const staff = () => person(seeded.staffId, 'staff');
+  const request = (user: SessionUser, format: 'csv' | 'xlsx' | 'docx', extra: { fullContacts?: boolean; purpose?: string; background?: boolean } = {}) =>
+    requestReportExport({ slug: seeded.slug, round: 1, format, user, ...extra }, database.db);
+  const bytes = async (plan: ExportPlan) => {
+    if (plan.mode !== 'direct') throw new Error('expected a direct export');
+    return Buffer.from(await new Response(streamReport(plan, 'zh-CN', database.db)).arrayBuffer());
+  };
+  const xlsxText = async (buf: Buffer) => {
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(buf as unknown as ArrayBuffer);
+    const cells: string[] = [];
+    wb.getWorksheet('意见明细')!.eachRow((row) => row.eachCell((c) => cells.push(String(c.value))));
+    return cells.join('\n');
+  };
+  const docxText = async (buf: Buffer) => (await (await JSZip.loadAsync(buf)).file('word/document.xml')!.async('string')).replace(/<[^>]+>/g, '');
+  const lastExportEvent = async () => (await database.db.select().from(auditEvents).where(eq(auditEvents.action, 'report.export')).orderBy(desc(auditEvents.id)).limit(1))[0];
+  const counts = async () => {
+    const { rows } = await database.db.execute<{ jobs: number; events: number }>(sql`
+      select (select count(*)::int from jobs) as jobs, (select count(*)::int from audit_events where action = 'report.export') as events`);
+    return { jobs: Number(rows[0].jobs), events: Number(rows[0].events) };
+  };
+
+  it('masks phone numbers, e-mail addresses and unpublished names for an admin who chose nothing, in all three formats', async () => {
+    const csvPlan = await request(admin(), 'csv');
+    const csv = (await bytes(csvPlan)).toString('utf8');
+    const xlsx = await xlsxText(await bytes(await request(admin(), 'xlsx')));
+    const docx = await docxText(await bytes(await request(admin(), 'docx')));
+    for (const text of [csv, xlsx, docx]) {
+      expect(text).toContain('138****0001');
+      expect(text).toContain('l***@example.com');
+      expect(text).not.toContain('13800000001');
+      expect(text).not.toContain('lisi@example.com');
+      expect(text).not.toContain('李四');
+    }
+    expect(csv).toContain('联系方式（已脱敏）');
+    expect(csvPlan).toMatchObject({ mode: 'direct', audience: 'staff-personal', unmasked: false });
+    expect((await lastExportEvent()).after).toMatchObject({ personal: true, unmasked: false });
+    expect((await lastExportEvent()).after).not.toHaveProperty('purpose');
+  });
+
+  it('refuses full contacts to someone without export:unmasked, with a field message, exporting and recording nothing', async () => {
+    const before = await counts();
+    const refused = await request(staff(), 'csv', { fullContacts: true, purpose: '电话回访第二条意见的提出人', background: true }).catch((e) => e);
+    expect(refused).toMatchObject({ code: 'Forbidden', status: 403 });
+    expect(refused.fields).toEqual([expect.objectContaining({ field: 'fullContacts', key: 'exports.unmaskedForbidden' })]);
+    expect(await counts()).toEqual(before);
+  });
+
+  it('refuses full contacts without a purpose of reasonable length, exporting and recording nothing', async () => {
+    const before = await counts();
+    for (const purpose of [undefined, '', '   ', '\u200B\u200B', '回访', 'x'.repeat(201), '回访\u202E核实意见提出人']) {
+      const refused = await request(admin(), 'xlsx', { fullContacts: true, purpose }).catch((e) => e);
+      expect(refused, String(purpose)).toMatchObject({ code: 'ValidationFailed', status: 400 });
+      expect(refused.fields, String(purpose)).toEqual([expect.objectContaining({ field: 'purpose' })]);
+    }
+    expect(await counts()).toEqual(before);
+  });
+
+  it('gives full contacts with export:unmasked and a purpose, recorded in the job, the audit trail and the file name', async () => {
+    const purpose = '电话回访第二条意见的提出人，核实所述情况';
+    const direct = await request(admin(), 'csv', { fullContacts: true, purpose: `  ${purpose} ` });
+    expect(direct).toMatchObject({ mode: 'direct', unmasked: true });
+    const csv = (await bytes(direct)).toString('utf8');
+    expect(csv).toContain('lisi@example.com');
+    expect(csv).toContain('13800000001');
+    expect(csv).toContain('李四');
+    expect((await lastExportEvent()).after).toMatchObject({ unmasked: true, purpose, mode: 'direct' });
+
+    await database.db.execute(sql`update jobs set status = 'done' where status in ('queued', 'running')`);
+    const plan = await request(admin(), 'xlsx', { fullContacts: true, purpose, background: true });
+    if (plan.mode !== 'job') throw new Error('expected a job');
+    const event = await lastExportEvent();
+    expect(event.after).toMatchObject({ unmasked: true, purpose, mode: 'job', jobId: plan.job.id });
+    // The audit trail records the choice, never the data.
+    expect(JSON.stringify(event)).not.toMatch(/lisi@example\.com|13800000001/);
+    const [job] = await database.db.select().from(jobs).where(eq(jobs.id, plan.job.id));
+    expect(job.payload).toMatchObject({ unmasked: true, purpose });
+    await runNextJob({ workerId: 'w', exportDir, db: database.db });
+    const file = await openExportFile(plan.job.id, admin(), exportDir, null, database.db);
+    await file.stream.cancel();
+    expect(file.fileName).toBe('示例管理条例（草案）-一审稿-意见采纳情况报告-含完整联系方式.xlsx');
+    const text = await xlsxText(readFileSync(join(exportDir, `${plan.job.id}.xlsx`)));
+    expect(text).toContain('lisi@example.com');
+    const [download] = await database.db.select().from(auditEvents).where(eq(auditEvents.action, 'report.download')).orderBy(desc(auditEvents.id)).limit(1);
+    expect(download).toMatchObject({ objectId: plan.job.id, after: expect.objectContaining({ unmasked: true, purpose }) });
+    // The same person without export:unmasked (a role changed since) cannot download it.
+    await expect(openExportFile(plan.job.id, { ...admin(), role: 'staff' }, exportDir, null, database.db)).rejects.toMatchObject({ code: 'Forbidden' });
   });
 });

@@ -106,7 +106,7 @@ describe('export requests', () => {
     expect(plan.mode).toBe('direct');
     if (plan.mode === 'direct') expect(plan.audience).toBe('staff');
     const [event] = await database.db.select().from(auditEvents).where(eq(auditEvents.action, 'report.export')).orderBy(sql`id desc`).limit(1);
-    expect(event.after).toMatchObject({ format: 'csv', personal: false, mode: 'direct' });
+    expect(event.after).toMatchObject({ format: 'csv', personal: false, unmasked: false, mode: 'direct' });
   });
 
   it('refuses people without report:export', async () => {
@@ -127,8 +127,9 @@ describe('export requests', () => {
     const file = await openExportFile(plan.job.id, admin, exportDir, null, database.db);
     expect(file.fileName).toBe('示例管理条例（草案）-一审稿-意见采纳情况报告.csv');
     const text = readFileSync(join(exportDir, `${plan.job.id}.csv`), 'utf8');
-    // An admin holds contact:view: the file has the contacts.
-    expect(text).toContain('lisi@example.com');
+    // An admin holds contact:view: the file has the contacts, masked since full ones were not chosen.
+    expect(text).toContain('l***@example.com');
+    expect(text).not.toContain('lisi@example.com');
     await file.stream.cancel();
     const downloads = await database.db.select().from(auditEvents).where(eq(auditEvents.action, 'report.download'));
     expect(downloads.map((d) => d.objectId)).toContain(plan.job.id);

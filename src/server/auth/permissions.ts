@@ -19,6 +19,8 @@ export const permissions = [
   'comment:import',
   'contact:view',
   'report:export',
+  /** Exports with full names and contacts instead of masked ones, chosen per export with a stated purpose (docs/decisions/013-masked-exports.md). */
+  'export:unmasked',
   'draft:manage',
   'station:manage',
   'kiosk:enroll',
@@ -40,12 +42,12 @@ const staffWork: Permission[] = [
   'comment:hide', 'comment:import', 'report:export', 'draft:manage', 'station:manage', 'kiosk:enroll', 'outbox:read',
 ];
 
-/** The grants of each role. contact:view and account/token/audit administration are admin-only. */
+/** The grants of each role. contact:view, export:unmasked and account/token/audit administration are admin-only. */
 export const grants: Record<Grantee, ReadonlySet<Permission>> = {
   citizen: new Set<Permission>(['comment:create']),
   deputy: new Set<Permission>(['comment:create', 'deputy:enter']),
   staff: new Set<Permission>(staffWork),
-  admin: new Set<Permission>([...staffWork, 'contact:view', 'user:manage', 'token:manage', 'audit:read']),
+  admin: new Set<Permission>([...staffWork, 'contact:view', 'export:unmasked', 'user:manage', 'token:manage', 'audit:read']),
   kiosk: new Set<Permission>(['kiosk:operate', 'comment:create']),
 };
 

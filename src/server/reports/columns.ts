@@ -4,7 +4,8 @@
  */
 import { t, type Locale, type MessageKey } from '../../i18n';
 import { formatArticleLabel } from '../drafts/chinese-numerals';
-import { beijingStamp, type CommentRow } from './comment-rows';
+import { beijingStamp, type CommentRow, type RowOptions } from './comment-rows';
+import type { ExportOptions } from './export-options';
 
 export type Audience = 'staff' | 'staff-personal' | 'public';
 
@@ -50,6 +51,7 @@ const all: Record<string, Column> = {
   occupation: { key: 'occupation', header: 'report.col.occupation', width: 12, value: (r) => r.occupation ?? '' },
   name: { key: 'name', header: 'report.col.name', width: 10, value: (r) => r.name ?? '' },
   contact: { key: 'contact', header: 'report.col.contact', width: 18, value: (r) => r.contact ?? '' },
+  contactMasked: { key: 'contact', header: 'exports.col.contactMasked', width: 18, value: (r) => r.contact ?? '' },
   body: { key: 'body', header: 'report.col.body', width: 60, value: (r) => r.body },
   voices: { key: 'voices', header: 'report.col.voices', width: 8, value: (r) => r.voices },
   tags: { key: 'tags', header: 'report.col.tags', width: 20, value: (r) => r.tags },
@@ -67,12 +69,23 @@ const all: Record<string, Column> = {
 
 const staffKeys = ['receipt', 'article', 'channel', 'station', 'district', 'occupation', 'body', 'voices', 'tags', 'group',
   'status', 'adoption', 'reason', 'response', 'respondedAt', 'decidedAt', 'satisfaction', 'hidden', 'createdAt'];
-const personalKeys = ['name', 'contact'];
+const personalKeys = (unmasked: boolean) => ['name', unmasked ? 'contact' : 'contactMasked'];
 const publicKeys = ['article', 'channel', 'district', 'occupation', 'name', 'body', 'voices', 'adoption', 'reason', 'response', 'respondedAt', 'createdAt'];
 
-/** The columns each audience gets: names and contacts only with contact:view; the public never a contact. */
-export function columnsFor(audience: Audience): Column[] {
+/**
+ * The columns each audience gets: names and contacts only with contact:view (the contact's header
+ * says when it is masked); the public never a contact.
+ */
+export function columnsFor(audience: Audience, opts: Pick<ExportOptions, 'unmasked'> = {}): Column[] {
   if (audience === 'public') return publicKeys.map((k) => all[k]);
-  const keys = audience === 'staff-personal' ? [...staffKeys.slice(0, 6), ...personalKeys, ...staffKeys.slice(6)] : staffKeys;
+  const keys = audience === 'staff-personal'
+    ? [...staffKeys.slice(0, 6), ...personalKeys(opts.unmasked === true), ...staffKeys.slice(6)]
+    : staffKeys;
   return keys.map((k) => all[k]);
+}
+
+/** The personal data the rows of `audience` carry: none, masked (the default) or, when the export chose it, full. */
+export function personalRows(audience: Audience, opts: Pick<ExportOptions, 'unmasked'>): Pick<RowOptions, 'personal' | 'unmasked'> {
+  const personal = audience === 'staff-personal';
+  return { personal, unmasked: personal && opts.unmasked === true };
 }

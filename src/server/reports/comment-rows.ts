@@ -2,10 +2,12 @@
  * The comments of a round as rows for the exports, streamed in keyset pages of ~5,000 (by article,
  * then time of submission) on the index comments(round_id, article_number, created_at, id): memory
  * stays bounded whatever the size of the round, and no transaction is held open between pages.
- * Personal data (name, contact) is read only when the exporter may see it.
+ * Personal data (name, contact) is read only when the exporter may see it, and masked unless the
+ * export was chosen with full contacts (docs/decisions/013-masked-exports.md).
  */
 import { sql } from 'drizzle-orm';
 import { getDb, type DbOrTx } from '../../db/client';
+import { maskContact, maskName } from '../review/mask-contact';
 import type { ReportScope } from './adoption-report';
 
 export interface CommentRow {
@@ -17,7 +19,7 @@ export interface CommentRow {
   station: string | null;
   district: string | null;
   occupation: string | null;
-  /** Only with contact:view (staff) or with the commenter's consent (public). */
+  /** Only with contact:view (staff; masked unless `unmasked`) or with the commenter's consent (public). */
   name: string | null;
   contact: string | null;
   body: string;
@@ -36,8 +38,10 @@ export interface CommentRow {
 }
 
 export interface RowOptions {
-  /** Staff with contact:view: names and contacts. */
+  /** Staff with contact:view: names and contacts, masked (a name the commenter let be published stays whole). */
   personal: boolean;
+  /** With `personal`: full names and contacts (an export chosen with a purpose, export:unmasked). */
+  unmasked?: boolean;
   includeHidden: boolean;
   /** The public: names only where the commenter consented; responses only once published. */
   publicView?: boolean;
@@ -49,7 +53,7 @@ type Raw = {
   district: string | null; occupation: string | null; name: string | null; contact: string | null; body: string;
   voices: number; status: string; adoption: string | null; reason: string | null; response: string | null;
   responded_ms: number | null; decided_ms: number | null; hidden: boolean; group_id: string | null;
-  satisfaction: string | null; tags: string | null; created_ms: number; cursor_at: string;
+  satisfaction: string | null; tags: string | null; created_ms: number; cursor_at: string; publish_name: boolean;
 };
 
 const ms = (v: unknown) => (v === null || v === undefined ? null : Number(v));
@@ -74,7 +78,7 @@ function rowColumns(opts: RowOptions) {
   // The public sees a decision and a response only once staff published the response.
   const shown = (col: ReturnType<typeof sql>) => (opts.publicView ? sql`case when c.responded_at is not null then ${col} end` : col);
   return sql`c.id, c.receipt, c.article_number, c.channel::text as channel, s.name as station,
-    c.district, c.occupation, ${nameColumn(opts)} as name,
+    c.district, c.occupation, ${nameColumn(opts)} as name, c.publish_name,
     ${opts.personal ? sql`c.contact` : sql`null::text`} as contact,
     c.body, c.voices, c.status::text as status, ${shown(sql`c.adoption::text`)} as adoption,
     ${shown(sql`c.reason`)} as reason, ${shown(sql`c.response`)} as response,
@@ -95,7 +99,7 @@ export async function loadCommentRows(scope: ReportScope, ids: string[], opts: R
     where c.round_id = ${scope.round.id} and c.id in (${sql.join(ids.map((id) => sql`${id}::uuid`), sql`, `)})
       and ${opts.includeHidden ? sql`true` : sql`c.hidden_at is null`}
     order by c.article_number nulls first, c.created_at, c.id`);
-  return rows.map(toRow);
+  return rows.map((r) => toRow(r, opts));
 }
 
 /**
@@ -126,12 +130,15 @@ export async function* iterateCommentPages(scope: ReportScope, opts: RowOptions,
       // Ask for the next page before turning this one into rows, so the database works meanwhile.
       const last = rows[rows.length - 1];
       pending = rows.length === pageSize ? guarded(fetchPage(article, { at: last.cursor_at, id: last.id })) : null;
-      yield rows.map(toRow);
+      yield rows.map((r) => toRow(r, opts));
     }
   }
 }
 
-function toRow(r: Raw): CommentRow {
+/** Masking happens here, once for every format: what `opts` does not unmask never leaves this module whole. */
+function toRow(r: Raw, opts: RowOptions): CommentRow {
+  const masked = opts.personal && !opts.unmasked;
+  const published = r.publish_name === true || (r.publish_name as unknown) === 't';
   return {
     id: r.id,
     receipt: r.receipt,
@@ -140,8 +147,8 @@ function toRow(r: Raw): CommentRow {
     station: r.station,
     district: r.district,
     occupation: r.occupation,
-    name: r.name,
-    contact: r.contact,
+    name: masked && !published ? maskName(r.name) : r.name,
+    contact: masked ? maskContact(r.contact) : r.contact,
     body: r.body,
     voices: Number(r.voices),
     status: r.status,

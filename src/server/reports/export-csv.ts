@@ -11,7 +11,7 @@ import type { DbOrTx } from '../../db/client';
 import { getDb } from '../../db/client';
 import type { ReportScope } from './adoption-report';
 import { iterateCommentPages } from './comment-rows';
-import { columnsFor, labelsFor, type Audience } from './columns';
+import { columnsFor, labelsFor, personalRows, type Audience } from './columns';
 import type { ExportOptions } from './export-options';
 
 export const UTF8_BOM = '\uFEFF';
@@ -39,7 +39,7 @@ export async function writeCommentsCsv(
   db: DbOrTx = getDb(),
 ): Promise<number> {
   const labels = labelsFor(opts.locale ?? 'zh-CN');
-  const columns = columnsFor(audience);
+  const columns = columnsFor(audience, opts);
   const options = { bom: false, record_delimiter: '\r\n', quoted_match: /[",\r\n]/ } as const;
   const finished = once(out, 'finish');
   // One synchronous stringify and one write per page of ~5,000 rows: far cheaper than a
@@ -50,7 +50,7 @@ export async function writeCommentsCsv(
   await write(UTF8_BOM + stringify([columns.map((c) => t(labels.locale, c.header))], options));
   let written = 0;
   for await (const page of iterateCommentPages(scope, {
-    personal: audience === 'staff-personal',
+    ...personalRows(audience, opts),
     includeHidden: audience !== 'public',
     publicView: audience === 'public',
   }, db)) {

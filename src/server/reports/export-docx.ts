@@ -14,7 +14,7 @@ import { getDb, type DbOrTx } from '../../db/client';
 import { formatDate } from '../time';
 import { loadGroupSizes, summariseArticles, summariseRound, type ArticleReport, type ReportScope, type ReportSummary, type Tally } from './adoption-report';
 import { iterateCommentPages, type CommentRow } from './comment-rows';
-import { labelsFor, type Audience, type Labels } from './columns';
+import { labelsFor, personalRows, type Audience, type Labels } from './columns';
 import { body, caption, centred, heading1, heading2, page, pageNumberFooter, styles, table, title } from './docx-style';
 import type { ExportOptions } from './export-options';
 import { PLACEHOLDER, spliceDocx } from './docx-splice';
@@ -134,7 +134,7 @@ async function* detailXml(d: DetailInput): AsyncGenerator<string> {
   };
 
   let done = 0;
-  for await (const page of iterateCommentPages(d.scope, { personal: d.audience === 'staff-personal', includeHidden: false }, d.db)) {
+  for await (const page of iterateCommentPages(d.scope, { ...personalRows(d.audience, d.opts), includeHidden: false }, d.db)) {
     d.opts.signal?.throwIfAborted();
     let xml = '';
     for (const r of page) {

@@ -9,7 +9,7 @@ import { t, type Locale, type MessageKey } from '../../i18n';
 import { getDb, type DbOrTx } from '../../db/client';
 import { summariseArticles, summariseRound, type ReportScope, type Tally } from './adoption-report';
 import { iterateCommentPages } from './comment-rows';
-import { columnsFor, labelsFor, type Audience, type Labels } from './columns';
+import { columnsFor, labelsFor, personalRows, type Audience, type Labels } from './columns';
 import type { ExportOptions } from './export-options';
 import { formatRate, share } from './format';
 
@@ -98,12 +98,12 @@ export async function writeReportXlsx(
 }
 
 async function writeCommentSheet(wb: Writer, scope: ReportScope, audience: Audience, l: Labels, opts: ExportOptions, db: DbOrTx): Promise<number> {
-  const columns = columnsFor(audience);
+  const columns = columnsFor(audience, opts);
   const sheet = wb.addWorksheet(t(l.locale, 'report.sheet.comments'), { views: [{ state: 'frozen', ySplit: 1 }] });
   sheet.columns = columns.map((c) => ({ key: c.key, width: c.width }));
   headerRow(sheet, columns.map((c) => t(l.locale, c.header)));
   let written = 0;
-  for await (const page of iterateCommentPages(scope, { personal: audience === 'staff-personal', includeHidden: true }, db)) {
+  for await (const page of iterateCommentPages(scope, { ...personalRows(audience, opts), includeHidden: true }, db)) {
     opts.signal?.throwIfAborted();
     for (const row of page) sheet.addRow(columns.map((c) => c.value(row, l))).commit();
     written += page.length;

@@ -2,8 +2,9 @@
  * Exporting the adoption report: who may, in which format, directly or as a background job.
  * Rule: a round of at most DIRECT_LIMIT comments (DOCX: DIRECT_LIMIT_DOCX) is streamed in the
  * response; a larger one becomes a job (202 + Location of the job page) whose file is downloaded
- * when ready. Names and contacts only with contact:view. Every export, and every download of a
- * finished file, is an audit event.
+ * when ready. Names and contacts only with contact:view, and masked unless the exporter chose full
+ * contacts with a stated purpose and holds export:unmasked (docs/decisions/013-masked-exports.md).
+ * Every export, and every download of a finished file, is an audit event that says which.
  */
 import { createReadStream, createWriteStream, mkdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -15,6 +16,7 @@ import { getDb, type DbOrTx } from '../../db/client';
 import { recordAudit, type Actor } from '../audit';
 import { AppError } from '../errors';
 import { can } from '../auth/permissions';
+import { lineText } from '../text-rules';
 import type { SessionUser } from '../auth/session-user';
 import type { Locale } from '../../i18n';
 import { loadReportScope, type ReportScope } from './adoption-report';
@@ -42,8 +44,38 @@ const payloadSchema = z.object({
   format: z.enum(reportFormats),
   audience: z.enum(['staff', 'staff-personal']),
   locale: z.enum(['zh-CN', 'en']).default('zh-CN'),
+  /** Full names and contacts, chosen with `purpose`; absent in jobs queued before exports were masked. */
+  unmasked: z.boolean().optional(),
+  purpose: z.string().optional(),
 });
 export type ReportJobPayload = z.infer<typeof payloadSchema>;
+
+/** The length a stated purpose of a full-contacts export must have, in characters. */
+export const PURPOSE_MIN = 5;
+export const PURPOSE_MAX = 200;
+
+const purposeSchema = lineText(PURPOSE_MAX).pipe(z.string().refine((s) => Array.from(s).length >= PURPOSE_MIN, 'exports.purposeRequired'));
+
+/**
+ * The exporter's choice of contacts: masked unless `fullContacts`, which needs export:unmasked
+ * (and contact:view, without which there is no contact column) and a purpose of PURPOSE_MIN to
+ * PURPOSE_MAX characters. Throws Forbidden or ValidationFailed, each with a field message.
+ */
+function contactChoice(req: ExportRequest): { unmasked: boolean; purpose?: string } {
+  if (!req.fullContacts) return { unmasked: false };
+  if (!can(req.user, 'export:unmasked') || !can(req.user, 'contact:view')) {
+    throw new AppError('Forbidden', {}, [{ field: 'fullContacts', key: 'exports.unmaskedForbidden' }]);
+  }
+  const purpose = purposeSchema.safeParse(req.purpose ?? '');
+  if (!purpose.success) {
+    const key = purpose.error.issues[0]?.message;
+    const known = key === 'field.tooLong' || key === 'field.bidiControls' || key === 'field.noVisibleText';
+    throw new AppError('ValidationFailed', {}, [known
+      ? { field: 'purpose', key, params: { max: PURPOSE_MAX } }
+      : { field: 'purpose', key: 'exports.purposeRequired', params: { min: PURPOSE_MIN } }]);
+  }
+  return { unmasked: true, purpose: purpose.data };
+}
 
 /** Writes one format of the report of `scope` to `out` (which it ends). Returns comment rows done. */
 export function writeReport(format: ReportFormat, scope: ReportScope, audience: Exclude<Audience, 'public'>, out: Writable, opts: ExportOptions, db: DbOrTx = getDb()): Promise<number> {
@@ -52,10 +84,10 @@ export function writeReport(format: ReportFormat, scope: ReportScope, audience: 
   return writeReportDocx(scope, audience, out, opts, db);
 }
 
-/** 北京市接诉即办工作条例（草案）-二审稿-意见采纳情况报告.docx */
-export function reportFileName(scope: ReportScope, format: ReportFormat): string {
+/** 北京市接诉即办工作条例（草案）-二审稿-意见采纳情况报告.docx; a file with full contacts says so in its name. */
+export function reportFileName(scope: ReportScope, format: ReportFormat, unmasked = false): string {
   const title = scope.draft.title.replace(/[\\/:*?"<>|\s]+/g, '');
-  return `${title}-${scope.round.label}-意见采纳情况报告.${format}`;
+  return `${title}-${scope.round.label}-意见采纳情况报告${unmasked ? '-含完整联系方式' : ''}.${format}`;
 }
 
 /** A Content-Disposition that carries a Chinese file name (RFC 6266 / 5987) with an ASCII fallback. */
@@ -64,7 +96,7 @@ export function attachment(fileName: string, fallback: string): string {
 }
 
 export type ExportPlan =
-  | { mode: 'direct'; scope: ReportScope; audience: Exclude<Audience, 'public'>; format: ReportFormat }
+  | { mode: 'direct'; scope: ReportScope; audience: Exclude<Audience, 'public'>; format: ReportFormat; unmasked: boolean }
   | { mode: 'job'; job: Job; scope: ReportScope };
 
 export interface ExportRequest {
@@ -76,14 +108,20 @@ export interface ExportRequest {
   locale?: Locale;
   /** Always run as a job (the export page's button), whatever the size. */
   background?: boolean;
+  /** Full names and contacts instead of masked ones: needs export:unmasked and `purpose`. */
+  fullContacts?: boolean;
+  /** Why full contacts are needed; recorded with the job and in the audit trail. */
+  purpose?: string;
 }
 
 /**
- * Checks report:export, decides direct or job, and records the audit event (with the job in the
- * same transaction). Throws Forbidden, DraftNotFound, RoundNotFound.
+ * Checks report:export and the choice of contacts (contactChoice), decides direct or job, and
+ * records the audit event (with the job in the same transaction): whether contacts are whole and,
+ * if so, the stated purpose. Throws Forbidden, ValidationFailed, DraftNotFound, RoundNotFound.
  */
 export async function requestReportExport(req: ExportRequest, db: DbOrTx = getDb()): Promise<ExportPlan> {
   if (!can(req.user, 'report:export')) throw new AppError('Forbidden');
+  const choice = contactChoice(req);
   const scope = await loadReportScope(req.slug, req.round, db);
   const audience = can(req.user, 'contact:view') ? 'staff-personal' : 'staff';
   const { rows: [{ n }] } = await db.execute<{ n: number }>(sql`select count(*)::int as n from comments where round_id = ${scope.round.id}`);
@@ -91,13 +129,19 @@ export async function requestReportExport(req: ExportRequest, db: DbOrTx = getDb
   const actor: Actor = { id: req.user.id, kind: req.user.via === 'token' ? 'token' : 'user', ip: req.ip ?? null };
   const audit = (mode: string, jobId?: string) => ({
     action: 'report.export', objectType: 'round', objectId: scope.round.id,
-    after: { draft: scope.draft.slug, round: scope.round.number, format: req.format, personal: audience === 'staff-personal', comments: Number(n), mode, jobId },
+    after: {
+      draft: scope.draft.slug, round: scope.round.number, format: req.format, personal: audience === 'staff-personal',
+      unmasked: choice.unmasked, ...(choice.purpose && { purpose: choice.purpose }), comments: Number(n), mode, jobId,
+    },
   });
   if (!req.background && Number(n) <= limit) {
     await db.transaction(async (tx) => recordAudit(tx, actor, audit('direct')));
-    return { mode: 'direct', scope, audience, format: req.format };
+    return { mode: 'direct', scope, audience, format: req.format, unmasked: choice.unmasked };
   }
-  const payload: ReportJobPayload = { slug: scope.draft.slug, round: scope.round.number, format: req.format, audience, locale: req.locale ?? 'zh-CN' };
+  const payload: ReportJobPayload = {
+    slug: scope.draft.slug, round: scope.round.number, format: req.format, audience, locale: req.locale ?? 'zh-CN',
+    unmasked: choice.unmasked, ...(choice.purpose && { purpose: choice.purpose }),
+  };
   const job = await db.transaction(async (tx) => {
     const created = await enqueueJob('report', payload, req.user.id, tx);
     await recordAudit(tx, actor, audit('job', created.id));
@@ -110,7 +154,7 @@ export async function requestReportExport(req: ExportRequest, db: DbOrTx = getDb
 /** The report streamed as a web ReadableStream (bounded memory for CSV and XLSX). */
 export function streamReport(plan: Extract<ExportPlan, { mode: 'direct' }>, locale: Locale = 'zh-CN', db: DbOrTx = getDb()): ReadableStream<Uint8Array> {
   const pass = new PassThrough();
-  writeReport(plan.format, plan.scope, plan.audience, pass, { locale }, db).catch((err) => {
+  writeReport(plan.format, plan.scope, plan.audience, pass, { locale, unmasked: plan.unmasked }, db).catch((err) => {
     console.warn(`[reports] direct export failed: ${err instanceof Error ? err.message : err}`);
     pass.destroy(err instanceof Error ? err : new Error(String(err)));
   });
@@ -131,6 +175,7 @@ async function runReportJob(ctx: JobContext): Promise<{ resultPath: string }> {
   try {
     await writeReport(p.format, scope, p.audience, out, {
       locale: p.locale,
+      unmasked: p.unmasked === true,
       signal: ctx.signal,
       onProgress: (done) => ctx.progress((done / total) * (p.format === 'docx' ? 80 : 100)),
     }, ctx.db);
@@ -177,12 +222,16 @@ export async function getExportJob(id: string, user: SessionUser, db: DbOrTx = g
 
 /**
  * The finished file of job `id` for `user` (its creator; names and contacts still need
- * contact:view): a stream, its name, type and size. Records a `report.download` audit event.
- * Throws NotFound, Forbidden, or ExportNotReady while the job runs.
+ * contact:view, full ones export:unmasked too): a stream, its name, type and size. Records a
+ * `report.download` audit event. Throws NotFound, Forbidden, or ExportNotReady while the job runs.
  */
 export async function openExportFile(id: string, user: SessionUser, exportDir: string, ip: string | null = null, db: DbOrTx = getDb()) {
   const view = await getExportJob(id, user, db);
-  if (view.payload.audience === 'staff-personal' && !can(user, 'contact:view')) throw new AppError('Forbidden');
+  const personal = view.payload.audience === 'staff-personal';
+  // A job queued before exports were masked says nothing about it: its file may hold full contacts.
+  const mayBeFull = personal && view.payload.unmasked !== false;
+  if (personal && !can(user, 'contact:view')) throw new AppError('Forbidden');
+  if (mayBeFull && !can(user, 'export:unmasked')) throw new AppError('Forbidden');
   if (view.status !== 'done') throw new AppError('ExportNotReady');
   const [job] = await db.select({ resultPath: jobs.resultPath }).from(jobs).where(eq(jobs.id, id));
   // Past its retention the file is deleted and the job no longer names it (housekeeping.ts).
@@ -196,11 +245,15 @@ export async function openExportFile(id: string, user: SessionUser, exportDir: s
   }
   const scope = await loadReportScope(view.payload.slug, view.payload.round, db);
   await db.transaction(async (tx) => recordAudit(tx, { id: user.id, kind: user.via === 'token' ? 'token' : 'user', ip }, {
-    action: 'report.download', objectType: 'job', objectId: id, after: { format: view.payload.format, round: scope.round.number, draft: scope.draft.slug },
+    action: 'report.download', objectType: 'job', objectId: id,
+    after: {
+      format: view.payload.format, round: scope.round.number, draft: scope.draft.slug,
+      unmasked: view.payload.unmasked === true, ...(view.payload.purpose && { purpose: view.payload.purpose }),
+    },
   }));
   return {
     stream: Readable.toWeb(createReadStream(path)) as ReadableStream<Uint8Array>,
-    fileName: reportFileName(scope, view.payload.format),
+    fileName: reportFileName(scope, view.payload.format, view.payload.unmasked === true),
     contentType: contentTypes[view.payload.format],
     size,
   };

@@ -1,6 +1,7 @@
 /**
  * Masking personal contact details (PIPL): staff without `contact:view` see 138****5678 and
- * z***@example.com; nobody sees a contact on a public page.
+ * z***@example.com; nobody sees a contact on a public page. Exports mask names and contacts for
+ * everyone unless an export was chosen with full contacts (docs/decisions/013-masked-exports.md).
  */
 
 /** A phone number keeps its first three and last four digits; an email its first letter and domain; anything else its first and last character. */
@@ -17,4 +18,12 @@ export function maskContact(contact: string | null | undefined): string | null {
   const chars = Array.from(value);
   if (chars.length <= 2) return '*'.repeat(chars.length);
   return `${chars[0]}***${chars[chars.length - 1]}`;
+}
+
+/** A name keeps its first character, the rest becomes stars (李四 → 李*, 欧阳娜娜 → 欧***); at most three stars. */
+export function maskName(name: string | null | undefined): string | null {
+  if (!name) return null;
+  const chars = Array.from(name.trim());
+  if (chars.length <= 1) return '*'.repeat(chars.length) || null;
+  return `${chars[0]}${'*'.repeat(Math.min(chars.length - 1, 3))}`;
 }
