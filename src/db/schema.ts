@@ -175,7 +175,10 @@ export const auditEvents = pgTable('audit_events', {
   before: jsonb('before'),
   after: jsonb('after'),
   prevHash: text('prev_hash').notNull(),
+  /** HMAC-SHA256 under the key named by keyId; plain SHA-256 when keyId is null (rows before decision 012). */
   hash: text('hash').notNull(),
+  /** The public id of the audit key that signed this row (keys.ts keyId); null on legacy rows. */
+  keyId: text('key_id'),
 }, (t) => [
   index('audit_object').on(t.objectType, t.objectId),
   // Bulk staff actions name every comment they touched in after.ids (review/target.ts).

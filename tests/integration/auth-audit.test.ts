@@ -1,4 +1,4 @@
-/** The audit trail: append-only in the database, hash-chained, checked by `npm run audit:verify`. */
+/** The audit trail: append-only in the database, HMAC-chained, checked by `npm run audit:verify` (more: audit-chain.test.ts). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -11,10 +11,28 @@ import { createDatabase, migrateDatabase, type Db } from '../../src/db/client';
 import { recordAudit, systemActor, verifyAuditChain } from '../../src/server/audit';
 import { createUser } from '../../src/server/auth/users';
 import { signIn } from '../../src/server/auth/sign-in';
+import { resetConfigCache } from '../../src/server/config';
+import { resetKeyRings } from '../../src/server/keys';
 
+// This file's own audit key and anchor file (the CLI below inherits them), never ./data's.
+const saved = { AUDIT_KEY: process.env.AUDIT_KEY, AUDIT_ANCHOR_FILE: process.env.AUDIT_ANCHOR_FILE };
 let database: TestDatabase;
-beforeAll(async () => { database = await createTestDatabase(); });
-afterAll(async () => { await database.close(); });
+beforeAll(async () => {
+  process.env.AUDIT_KEY = 'auth-audit-test-key-0123456789abcdef-xyz';
+  process.env.AUDIT_ANCHOR_FILE = join(mkdtempSync(join(tmpdir(), 'kaimen-anchors-')), 'anchors.jsonl');
+  resetConfigCache();
+  resetKeyRings();
+  database = await createTestDatabase();
+});
+afterAll(async () => {
+  await database.close();
+  for (const [k, v] of Object.entries(saved)) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+  resetConfigCache();
+  resetKeyRings();
+});
 
 async function someEvents(db: Db) {
   await createUser({ role: 'staff', account: { kind: 'email', value: `a${Math.random()}@audit.test` }, password: 'Audit-test-2026' }, systemActor, db);

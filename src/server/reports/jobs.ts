@@ -12,6 +12,8 @@ import { jobs } from '../../db/schema';
 import { getDatabase, getDb, type DbOrTx } from '../../db/client';
 import { isAppError } from '../errors';
 import { runHousekeeping } from '../housekeeping';
+import { anchorAuditChain, type AnchorState } from '../audit-anchor';
+import { currentConfig } from '../config';
 
 export type Job = typeof jobs.$inferSelect;
 export type JobStatus = 'queued' | 'running' | 'done' | 'failed';
@@ -159,6 +161,12 @@ interface Runner {
   retentionDays: number;
   /** When this process last did the housekeeping (housekeeping.ts); not shared: every step is idempotent. */
   lastHousekeeping: number;
+  /** The audit anchors (audit-anchor.ts): on a timer of their own, so a long export does not delay them. */
+  anchorFile: string;
+  anchorTimer?: NodeJS.Timeout;
+  anchoring?: Promise<void>;
+  /** This process's last anchor; an anchor is written only when the chain has grown past it. */
+  anchored: AnchorState | null;
 }
 type Holder = { [KEY]?: Runner };
 
@@ -168,9 +176,13 @@ export interface RunnerOptions {
   leaseMs?: number;
   /** Days export files are kept (config EXPORT_RETENTION_DAYS). */
   retentionDays?: number;
+  /** Where audit anchors are appended (config AUDIT_ANCHOR_FILE). */
+  anchorFile?: string;
+  anchorEveryMs?: number;
 }
 
 const HOUSEKEEPING_EVERY_MS = 3_600_000;
+const ANCHOR_EVERY_MS = 60_000;
 
 /** Starts polling for jobs every few seconds (boot.ts calls it once the database is open). */
 export function startJobRunner(opts: RunnerOptions): void {
@@ -185,8 +197,27 @@ export function startJobRunner(opts: RunnerOptions): void {
     leaseMs: opts.leaseMs ?? 60_000,
     retentionDays: opts.retentionDays ?? 14,
     lastHousekeeping: 0,
+    anchorFile: opts.anchorFile ?? currentConfig().AUDIT_ANCHOR_FILE,
+    anchored: null,
   };
-  schedule(holder[KEY], 500);
+  const r = holder[KEY];
+  schedule(r, 500);
+  r.anchorTimer = setInterval(() => anchor(r), opts.anchorEveryMs ?? ANCHOR_EVERY_MS);
+  r.anchorTimer.unref?.();
+}
+
+/** Appends an audit anchor when the chain has grown since this process's last one (audit-anchor.ts). */
+function anchor(r: Runner): Promise<void> {
+  r.anchoring ??= (async () => {
+    try {
+      if (getDatabase()) r.anchored = await anchorAuditChain(getDb(), r.anchorFile, r.anchored);
+    } catch (err) {
+      console.warn(`[audit] 无法写入审计锚点（${r.anchorFile}）：${err instanceof Error ? err.message : err}`);
+    } finally {
+      r.anchoring = undefined;
+    }
+  })();
+  return r.anchoring;
 }
 
 function schedule(r: Runner, delay: number): void {
@@ -228,7 +259,7 @@ export function kickJobRunner(): void {
   if (r) kick(r);
 }
 
-/** Stops polling; a running job is put back in the queue for another instance. */
+/** Stops polling (a running job is put back in the queue for another instance) and writes a last audit anchor. */
 export async function stopJobRunner(): Promise<void> {
   const holder = globalThis as Holder;
   const r = holder[KEY];
@@ -236,5 +267,9 @@ export async function stopJobRunner(): Promise<void> {
   holder[KEY] = undefined;
   r.stop.abort();
   clearTimeout(r.timer);
+  clearInterval(r.anchorTimer);
   await r.busy;
+  // The rows of the last minute get their anchor before the database closes.
+  await r.anchoring;
+  await anchor(r);
 }
