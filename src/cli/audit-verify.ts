@@ -7,7 +7,7 @@
 import { resolve } from 'node:path';
 import { checkAuditChain, type ChainProblem } from '../server/audit';
 import { makeAnchor, readAnchors, writeAnchor, type AnchorProblem } from '../server/audit-anchor';
-import { loadConfig } from '../server/config';
+import { auditAnchorFile, loadConfig } from '../server/config';
 import { keyRing } from '../server/keys';
 import { CliUsageError, parseFlags, runCli, withDatabase } from './run-cli';
 
@@ -52,7 +52,7 @@ await runCli(async () => {
   const flags = parseFlags({ anchors: { type: 'string', multiple: true } }, USAGE);
   const config = loadConfig();
   const ring = keyRing('audit', config);
-  const anchorFile = resolve(config.AUDIT_ANCHOR_FILE);
+  const anchorFile = resolve(auditAnchorFile(config));
   const files = [...new Set([anchorFile, ...(flags.anchors ?? []).map((f) => resolve(f))])];
   const read = await readAnchors(files, ring);
   for (const file of read.missing) {

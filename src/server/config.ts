@@ -2,6 +2,7 @@
  * Runtime configuration, read from process.env at start (never import.meta.env, which Astro
  * inlines at build time) and validated with clear messages.
  */
+import { dirname, join } from 'node:path';
 import { z } from 'zod';
 
 const secret = (name: string) => z.string().min(32, `${name} 至少 32 个字符（例如 openssl rand -base64 32 的输出）`);
@@ -55,8 +56,12 @@ const schema = z.object({
   AUDIT_KEY: secret('AUDIT_KEY').optional(),
   /** Earlier audit keys, comma-separated, kept after a rotation so older events still verify. */
   AUDIT_PREVIOUS_KEYS: secretList('AUDIT_PREVIOUS_KEYS').optional(),
-  /** Append-only file of audit anchors (count and head HMAC); best on other storage than the database. */
-  AUDIT_ANCHOR_FILE: z.string().min(1).default('./data/audit-anchors.jsonl'),
+  /**
+   * Append-only file of audit anchors (count and head HMAC); best on other storage than the
+   * database. Unset: one file per database (auditAnchorFile), so a test's or a trial's fresh
+   * database never mixes its anchors with another's.
+   */
+  AUDIT_ANCHOR_FILE: z.string().min(1).optional(),
   /** The secret lookup codes are derived with (≥ 32 characters). */
   LOOKUP_CODE_SECRET: secret('LOOKUP_CODE_SECRET').optional(),
   /** Earlier lookup-code secrets, comma-separated (a retried submission still gets its first code). */
@@ -74,6 +79,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new Error(`配置有误（环境变量）：\n${lines.join('\n')}\n请参见 .env.example。`);
   }
   return parsed.data;
+}
+
+/**
+ * Where audit anchors go: AUDIT_ANCHOR_FILE, else beside the embedded database
+ * (./data/audit-anchors.jsonl for the default PGLITE_DIR), else ./data/audit-anchors-<database>.jsonl.
+ */
+export function auditAnchorFile(config: Config = currentConfig()): string {
+  if (config.AUDIT_ANCHOR_FILE) return config.AUDIT_ANCHOR_FILE;
+  if (!config.DATABASE_URL) return join(dirname(config.PGLITE_DIR), 'audit-anchors.jsonl');
+  const url = new URL(config.DATABASE_URL);
+  const name = `${url.hostname}-${url.port || '5432'}-${decodeURIComponent(url.pathname.slice(1)) || 'postgres'}`.replace(/[^A-Za-z0-9_.-]/g, '_');
+  return join('data', `audit-anchors-${name}.jsonl`);
 }
 
 let cached: Config | undefined;

@@ -13,7 +13,7 @@ import { getDatabase, getDb, type DbOrTx } from '../../db/client';
 import { isAppError } from '../errors';
 import { runHousekeeping } from '../housekeeping';
 import { anchorAuditChain, type AnchorState } from '../audit-anchor';
-import { currentConfig } from '../config';
+import { auditAnchorFile } from '../config';
 
 export type Job = typeof jobs.$inferSelect;
 export type JobStatus = 'queued' | 'running' | 'done' | 'failed';
@@ -197,7 +197,7 @@ export function startJobRunner(opts: RunnerOptions): void {
     leaseMs: opts.leaseMs ?? 60_000,
     retentionDays: opts.retentionDays ?? 14,
     lastHousekeeping: 0,
-    anchorFile: opts.anchorFile ?? currentConfig().AUDIT_ANCHOR_FILE,
+    anchorFile: opts.anchorFile ?? auditAnchorFile(),
     anchored: null,
   };
   const r = holder[KEY];
