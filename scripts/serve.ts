@@ -29,11 +29,9 @@ async function main() {
   };
   const serveStatic = createStaticHandler(resolve('dist/client'));
   const server = http.createServer((req, res) => {
-    // The adapter answers an undecodable address (e.g. %C0%AF) with a bare English "Bad request.".
-    try {
-      decodeURI(req.url ?? '/');
-    } catch {
-      const { status, body } = toErrorBody(new AppError('BadRequest'));
+    const refused = refusedBeforeAstro(req);
+    if (refused) {
+      const { status, body } = toErrorBody(refused);
       const api = (req.url ?? '').startsWith('/api/');
       res.writeHead(status, { 'content-type': api ? 'application/json; charset=utf-8' : 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' });
       res.end(api ? JSON.stringify(body) : body.error.message);
@@ -63,6 +61,24 @@ async function main() {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+/** Methods the Fetch API refuses to carry (`new Request` throws on them): Astro would answer them with a 500. */
+const unservableMethods = new Set(['CONNECT', 'TRACE', 'TRACK']);
+
+/**
+ * A request that cannot reach Astro's handler in one piece, refused here with the catalogue's
+ * message: an undecodable address (e.g. %C0%AF; the adapter's own answer is a bare English "Bad
+ * request.") is a 400, TRACE and its kin a 405.
+ */
+function refusedBeforeAstro(req: http.IncomingMessage): AppError | null {
+  if (unservableMethods.has(req.method ?? '')) return new AppError('MethodNotAllowed');
+  try {
+    decodeURI(req.url ?? '/');
+  } catch {
+    return new AppError('BadRequest');
+  }
+  return null;
 }
 
 /** The primary of a cluster: migrate and seed once, run the workers, restart any that die. */

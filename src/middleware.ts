@@ -54,9 +54,10 @@ export const onRequest = defineMiddleware(async (context, next) => {
       const next = encodeURIComponent(url.pathname + url.search);
       response = context.redirect(`/signin?next=${next}${staleCookie ? '&expired=1' : ''}`, 303);
     } else if (isAppError(err) && err.status === 404) {
-      response = await context.rewrite('/404');
+      response = await context.rewrite(errorPageTarget(request, url, '/404'));
     } else if (isAppError(err)) {
-      response = await renderErrorPage(context.rewrite, err);
+      locals.failure = err; // the error page lists its field issues (a bad query value)
+      response = await renderErrorPage((path) => context.rewrite(errorPageTarget(request, url, path)), err);
     } else {
       throw err;
     }
@@ -80,6 +81,14 @@ function socketAddress(context: { clientAddress: string }): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Where to rewrite for an error page. Astro copies the request, body and all, and cannot once a
+ * page has read the body (a form that then found nothing): that request goes on as a GET.
+ */
+function errorPageTarget(request: Request, url: URL, path: string): string | Request {
+  return request.bodyUsed ? new Request(new URL(path, url), { headers: request.headers }) : path;
 }
 
 async function renderErrorPage(rewrite: (path: string) => Promise<Response>, err: AppError): Promise<Response> {

@@ -1166,4 +1166,6 @@ export const en: Record<MessageKey, string> = {
   'commentImport.voicesInvalid': 'voices must be a whole number from 1 to 100000.',
   'commentImport.conflict': 'Letter id “{externalId}” was already imported with a different comment; one id names one comment.',
   'commentImport.bodyInvalid': 'Send CSV (content-type: text/csv) or JSON {"rows": [...]}.',
+  // ── address parameters (server/params.ts) ──
+  'error.paramInvalid': 'The address parameter “{field}” is wrong: {message} Check the address, or go back and try again.',
 };

@@ -11,7 +11,9 @@ const dictionaries: Record<Locale, Record<MessageKey, string>> = { 'zh-CN': zhCN
 
 /** Looks up `key` in `locale` and fills `{name}` placeholders from `params`. */
 export function t(locale: Locale, key: MessageKey, params: Record<string, string | number> = {}): string {
-  const template = dictionaries[locale]?.[key] ?? zhCN[key] ?? key;
+  // Own keys only: a key from a request (?done=toString) must not find Object.prototype's members.
+  const own = (dict: Record<string, string> | undefined) => (dict && Object.hasOwn(dict, key) ? dict[key] : undefined);
+  const template = own(dictionaries[locale]) ?? own(zhCN) ?? String(key);
   return template.replace(/\{(\w+)\}/g, (m, name: string) => (name in params ? String(params[name]) : m));
 }
 

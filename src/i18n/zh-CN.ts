@@ -1164,6 +1164,8 @@ export const zhCN = {
   'commentImport.voicesInvalid': '人数 voices 须为 1 到 100000 的整数。',
   'commentImport.conflict': '来信编号“{externalId}”已导入过一条内容不同的意见；同一编号只能对应一条意见。',
   'commentImport.bodyInvalid': '请上传 CSV（content-type: text/csv）或 JSON {"rows": [...]}。',
+  // ── address parameters (server/params.ts) ──
+  'error.paramInvalid': '网址中的参数“{field}”有误：{message}请检查网址，或回到上一页重新操作。',
 } as const;
 
 export type MessageKey = keyof typeof zhCN;

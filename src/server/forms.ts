@@ -86,7 +86,13 @@ export async function handleForm<S extends z.ZodType, R>(
 /** Reads an urlencoded or multipart form of at most `limitBytes`. */
 export async function readForm(request: Request, limitBytes = 64 * 1024): Promise<URLSearchParams | FormData> {
   const type = request.headers.get('content-type') ?? '';
-  if (/^application\/x-www-form-urlencoded\b/i.test(type)) return new URLSearchParams(await readText(request, limitBytes));
+  if (/^application\/x-www-form-urlencoded\b/i.test(type)) {
+    const text = await readText(request, limitBytes);
+    // URLSearchParams would turn bytes that are not UTF-8 (%ED%A0%80, a lone surrogate's) into U+FFFD and store that.
+    const bad = badlyEncodedFields(text);
+    if (bad.length) throw new AppError('ValidationFailed', {}, bad.map((field) => ({ field, key: 'comment.field.invalidEncoding' as const })));
+    return new URLSearchParams(text);
+  }
   if (/^multipart\/form-data\b/i.test(type)) {
     // Size-limited even when chunked; a malformed body (no boundary, cut short) is a 400, not a crash.
     const bytes = await readBytes(request, limitBytes);
@@ -97,6 +103,24 @@ export async function readForm(request: Request, limitBytes = 64 * 1024): Promis
     }
   }
   throw new AppError('UnsupportedMediaType', { expected: 'application/x-www-form-urlencoded' });
+}
+
+/** The fields of an urlencoded body whose value is not percent-encoded UTF-8. */
+function badlyEncodedFields(body: string): string[] {
+  const out: string[] = [];
+  for (const pair of body.split('&')) {
+    const eq = pair.indexOf('=');
+    if (eq < 0) continue;
+    const decode = (s: string) => decodeURIComponent(s.replace(/\+/g, ' '));
+    try {
+      decode(pair.slice(eq + 1));
+    } catch {
+      let name = 'form';
+      try { name = decode(pair.slice(0, eq)) || 'form'; } catch { /* the name is no better */ }
+      if (!out.includes(name)) out.push(name);
+    }
+  }
+  return out;
 }
 
 function isMessageKey(s: string): s is MessageKey {

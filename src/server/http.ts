@@ -4,18 +4,47 @@
  */
 import { AppError } from './errors';
 
-/** Reads a JSON body of at most `limitBytes`, refusing wrong content types and bad JSON. */
+/**
+ * Reads a JSON body of at most `limitBytes`, refusing wrong content types, bad JSON and strings
+ * that are not well-formed Unicode (a lone surrogate: ValidationFailed naming the field).
+ */
 export async function readJson(request: Request, limitBytes = 64 * 1024): Promise<unknown> {
   const type = request.headers.get('content-type') ?? '';
   if (!/^application\/json\b/i.test(type)) {
     throw new AppError('UnsupportedMediaType', { expected: 'application/json' });
   }
   const text = await readText(request, limitBytes);
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch {
     throw new AppError('MalformedJson');
   }
+  // The bytes are valid UTF-8, but a \ud800 escape still makes a lone surrogate: refuse it here, for every API body.
+  if (/\\u[dD][89a-fA-F]/.test(text)) {
+    const field = illFormedAt(value);
+    if (field !== null) throw new AppError('ValidationFailed', {}, [{ field: field || 'body', key: 'comment.field.invalidEncoding' }]);
+  }
+  return value;
+}
+
+/** The path (a.b.0) of the first key or string in `value` that is not well-formed Unicode, or null. */
+function illFormedAt(value: unknown): string | null {
+  // A loop, not recursion: 64 KB of '[' nests deeper than the call stack goes.
+  const stack: Array<[unknown, string]> = [[value, '']];
+  while (stack.length) {
+    const [v, path] = stack.pop()!;
+    if (typeof v === 'string') {
+      if (!v.isWellFormed()) return path;
+    } else if (v !== null && typeof v === 'object') {
+      for (const [k, child] of Object.entries(v)) {
+        const here = path ? `${path}.${k}` : k;
+        if (!k.isWellFormed()) return here;
+        stack.push([child, here]);
+      }
+    }
+  }
+  return null;
 }
 
 /** Reads the body as UTF-8 text, refusing more than `limitBytes` before reading it all and invalid UTF-8. */

@@ -1,5 +1,6 @@
 /** Time is stored as timestamptz and shown in Asia/Shanghai, whatever the server's zone. */
 import type { Locale } from '../i18n';
+import { isCalendarDate } from './params';
 
 export const TIME_ZONE = 'Asia/Shanghai';
 
@@ -35,9 +36,11 @@ export function formatDate(d: Date, locale: Locale = 'zh-CN'): string {
  */
 export function parseShanghaiTime(value: string): Date | null {
   const v = value.trim();
-  if (!/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/.test(v)) return null;
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/.exec(v);
+  // Days that do not exist (02-30 would roll over into March) and years the database refuses (0000) are not times.
+  if (!m || !isCalendarDate(Number(m[1]), Number(m[2]), Number(m[3])) || Number(m[4] ?? 0) > 23 || Number(m[5] ?? 0) > 59 || Number(m[6] ?? 0) > 59) return null;
   const hasZone = /(Z|[+-]\d{2}:?\d{2})$/.test(v) && v.length > 10;
   const normal = v.replace(' ', 'T');
   const d = new Date(hasZone ? normal : `${normal.length === 10 ? normal + 'T00:00' : normal}+08:00`);
-  return Number.isNaN(d.getTime()) ? null : d;
+  return Number.isNaN(d.getTime()) || d.getUTCFullYear() < 1000 || d.getUTCFullYear() > 9999 ? null : d;
 }

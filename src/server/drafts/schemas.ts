@@ -6,20 +6,12 @@ import { z } from 'zod';
 import { AppError, type FieldIssue } from '../errors';
 import { zhCN, type MessageKey } from '../../i18n/zh-CN';
 import { parseShanghaiTime } from '../time';
+import { articleNumber, roundNumber, slug } from '../params';
 
-export const slugSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'drafts.field.slug');
-
-/** A round number in a query string: 1 to 9. */
-export const roundNumberSchema = z
-  .string()
-  .regex(/^[1-9]$/, 'drafts.field.round')
-  .transform(Number);
-
-/** An article number in a path: 1 to 9999, no leading zero. */
-export const articleNumberSchema = z
-  .string()
-  .regex(/^[1-9]\d{0,3}$/, 'drafts.field.article')
-  .transform(Number);
+/** The address parsers (server/params.ts) under the names the drafts code has always used. */
+export const slugSchema = slug;
+export const roundNumberSchema = roundNumber;
+export const articleNumberSchema = articleNumber;
 
 /** ?round=N on the draft page and GET /api/v1/drafts/{slug}; absent means the latest round. */
 export const draftQuerySchema = z.object({ round: roundNumberSchema.optional() });

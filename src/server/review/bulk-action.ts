@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { Actor } from '../audit';
 import { AppError } from '../errors';
+import { isUuid, uuid, wellFormedText } from '../params';
 import { can, type Permission } from '../auth/permissions';
 import type { SessionUser } from '../auth/session-user';
 import { decideAdoption } from './decide';
@@ -26,8 +27,7 @@ const permissionOf: Record<BulkAction, Permission> = {
   split: 'comment:tag', publish: 'comment:decide', approve: 'comment:approve', return: 'comment:approve',
 };
 
-const uuid = z.string().uuid('field.invalid');
-const text = (max: number) => z.string().trim().max(max, 'field.tooLong').optional();
+const text = (max: number) => wellFormedText.trim().max(max, 'field.tooLong').optional();
 
 export const bulkFormSchema = z.object({
   action: z.enum(bulkActions, { error: 'review.actionUnknown' }),
@@ -81,7 +81,7 @@ export async function runBulkAction(form: BulkForm, user: SessionUser, actor: Ac
     }
     case 'assign': {
       const assignee = form.assignee === 'me' ? user.id : form.assignee || null;
-      if (assignee && !/^[0-9a-f-]{36}$/i.test(assignee)) throw new AppError('ValidationFailed', {}, [{ field: 'assignee', key: 'field.invalid' }]);
+      if (assignee && !isUuid(assignee)) throw new AppError('ValidationFailed', {}, [{ field: 'assignee', key: 'field.invalid' }]);
       return done((await assignComments(target, assignee, actor)).length);
     }
     case 'group': {

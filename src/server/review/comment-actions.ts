@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { Actor } from '../audit';
 import { AppError } from '../errors';
+import { isUuid } from '../params';
 import { requirePermission } from '../auth/permissions';
 import type { SessionUser } from '../auth/session-user';
 import { bulkFormSchema, runBulkAction } from './bulk-action';
@@ -19,7 +20,7 @@ export const commentFormSchema = bulkFormSchema.omit({ action: true, ids: true, 
 
 /** Runs one form action on comment `id`; returns the action's name for the confirmation. */
 export async function runCommentAction(id: string, form: z.infer<typeof commentFormSchema>, user: SessionUser, actor: Actor): Promise<string> {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) throw new AppError('CommentNotFound');
+  if (!isUuid(id)) throw new AppError('CommentNotFound');
   if (form.action === 'hide' || form.action === 'unhide') {
     requirePermission(user, 'comment:hide');
     if (form.action === 'hide') await hideComment(id, { reason: form.hideReason || undefined, note: form.hideNote || undefined }, actor);

@@ -7,6 +7,7 @@
 import { sql } from 'drizzle-orm';
 import { getDb, type DbOrTx } from '../../db/client';
 import { AppError } from '../errors';
+import { isUuid } from '../params';
 import { maskContact } from './mask-contact';
 import type { Adoption } from './schemas';
 import { rowsOf } from './target';
@@ -52,7 +53,7 @@ const date = (v: unknown) => (v === null || v === undefined ? null : new Date(v 
 
 /** The comment `id` for a staff viewer; contact shown in full only with `canViewContact`. Throws CommentNotFound. */
 export async function getStaffComment(id: string, opts: { canViewContact: boolean }, db: DbOrTx = getDb()): Promise<StaffCommentView> {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) throw new AppError('CommentNotFound');
+  if (!isUuid(id)) throw new AppError('CommentNotFound');
   const [c] = rowsOf<Record<string, any>>(await db.execute(sql`
     select c.*, d.slug as draft_slug, d.title as draft_title, d.require_approval, r.number as round_number, r.label as round_label,
            p.number as p_number, p.label as p_label, p.title as p_title, p.text as p_text,

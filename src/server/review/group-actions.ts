@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import type { Actor } from '../audit';
 import { AppError } from '../errors';
+import { isUuid } from '../params';
 import { requirePermission } from '../auth/permissions';
 import type { SessionUser } from '../auth/session-user';
 import { bulkFormSchema, runBulkAction } from './bulk-action';
@@ -24,7 +25,7 @@ export async function runGroupAction(id: string, form: z.infer<typeof groupFormS
   if (form.action === 'merge') {
     requirePermission(user, 'comment:tag');
     const sources = (form.sources ?? '').split(/[\s,，]+/).map((s) => s.trim()).filter(Boolean);
-    if (!sources.length || !sources.every((s) => /^[0-9a-f-]{36}$/i.test(s))) {
+    if (!sources.length || !sources.every(isUuid)) {
       throw new AppError('ValidationFailed', {}, [{ field: 'sources', key: 'field.invalid' }]);
     }
     const count = await mergeGroups(id, sources, actor);

@@ -5,9 +5,11 @@
  * page costs the same. Each single filter has an index ending in (created_at, id).
  */
 import { sql, type SQL } from 'drizzle-orm';
+import { z } from 'zod';
 import { getDb, type DbOrTx } from '../../db/client';
 import { AppError } from '../errors';
 import { parseShanghaiTime } from '../time';
+import { cursor, dateTime, encodeCursor as encodeParamCursor, uuid } from '../params';
 import { inboxFilterSchema, parseOrFail, type Adoption, type InboxFilters } from './schemas';
 import { searchCondition } from './search';
 import { rowsOf, uuidArray } from './target';
@@ -135,17 +137,18 @@ export function whereOf(conds: Iterable<SQL>): SQL {
   return list.length ? sql.join(list, sql` and `) : sql`true`;
 }
 
-/** An opaque cursor: the (created_at, id) of the last row shown. */
+/** Where the next page starts: the (created_at, id) of the last row shown, as an opaque cursor (params.ts). */
+const inboxCursor = cursor(z.object({ t: dateTime, id: uuid }));
+
 export function encodeCursor(createdAt: Date, id: string): string {
-  return Buffer.from(`${createdAt.toISOString()}|${id}`).toString('base64url');
+  return encodeParamCursor({ t: createdAt.toISOString(), id });
 }
 
-export function decodeCursor(cursor: string): { createdAt: string; id: string } {
-  const [createdAt, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  if (!createdAt || !id || Number.isNaN(Date.parse(createdAt)) || !/^[0-9a-f-]{36}$/i.test(id)) {
-    throw new AppError('ValidationFailed', {}, [{ field: 'cursor', key: 'review.cursorInvalid' }]);
-  }
-  return { createdAt, id };
+/** The cursor's position; ValidationFailed (field cursor) for anything this module did not write. */
+export function decodeCursor(raw: string): { createdAt: Date; id: string } {
+  const parsed = inboxCursor.safeParse(raw);
+  if (!parsed.success) throw new AppError('ValidationFailed', {}, [{ field: 'cursor', key: 'review.cursorInvalid' }]);
+  return { createdAt: parsed.data.t, id: parsed.data.id };
 }
 
 /** One page of the inbox, newest first. Throws ValidationFailed for a bad cursor or round without draft. */
@@ -154,7 +157,7 @@ export async function listInbox(filters: InboxFilters, viewer: Viewer, db: DbOrT
   const conds = [...filterConditions(resolved, viewer).values()];
   if (filters.cursor) {
     const c = decodeCursor(filters.cursor);
-    conds.push(sql`(c.created_at, c.id) < (${c.createdAt}::timestamptz, ${c.id}::uuid)`);
+    conds.push(sql`(c.created_at, c.id) < (${c.createdAt.toISOString()}::timestamptz, ${c.id}::uuid)`);
   }
   const limit = filters.limit ?? PAGE_SIZE;
   const rows = rowsOf<Record<string, unknown>>(await db.execute(sql`

@@ -7,6 +7,7 @@ import { lineText } from '../text-rules';
 import type { ZodError } from 'zod';
 import { AppError } from '../errors';
 import { fieldIssues } from '../forms';
+import { date, uuid, wellFormedText } from '../params';
 
 export const adoptions = ['adopted', 'partially_adopted', 'not_adopted', 'already_provided', 'out_of_scope', 'pending'] as const;
 export type Adoption = (typeof adoptions)[number];
@@ -15,10 +16,8 @@ export const reasonOptional: ReadonlySet<Adoption> = new Set(['adopted', 'pendin
 export const statuses = ['received', 'under_review', 'answered'] as const;
 export const channels = ['web', 'kiosk', 'station_qr', 'deputy', 'letter', 'api'] as const;
 
-const uuid = z.string().uuid('field.invalid');
 const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const opt = <T extends z.ZodType>(s: T) => z.preprocess(blankToUndefined, s.optional());
-const dateOnly = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'field.invalid');
 
 /** The inbox filters, as they come from a query string (every value a string; blanks ignored). */
 export const inboxFilterSchema = z.object({
@@ -36,10 +35,11 @@ export const inboxFilterSchema = z.object({
   /** Only comments awaiting a second person's approval. */
   approval: opt(z.literal('waiting')),
   hidden: opt(z.enum(['only', 'exclude'])),
-  from: opt(dateOnly),
-  to: opt(dateOnly),
+  from: opt(date),
+  to: opt(date),
   q: opt(z.string().trim().max(50, 'field.tooLong')),
-  cursor: opt(z.string().max(200)),
+  /** Checked when the page is read (inbox.ts decodeCursor). */
+  cursor: opt(z.string().max(1000)),
   limit: opt(z.coerce.number().int().min(1).max(200)),
 });
 export type InboxFilters = z.infer<typeof inboxFilterSchema>;
@@ -47,8 +47,8 @@ export type InboxFilters = z.infer<typeof inboxFilterSchema>;
 /** A decision as the API and the forms send it. */
 export const decisionSchema = z.object({
   adoption: z.enum(adoptions, { error: 'review.adoptionRequired' }),
-  reason: opt(z.string().trim().max(2000, 'field.tooLong')),
-  response: opt(z.string().trim().max(5000, 'field.tooLong')),
+  reason: opt(wellFormedText.trim().max(2000, 'field.tooLong')),
+  response: opt(wellFormedText.trim().max(5000, 'field.tooLong')),
   publish: z.preprocess((v) => v === 'on' || v === 'true' || v === true, z.boolean()).optional(),
 });
 export type DecisionInput = z.infer<typeof decisionSchema>;
@@ -65,14 +65,14 @@ export const tagCreateSchema = z.object({
 });
 
 export const templateSchema = z.object({
-  title: z.string().trim().min(1, 'field.required').max(80, 'field.tooLong'),
-  body: z.string().trim().min(1, 'field.required').max(5000, 'field.tooLong'),
+  title: wellFormedText.trim().min(1, 'field.required').max(80, 'field.tooLong'),
+  body: wellFormedText.trim().min(1, 'field.required').max(5000, 'field.tooLong'),
   draftId: opt(uuid),
 });
 
 export const hideSchema = z.object({
   reason: z.enum(['abuse', 'spam', 'personal_data', 'other'], { error: 'review.hideReasonRequired' }),
-  note: opt(z.string().trim().max(500, 'field.tooLong')),
+  note: opt(wellFormedText.trim().max(500, 'field.tooLong')),
 });
 
 export const selectionSchema = z.object({

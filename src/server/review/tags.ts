@@ -8,6 +8,7 @@ import { getDb, type DbOrTx, type Tx } from '../../db/client';
 import { commentTags, comments, tags } from '../../db/schema';
 import { recordAudit, type Actor } from '../audit';
 import { AppError } from '../errors';
+import { isUuid } from '../params';
 import { parseOrFail, tagCreateSchema } from './schemas';
 import { uuidArray } from './target';
 
@@ -72,7 +73,7 @@ export async function createTag(input: unknown, actor: Actor, db: DbOrTx = getDb
 async function resolveTags(tx: Tx, draftIds: string[], names: readonly string[]): Promise<Tag[]> {
   const out: Tag[] = [];
   for (const raw of new Set(names.map((n) => n.trim()).filter(Boolean))) {
-    const byId = /^[0-9a-f-]{36}$/i.test(raw) ? await tx.select().from(tags).where(eq(tags.id, raw)) : [];
+    const byId = isUuid(raw) ? await tx.select().from(tags).where(eq(tags.id, raw)) : [];
     if (byId[0]) {
       if (byId[0].draftId && !draftIds.every((d) => d === byId[0].draftId)) {
         throw new AppError('ValidationFailed', {}, [{ field: 'tags', key: 'review.tagOtherDraft' }]);

@@ -7,6 +7,7 @@ import { and, desc, eq, gte, inArray, lt, or, type SQL } from 'drizzle-orm';
 import { comments, drafts, rounds } from '../../db/schema';
 import { getDb, type DbOrTx } from '../../db/client';
 import { AppError } from '../errors';
+import { date, isUuid } from '../params';
 import { stationsOfDeputy, type Station } from './stations';
 
 export interface DeputyCommentRow {
@@ -39,11 +40,10 @@ export interface DeputyCommentFilter {
   limit?: number;
 }
 
-/** The start and end of a Beijing day, or null for a malformed date. */
+/** The start and end of a Beijing day, or null for a date that does not exist (params.ts `date`). */
 export function shanghaiDay(day: string): { from: Date; to: Date } | null {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) return null;
+  if (!date.safeParse(day).success) return null;
   const from = new Date(`${day}T00:00:00+08:00`);
-  if (Number.isNaN(from.getTime())) return null;
   return { from, to: new Date(from.getTime() + 86400_000) };
 }
 
@@ -63,7 +63,7 @@ export async function listDeputyComments(
     : eq(comments.deputyId, deputyId);
   const where: SQL[] = [scope!];
   if (filter.ids) {
-    const ids = filter.ids.filter((id) => /^[0-9a-f-]{36}$/i.test(id));
+    const ids = filter.ids.filter(isUuid);
     if (!ids.length) throw new AppError('CommentNotFound');
     where.push(inArray(comments.id, ids));
   }

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { hasVisibleCharacter, lineText, trimInvisible } from '../text-rules';
 import { AppError, type FieldIssue } from '../errors';
+import { kioskKey } from '../params';
 import type { MessageKey } from '../../i18n';
 
 export const stationTypes = ['deputies_home', 'liaison_station', 'contact_point'] as const;
@@ -63,7 +64,7 @@ const articleNumber = z.preprocess(
 );
 
 /** The idempotency key a kiosk makes for each submission: 16 to 64 URL-safe characters. */
-export const kioskKey = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, { message: 'field.invalid' });
+export { kioskKey };
 
 /** What a kiosk sends for one resident's comment. */
 export const kioskCommentInput = z.object({

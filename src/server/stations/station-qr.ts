@@ -5,13 +5,14 @@
 import { and, eq } from 'drizzle-orm';
 import { stationDeputies, users } from '../../db/schema';
 import { getDb, type DbOrTx } from '../../db/client';
+import { isUuid } from '../params';
 import { submitComment, type SubmitResult } from '../comments/submit-comment';
 import type { Station } from './stations';
 import type { Limit } from '../auth/rate-limit';
 
 /** The deputy named on a poster, if they are one of the station's deputies; otherwise null. */
 export async function posterDeputy(stationId: string, userId: string | null | undefined, db: DbOrTx = getDb()): Promise<{ id: string; name: string | null } | null> {
-  if (!userId || !/^[0-9a-f-]{36}$/i.test(userId)) return null;
+  if (!userId || !isUuid(userId)) return null;
   const [row] = await db
     .select({ id: users.id, name: users.name })
     .from(stationDeputies)

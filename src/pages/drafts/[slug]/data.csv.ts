@@ -6,15 +6,16 @@
 import type { APIRoute } from 'astro';
 import { PassThrough, Readable } from 'node:stream';
 import { draftQuerySchema, parseInput, queryOf, slugSchema } from '../../../server/drafts/schemas';
+import { param } from '../../../server/params';
 import { AppError } from '../../../server/errors';
 import { loadReportScope } from '../../../server/reports/adoption-report';
 import { writeCommentsCsv } from '../../../server/reports/export-csv';
 import { attachment } from '../../../server/reports/report-export';
 
 export const GET: APIRoute = async ({ params, url, locals }) => {
-  if (!slugSchema.safeParse(params.slug).success) throw new AppError('DraftNotFound');
+  const slug = param(slugSchema, params.slug, 'DraftNotFound');
   const { round } = parseInput(draftQuerySchema, queryOf(url));
-  const scope = await loadReportScope(params.slug!, round);
+  const scope = await loadReportScope(slug, round);
   if (!scope.round.feedbackPublishedAt) throw new AppError('FeedbackNotPublished');
   const out = new PassThrough();
   writeCommentsCsv(scope, 'public', out, { locale: locals.locale }).catch((err) => out.destroy(err instanceof Error ? err : new Error(String(err))));

@@ -2,12 +2,12 @@
 import type { APIRoute } from 'astro';
 import { getDraftRound } from '../../../../../server/drafts/get-draft';
 import { draftQuerySchema, parseInput, queryOf, slugSchema } from '../../../../../server/drafts/schemas';
+import { param } from '../../../../../server/params';
 import { PUBLIC_CACHE, toPublicDraftRound } from '../../../../../server/drafts/public-shapes';
-import { AppError } from '../../../../../server/errors';
 import { json } from '../../../../../server/http';
 
 export const GET: APIRoute = async ({ params, url }) => {
-  if (!slugSchema.safeParse(params.slug).success) throw new AppError('DraftNotFound');
+  const slug = param(slugSchema, params.slug, 'DraftNotFound');
   const { round } = parseInput(draftQuerySchema, queryOf(url));
-  return json(toPublicDraftRound(await getDraftRound(params.slug!, round)), 200, PUBLIC_CACHE);
+  return json(toPublicDraftRound(await getDraftRound(slug, round)), 200, PUBLIC_CACHE);
 };

@@ -4,12 +4,12 @@
  */
 import type { APIRoute } from 'astro';
 import { draftQuerySchema, parseInput, queryOf, slugSchema } from '../../../../../server/drafts/schemas';
-import { AppError } from '../../../../../server/errors';
+import { param } from '../../../../../server/params';
 import { json } from '../../../../../server/http';
 import { getDraftStats } from '../../../../../server/reports/stats';
 
 export const GET: APIRoute = async ({ params, url }) => {
-  if (!slugSchema.safeParse(params.slug).success) throw new AppError('DraftNotFound');
+  const slug = param(slugSchema, params.slug, 'DraftNotFound');
   const { round } = parseInput(draftQuerySchema, queryOf(url));
-  return json(await getDraftStats(params.slug!, round), 200, { 'cache-control': 'public, max-age=30' });
+  return json(await getDraftStats(slug, round), 200, { 'cache-control': 'public, max-age=30' });
 };

@@ -7,7 +7,7 @@ import type { APIRoute } from 'astro';
 import { can, requirePermission } from '../../../../../../server/auth/permissions';
 import { actorOf } from '../../../../../../server/auth/request-auth';
 import { json, readJson } from '../../../../../../server/http';
-import { AppError } from '../../../../../../server/errors';
+import { param, uuid } from '../../../../../../server/params';
 import { decideAdoption } from '../../../../../../server/review/decide';
 import { decisionSchema, parseOrFail } from '../../../../../../server/review/schemas';
 import { getStaffComment } from '../../../../../../server/review/comment-view';
@@ -16,8 +16,7 @@ import { clearFacetCache } from '../../../../../../server/review/inbox-counts';
 
 export const POST: APIRoute = async ({ locals, params, request }) => {
   const user = requirePermission(locals.user, 'comment:decide');
-  const id = params.id ?? '';
-  if (!/^[0-9a-f-]{36}$/i.test(id)) throw new AppError('CommentNotFound');
+  const id = param(uuid, params.id, 'CommentNotFound');
   const body = parseOrFail(decisionSchema, await readJson(request, 32 * 1024));
   await decideAdoption({ ids: [id] }, body, actorOf(locals));
   clearFacetCache();

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { requirePermission } from '../../../../../../server/auth/permissions';
 import { actorOf } from '../../../../../../server/auth/request-auth';
 import { json, readJson } from '../../../../../../server/http';
-import { AppError } from '../../../../../../server/errors';
+import { param, uuid } from '../../../../../../server/params';
 import { tagComments, tagsOfComment } from '../../../../../../server/review/tags';
 import { parseOrFail, tagsSchema } from '../../../../../../server/review/schemas';
 import { clearFacetCache } from '../../../../../../server/review/inbox-counts';
@@ -17,8 +17,7 @@ const bodySchema = tagsSchema.extend({ replace: z.boolean().optional() });
 
 export const POST: APIRoute = async ({ locals, params, request }) => {
   requirePermission(locals.user, 'comment:tag');
-  const id = params.id ?? '';
-  if (!/^[0-9a-f-]{36}$/i.test(id)) throw new AppError('CommentNotFound');
+  const id = param(uuid, params.id, 'CommentNotFound');
   const body = parseOrFail(bodySchema, await readJson(request, 32 * 1024));
   await tagComments([id], body.tags, actorOf(locals), { replace: body.replace });
   clearFacetCache();
