@@ -6,17 +6,15 @@
  * and `can()` decides which roles pass; the built server decides what really happens.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { createDatabase, migrateDatabase, type Database } from '../../src/db/client';
 import { systemActor } from '../../src/server/audit';
 import { createUser } from '../../src/server/auth/users';
 import { createApiToken } from '../../src/server/auth/tokens';
 import { can, permissions, type Permission } from '../../src/server/auth/permissions';
 import type { Role } from '../../src/server/auth/session-user';
-import { createTestDatabase, type TestDatabase } from '../support/test-db';
-import { buildApp, fakeIp, removeBuild, signInOverHttp, startServer, type RunningServer } from '../support/built-server';
+import type { TestDatabase } from '../support/test-db';
+import { buildApp, serverDatabase, fakeIp, removeBuild, signInOverHttp, startServer, type RunningServer } from '../support/built-server';
 
 const root = resolve(import.meta.dirname, '../..');
 const areas = ['src/pages/staff', 'src/pages/admin', 'src/pages/api/v1/staff'];
@@ -77,18 +75,8 @@ const auth: Partial<Record<Principal, Record<string, string>>> = { anonymous: {}
 
 beforeAll(async () => {
   buildDir = await buildApp();
-  let database: Database;
-  let env: Record<string, string>;
-  if (process.env.DATABASE_URL) {
-    testDb = await createTestDatabase();
-    database = testDb;
-    env = { DATABASE_URL: testDb.url! };
-  } else {
-    const dir = join(mkdtempSync(join(tmpdir(), 'kaimen-matrix-')), 'db');
-    database = await createDatabase({ pgliteDir: dir });
-    await migrateDatabase(database);
-    env = { PGLITE_DIR: dir };
-  }
+  const { database, env, testDb: made } = await serverDatabase('matrix');
+  testDb = made;
   const accounts: Record<string, string> = {};
   for (const role of ['citizen', 'deputy', 'staff', 'admin'] as const) {
     const email = `${role}@matrix.test`;

@@ -15,10 +15,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { request as httpRequest } from 'node:http';
-import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { createDatabase, migrateDatabase, type Database } from '../../src/db/client';
 import { systemActor } from '../../src/server/audit';
 import { createUser } from '../../src/server/auth/users';
 import { createApiToken } from '../../src/server/auth/tokens';
@@ -27,8 +25,8 @@ import { addStationDeputy, createStation } from '../../src/server/stations/stati
 import { createEnrollment, enrollKiosk } from '../../src/server/stations/kiosks';
 import { submitComment } from '../../src/server/comments/submit-comment';
 import { adoptions, inboxFilterSchema } from '../../src/server/review/schemas';
-import { createTestDatabase, type TestDatabase } from '../support/test-db';
-import { buildApp, fakeIp, removeBuild, signInOverHttp, startServer, type RunningServer } from '../support/built-server';
+import type { TestDatabase } from '../support/test-db';
+import { buildApp, serverDatabase, fakeIp, removeBuild, signInOverHttp, startServer, type RunningServer } from '../support/built-server';
 
 const root = resolve(import.meta.dirname, '../..');
 const PASSWORD = 'Fuzz-test-password-1';
@@ -185,18 +183,8 @@ function realValues(param: string): string[] {
 
 beforeAll(async () => {
   buildDir = process.env.FUZZ_BUILD_DIR ? undefined : await buildApp();
-  let database: Database;
-  let env: Record<string, string>;
-  if (process.env.DATABASE_URL) {
-    testDb = await createTestDatabase();
-    database = testDb;
-    env = { DATABASE_URL: testDb.url! };
-  } else {
-    const dir = join(mkdtempSync(join(tmpdir(), 'kaimen-fuzz-')), 'db');
-    database = await createDatabase({ pgliteDir: dir });
-    await migrateDatabase(database);
-    env = { PGLITE_DIR: dir };
-  }
+  const { database, env, testDb: made } = await serverDatabase('fuzz');
+  testDb = made;
   const db = database.db;
   await loadSampleDrafts(db);
   const make = (role: 'citizen' | 'deputy' | 'staff' | 'admin', n: string) =>

@@ -9,13 +9,12 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createDatabase, migrateDatabase, type Database } from '../../src/db/client';
 import { systemActor } from '../../src/server/audit';
 import { createUser } from '../../src/server/auth/users';
 import { createStation } from '../../src/server/stations/stations';
 import { submitComment } from '../../src/server/comments/submit-comment';
-import { createTestDatabase, type TestDatabase } from '../support/test-db';
-import { buildApp, fakeIp, postForm, removeBuild, signInOverHttp, startServer, type RunningServer } from '../support/built-server';
+import type { TestDatabase } from '../support/test-db';
+import { buildApp, serverDatabase, fakeIp, postForm, removeBuild, signInOverHttp, startServer, type RunningServer } from '../support/built-server';
 import { OPEN, seedDrafts, validComment } from './comments-fixtures';
 
 const PASSWORD = 'Security-test-password-1';
@@ -29,18 +28,8 @@ const cookies: Record<string, string> = {};
 
 beforeAll(async () => {
   buildDir = await buildApp();
-  let database: Database;
-  let env: Record<string, string>;
-  if (process.env.DATABASE_URL) {
-    testDb = await createTestDatabase();
-    database = testDb;
-    env = { DATABASE_URL: testDb.url! };
-  } else {
-    const dir = join(mkdtempSync(join(tmpdir(), 'kaimen-security-')), 'db');
-    database = await createDatabase({ pgliteDir: dir });
-    await migrateDatabase(database);
-    env = { PGLITE_DIR: dir };
-  }
+  const { database, env, testDb: made } = await serverDatabase('security');
+  testDb = made;
   await seedDrafts(database.db);
   for (const role of ['citizen', 'staff', 'admin'] as const) {
     await createUser({ role, account: { kind: 'email', value: `${role}@security.test` }, password: PASSWORD, name: role }, systemActor, database.db);

@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import { createDatabase, migrateDatabase, type Database } from '../../src/db/client';
+import { createTestDatabase, type TestDatabase } from './test-db';
 
 const root = resolve(import.meta.dirname, '../..');
 
@@ -109,4 +111,21 @@ export async function signInOverHttp(url: string, account: string, password: str
   const cookie = res.headers.getSetCookie().find((c) => /kaimen_session=/.test(c));
   if (res.status !== 303 || !cookie) throw new Error(`sign-in of ${account} failed: ${res.status}`);
   return cookie.split(';')[0];
+}
+
+/**
+ * A migrated database for a built server: a fresh PostgreSQL database when DATABASE_URL is set,
+ * else a PGlite directory of its own. `env` is what startServer needs to open it; `testDb` is set
+ * on PostgreSQL (close it after the server). On PGlite, close `database` before starting the
+ * server: only one process may open the directory.
+ */
+export async function serverDatabase(prefix: string): Promise<{ database: Database; env: Record<string, string>; testDb?: TestDatabase }> {
+  if (process.env.DATABASE_URL) {
+    const testDb = await createTestDatabase();
+    return { database: testDb, env: { DATABASE_URL: testDb.url! }, testDb };
+  }
+  const dir = join(mkdtempSync(join(tmpdir(), `kaimen-${prefix}-`)), 'db');
+  const database = await createDatabase({ pgliteDir: dir });
+  await migrateDatabase(database);
+  return { database, env: { PGLITE_DIR: dir } };
 }
