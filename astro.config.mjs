@@ -5,7 +5,7 @@ import node from '@astrojs/node';
 export default defineConfig({
   output: 'server',
   // Middleware mode: scripts/serve.ts owns the HTTP server, start-up (config, database, migrations,
-  // samples) and graceful shutdown, serves the built client files (src/server/static-files.ts) and
+  // samples) and graceful shutdown, serves the built client files (src/server/web/static-files.ts) and
   // hands every other request to Astro's handler.
   adapter: node({ mode: 'middleware' }),
   // The origin check is done in src/middleware.ts for every POST, so that API clients get the

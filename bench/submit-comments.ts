@@ -22,7 +22,7 @@ import pg from 'pg';
 // @ts-expect-error autocannon ships no types
 import autocannon from 'autocannon';
 import { ensureBuilt, freshDatabase, percentile, postgresCpuSince, postgresCpuSnapshot, startServer, stopServer } from './lib/server';
-import { bigramKeysOf, fingerprintOf } from '../src/server/comments/text-features';
+import { bigramKeysOf, fingerprintOf } from '../src/server/grouping/text-features';
 import { citizenComment, draftWindow } from './lib/comments';
 import { hashLookupCode, idempotencyDigest } from '../src/server/comments/receipts';
 

@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { loadConfig } from '../src/server/config';
 import { start, stop } from '../src/server/boot';
 import { AppError, toErrorBody } from '../src/server/errors';
-import { createStaticHandler } from '../src/server/static-files';
+import { createStaticHandler } from '../src/server/web/static-files';
 
 async function main() {
   const config = loadConfig();

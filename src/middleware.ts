@@ -7,13 +7,13 @@
 import { defineMiddleware } from 'astro:middleware';
 import { AppError, errorResponse, isAppError, normaliseError } from './server/errors';
 import { localeFromCookie } from './i18n';
-import { applySecurityHeaders, isCrossOriginWrite } from './server/security-headers';
+import { applySecurityHeaders, isCrossOriginWrite } from './server/web/security-headers';
 import { ensureStarted } from './server/boot';
-import { clientIp } from './server/client-ip';
+import { clientIp } from './server/web/client-ip';
 import { authenticateRequest } from './server/auth/request-auth';
 import { enforceLimits } from './server/auth/rate-limit';
 import { writeLimits } from './server/auth/write-limit';
-import { isErrorPage, pageAllowsMethod } from './server/page-methods';
+import { isErrorPage, pageAllowsMethod } from './server/web/page-methods';
 
 const writeMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 

@@ -8,7 +8,7 @@ import { t } from '../i18n';
 import { systemActor } from '../server/audit';
 import { createUserSchema } from '../server/auth/schemas';
 import { createUser } from '../server/auth/users';
-import { fieldIssues } from '../server/forms';
+import { fieldIssues } from '../server/web/forms';
 import { CliUsageError, parseFlags, runCli, withDatabase } from './run-cli';
 
 const usage = 'npm run users:create -- --role citizen|deputy|staff|admin --email E（或 --phone 手机号） --password P [--name N] [--station 联络站编号]';

@@ -300,7 +300,7 @@ export const comments = pgTable('comments', {
 ]);
 
 /**
- * The near-duplicate band index (review/grouping.ts): for each LSH band key of a round, the first
+ * The near-duplicate band index (grouping/grouping.ts): for each LSH band key of a round, the first
  * comment that stood alone or founded a group with it. A lookup reads at most LSH_BANDS rows,
  * however many comments share a band. No foreign keys: comments and rounds are never deleted,
  * and the checks would cost a lookup per row on the submission path.

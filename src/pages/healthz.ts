@@ -2,7 +2,7 @@
 import type { APIRoute } from 'astro';
 import { sql } from 'drizzle-orm';
 import { getDatabase } from '../db/client';
-import { json } from '../server/http';
+import { json } from '../server/web/http';
 
 export const GET: APIRoute = async () => {
   const database = getDatabase();

@@ -1,7 +1,7 @@
 /** GET /prefs?lang=en|zh-CN or ?text=large|normal, then back: display preferences in cookies. */
 import type { APIRoute } from 'astro';
 import { isLocale } from '../i18n';
-import { safeRedirect } from '../server/redirects';
+import { safeRedirect } from '../server/web/redirects';
 
 export const GET: APIRoute = ({ url, cookies, redirect }) => {
   const lang = url.searchParams.get('lang');

@@ -47,9 +47,9 @@ export async function start(opts: StartOptions = {}): Promise<Database> {
       const loaded = await loadSampleDrafts(database.db);
       if (loaded.length) log(`[kaimen] 已载入示例草案：${loaded.join('、')}`);
     }
-    // Background exports (reports/jobs.ts); the report handler registers itself on import.
+    // Background exports (jobs/runner.ts); the report handler registers itself on import.
     await import('./reports/report-export');
-    const { startJobRunner } = await import('./reports/jobs');
+    const { startJobRunner } = await import('./jobs/runner');
     startJobRunner({ exportDir: config.EXPORT_DIR, leaseMs: config.JOB_LEASE_SECONDS * 1000, retentionDays: config.EXPORT_RETENTION_DAYS });
     return database;
   } catch (err) {
@@ -74,7 +74,7 @@ export function ensureStarted(): Promise<Database> {
 /** Closes the database registered by start(). */
 export async function stop(): Promise<void> {
   // A running export goes back to the queue before the database closes.
-  await (await import('./reports/jobs')).stopJobRunner();
+  await (await import('./jobs/runner')).stopJobRunner();
   const database = getDatabase();
   setDatabase(undefined);
   (globalThis as Holder)[KEY] = undefined;

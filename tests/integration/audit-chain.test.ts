@@ -17,7 +17,7 @@ import { GENESIS, checkAuditChain, hashEvent, hmacEvent, recordAudit, systemActo
 import { anchorAuditChain, makeAnchor, readAnchors, readChainHead, writeAnchor } from '../../src/server/audit-anchor';
 import { resetConfigCache } from '../../src/server/config';
 import { keyId, keyRing, resetKeyRings } from '../../src/server/keys';
-import { startJobRunner, stopJobRunner } from '../../src/server/reports/jobs';
+import { startJobRunner, stopJobRunner } from '../../src/server/jobs/runner';
 
 const KEY_1 = 'audit-key-one-for-tests-0123456789abcdef';
 const KEY_2 = 'audit-key-two-for-tests-0123456789abcdef';

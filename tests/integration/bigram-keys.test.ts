@@ -7,8 +7,8 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { createTestDatabase, type TestDatabase } from '../support/test-db';
-import { bigramKey, bigramsOf } from '../../src/server/comments/text-features';
-import { rowsOf } from '../../src/server/review/target';
+import { bigramKey, bigramsOf } from '../../src/server/grouping/text-features';
+import { rowsOf } from '../../src/db/rows';
 
 let database: TestDatabase;
 beforeAll(async () => {

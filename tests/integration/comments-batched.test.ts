@@ -10,7 +10,7 @@ import { sql } from 'drizzle-orm';
 import { createTestDatabase, type TestDatabase } from '../support/test-db';
 import { OPEN, commentByReceipt, seedDrafts } from './comments-fixtures';
 import { submitComment } from '../../src/server/comments/submit-comment';
-import { rowsOf } from '../../src/server/review/target';
+import { rowsOf } from '../../src/db/rows';
 
 let database: TestDatabase;
 beforeAll(async () => {

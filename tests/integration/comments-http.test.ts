@@ -8,7 +8,7 @@ import { createTestDatabase, type TestDatabase } from '../support/test-db';
 import { setDatabase } from '../../src/db/client';
 import { errorResponse } from '../../src/server/errors';
 import { clearTargetCache } from '../../src/server/comments/comment-target';
-import { parseUrlEncoded, readForm } from '../../src/server/comments/form-body';
+import { parseUrlEncoded, readForm } from '../../src/server/web/form-body';
 import { POST } from '../../src/pages/api/v1/drafts/[slug]/comments';
 import { GET } from '../../src/pages/api/v1/receipts/[receipt]';
 import { CLOSED, OPEN, commentCount, seedDrafts, validComment } from './comments-fixtures';

@@ -13,7 +13,7 @@ import { eq, inArray } from 'drizzle-orm';
 import { createTestDatabase, type TestDatabase } from '../support/test-db';
 import { createDatabase, migrateDatabase, setDatabase } from '../../src/db/client';
 import { auditEvents, comments, lshBuckets } from '../../src/db/schema';
-import { bigramKey } from '../../src/server/comments/text-features';
+import { bigramKey } from '../../src/server/grouping/text-features';
 import { systemActor } from '../../src/server/audit';
 import { errorResponse, toErrorBody } from '../../src/server/errors';
 import { importComments, type ImportReceipt, type ImportSource } from '../../src/server/comments/import-comments';

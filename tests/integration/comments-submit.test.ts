@@ -4,7 +4,7 @@ import { createTestDatabase, type TestDatabase } from '../support/test-db';
 import { submitComment } from '../../src/server/comments/submit-comment';
 import { clearTargetCache } from '../../src/server/comments/comment-target';
 import { parseReceipt, hashLookupCode, idempotencyDigest } from '../../src/server/comments/receipts';
-import { bigramKeysOf, fingerprintOf } from '../../src/server/comments/text-features';
+import { bigramKeysOf, fingerprintOf } from '../../src/server/grouping/text-features';
 import { BODY_MAX } from '../../src/server/comments/schemas';
 import { toErrorBody } from '../../src/server/errors';
 import {

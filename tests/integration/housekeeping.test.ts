@@ -1,5 +1,5 @@
 /**
- * Housekeeping (src/server/housekeeping.ts): old export files go and their jobs stop naming them
+ * Housekeeping (src/server/jobs/housekeeping.ts): old export files go and their jobs stop naming them
  * (the download then answers ExportFileMissing), killed exports' .part files go after a day,
  * expired rate-limit windows and sessions go; everything recent stays.
  */
@@ -11,7 +11,7 @@ import { eq, sql } from 'drizzle-orm';
 import { jobs, rateLimits, sessions } from '../../src/db/schema';
 import { createTestDatabase, type TestDatabase } from '../support/test-db';
 import { seedReportFixture, type Seeded } from './reports-fixture';
-import { runHousekeeping } from '../../src/server/housekeeping';
+import { runHousekeeping } from '../../src/server/jobs/housekeeping';
 import { openExportFile } from '../../src/server/reports/report-export';
 import type { SessionUser } from '../../src/server/auth/session-user';
 

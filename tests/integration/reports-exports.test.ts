@@ -19,7 +19,7 @@ import { writeReportXlsx } from '../../src/server/reports/export-xlsx';
 import { writeReportDocx } from '../../src/server/reports/export-docx';
 import type { Audience } from '../../src/server/reports/columns';
 import { openExportFile, requestReportExport, streamReport, type ExportPlan } from '../../src/server/reports/report-export';
-import { runNextJob } from '../../src/server/reports/jobs';
+import { runNextJob } from '../../src/server/jobs/runner';
 import type { ExportOptions } from '../../src/server/reports/export-options';
 import type { SessionUser } from '../../src/server/auth/session-user';
 import { mkdtempSync, readFileSync } from 'node:fs';

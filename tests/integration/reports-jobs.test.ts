@@ -12,7 +12,7 @@ import ExcelJS from 'exceljs';
 import { auditEvents, jobs } from '../../src/db/schema';
 import { createTestDatabase, type TestDatabase } from '../support/test-db';
 import { seedReportFixture, type Seeded } from './reports-fixture';
-import { claimJob, enqueueJob, registerJobHandler, renewLease, runNextJob } from '../../src/server/reports/jobs';
+import { claimJob, enqueueJob, registerJobHandler, renewLease, runNextJob } from '../../src/server/jobs/runner';
 import { getExportJob, listExportJobs, openExportFile, requestReportExport } from '../../src/server/reports/report-export';
 import type { SessionUser } from '../../src/server/auth/session-user';
 

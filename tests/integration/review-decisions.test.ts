@@ -8,7 +8,7 @@ import { hideComment } from '../../src/server/review/moderate';
 import { listInbox, resolveFilters } from '../../src/server/review/inbox';
 import { countFacets, clearFacetCache } from '../../src/server/review/inbox-counts';
 import { commentHistory } from '../../src/server/review/comment-view';
-import { rowsOf } from '../../src/server/review/target';
+import { rowsOf } from '../../src/db/rows';
 import { comment, createStaff, publishSample, requireApproval } from './review-support';
 
 let database: TestDatabase;

@@ -5,9 +5,9 @@ import { sql } from 'drizzle-orm';
 import { createTestDatabase, type TestDatabase } from '../support/test-db';
 import { OPEN, commentByReceipt, seedDrafts } from './comments-fixtures';
 import { submitComment } from '../../src/server/comments/submit-comment';
-import { groupPick, NO_ID } from '../../src/server/review/grouping';
+import { groupPick, NO_ID } from '../../src/server/grouping/grouping';
 import { intArrayLiteral } from '../../src/db/pg-literals';
-import { textFeaturesOf } from '../../src/server/comments/text-features';
+import { textFeaturesOf } from '../../src/server/grouping/text-features';
 
 let database: TestDatabase;
 beforeAll(async () => {

@@ -6,7 +6,7 @@ import { countFacets, clearFacetCache } from '../../src/server/review/inbox-coun
 import { tagComments, createTag, listTags } from '../../src/server/review/tags';
 import { assignComments } from '../../src/server/review/assign';
 import { mergeGroups, splitGroup } from '../../src/server/review/groups';
-import { rowsOf } from '../../src/server/review/target';
+import { rowsOf } from '../../src/db/rows';
 import { comment, createStaff, publishSample } from './review-support';
 
 let database: TestDatabase;

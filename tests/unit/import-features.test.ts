@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { fastReceipt, randomLookupCode } from '../../src/server/comments/import-features';
-import { bigramKeysOf, fingerprintOf, normaliseText, textFeaturesOf } from '../../src/server/comments/text-features';
-import { lshBandsOf, minhashOf, shinglesOf, MINHASH_SIZE } from '../../src/server/review/minhash';
+import { bigramKeysOf, fingerprintOf, normaliseText, textFeaturesOf } from '../../src/server/grouping/text-features';
+import { lshBandsOf, minhashOf, shinglesOf, MINHASH_SIZE } from '../../src/server/grouping/minhash';
 import { normaliseLookupCode, parseReceipt } from '../../src/server/comments/receipts';
 import { columnOf, importRowSchema } from '../../src/server/comments/import-schemas';
 

@@ -10,7 +10,7 @@ import {
   type LegalParagraph,
   type LegalText,
 } from '../../src/server/drafts/parse-legal-text';
-import { renderLegalText } from '../../src/server/drafts/render-legal-text';
+import { renderLegalText } from '../support/render-legal-text';
 import { lawsDir } from '../support/shared-fixtures';
 
 /** Line numbers depend on the layout, so comparisons leave them out. */

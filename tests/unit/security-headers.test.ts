@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applySecurityHeaders, isCrossOriginWrite } from '../../src/server/security-headers';
+import { applySecurityHeaders, isCrossOriginWrite } from '../../src/server/web/security-headers';
 
 const url = new URL('http://localhost:4321/api/v1/drafts/x/comments');
 const req = (method: string, headers: Record<string, string> = {}) => new Request(url, { method, headers });

@@ -3,12 +3,12 @@ import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { safeRedirect } from '../../src/server/redirects';
+import { safeRedirect } from '../../src/server/web/redirects';
 import { hasVisibleCharacter, lineText, trimInvisible } from '../../src/server/text-rules';
 import { signInFailureDelayMs } from '../../src/server/auth/sign-in';
 import { keyId, readOrCreateKeyFile } from '../../src/server/keys';
 import { loadConfig, publicOrigin } from '../../src/server/config';
-import { applySecurityHeaders } from '../../src/server/security-headers';
+import { applySecurityHeaders } from '../../src/server/web/security-headers';
 
 describe('safeRedirect', () => {
   it.each([

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { createStaticHandler, listStaticFiles } from '../../src/server/static-files';
+import { createStaticHandler, listStaticFiles } from '../../src/server/web/static-files';
 
 let root: string;
 let server: http.Server;

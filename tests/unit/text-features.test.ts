@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { bigramKey, bigramKeysOf, bigramsOf, fingerprintOf, normaliseText } from '../../src/server/comments/text-features';
+import { bigramKey, bigramKeysOf, bigramsOf, fingerprintOf, normaliseText } from '../../src/server/grouping/text-features';
 
 describe('normaliseText', () => {
   it('drops whitespace and punctuation (Chinese and ASCII) and lower-cases', () => {

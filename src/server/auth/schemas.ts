@@ -1,6 +1,6 @@
 /**
  * Input rules for accounts, shared by the pages, the admin commands and the tests. Messages
- * are i18n keys (src/i18n/zh-CN.ts); src/server/forms.ts turns them into Chinese per field.
+ * are i18n keys (src/i18n/zh-CN.ts); src/server/web/forms.ts turns them into Chinese per field.
  */
 import { z } from 'zod';
 import { lineText } from '../text-rules';

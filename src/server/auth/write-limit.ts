@@ -2,7 +2,7 @@ import type { Limit } from './rate-limit';
 import type { CookieJar } from './sessions';
 import type { SessionUser } from './session-user';
 import { writeLimitsFor } from './limits';
-import { kioskFromRequest, readKioskCredential } from '../stations/kiosk-cookie';
+import { kioskFromRequest, readKioskCredential } from '../web/kiosk-cookie';
 import { getDb, type DbOrTx } from '../../db/client';
 
 /**

@@ -19,7 +19,7 @@ import { recordAudit, type Actor } from '../audit';
 import { columnOf, importColumns, importRowSchema, requiredColumns, type ImportColumn } from './import-schemas';
 import { loadImportTargets, resolveImportTarget, type ImportTargets } from './import-targets';
 import { fastReceipt, hashLookupCode, importKeyDigest, randomLookupCode } from './import-features';
-import { textFeaturesOf } from './text-features';
+import { textFeaturesOf } from '../grouping/text-features';
 import { createImportScratch, findByKeys, groupImportedDuplicates, insertBatch, type PreparedRow } from './import-sql';
 import { toFieldIssues } from './schemas';
 import { guardDatabase } from './submit-comment';

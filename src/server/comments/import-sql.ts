@@ -7,7 +7,7 @@
 import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
 import { intArrayLiteral, pgArray } from '../../db/pg-literals';
-import { rowsOf } from '../review/target';
+import { rowsOf } from '../../db/rows';
 import type { CommentFields } from './insert-comments';
 
 /** One row ready for the database. */

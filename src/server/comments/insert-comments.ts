@@ -1,6 +1,6 @@
 /**
  * The INSERT of submitted comments, with their duplicate group and band keys, as one statement for
- * a batch of comments: each row's grouping lookups (review/grouping.ts groupPick, as a LATERAL
+ * a batch of comments: each row's grouping lookups (grouping/grouping.ts groupPick, as a LATERAL
  * subquery per row), the INSERT with the group they picked, and the band keys of the rows that
  * stand alone. Submissions arriving together share that statement and its commit (insertBatched);
  * a row is inserted or not on its own merits, exactly as if it had come alone.
@@ -13,9 +13,9 @@ import { sql } from 'drizzle-orm';
 import { executePrepared, type DbOrTx } from '../../db/client';
 import { groupCommit } from '../../db/batcher';
 import { intArrayLiteral, pgArray } from '../../db/pg-literals';
-import { groupPick, NO_ID } from '../review/grouping';
-import { MINHASH_SIZE, NEAR_DUPLICATE_THRESHOLD } from '../review/minhash';
-import type { TextFeatures } from './text-features';
+import { groupPick, NO_ID } from '../grouping/grouping';
+import { MINHASH_SIZE, NEAR_DUPLICATE_THRESHOLD } from '../grouping/minhash';
+import type { TextFeatures } from '../grouping/text-features';
 import type { comments } from '../../db/schema';
 
 export type Channel = (typeof comments.channel.enumValues)[number];

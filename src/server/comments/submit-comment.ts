@@ -12,8 +12,8 @@ import { enforceLimits, type Limit } from '../auth/rate-limit';
 import { parseCommentInput, type CommentInput } from './schemas';
 import { clearTargetCache, resolveCommentTarget, type CommentTarget } from './comment-target';
 import { deriveLookupCode, generateReceipt, hashLookupCode, idempotencyDigest, lookupCodeFor } from './receipts';
-import { textFeaturesOf, type TextFeatures } from './text-features';
-import { planGroup } from '../review/grouping';
+import { textFeaturesOf, type TextFeatures } from '../grouping/text-features';
+import { planGroup } from '../grouping/grouping';
 import { insertBatched, insertComments, type Channel, type CommentRow } from './insert-comments';
 
 export type { Channel };

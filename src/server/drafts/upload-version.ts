@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { t, type Locale } from '../../i18n';
 import type { Actor } from '../audit';
 import { AppError, errorCatalogue, isAppError } from '../errors';
-import { fieldIssues, readForm } from '../forms';
+import { fieldIssues, readForm } from '../web/forms';
 import { parseShanghaiTime } from '../time';
 import { describeProblem, MAX_INPUT_BYTES, parseLegalText, type ParseCounts } from './parse-legal-text';
 import { publishVersion } from './publish-version';

@@ -25,7 +25,7 @@ import { writeCommentsCsv } from './export-csv';
 import { writeReportDocx } from './export-docx';
 import { writeReportXlsx } from './export-xlsx';
 import type { ExportOptions } from './export-options';
-import { enqueueJob, kickJobRunner, registerJobHandler, type Job, type JobContext } from './jobs';
+import { enqueueJob, kickJobRunner, registerJobHandler, type Job, type JobContext } from '../jobs/runner';
 
 export const reportFormats = ['docx', 'xlsx', 'csv'] as const;
 export type ReportFormat = (typeof reportFormats)[number];

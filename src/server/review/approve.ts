@@ -7,7 +7,8 @@ import { sql } from 'drizzle-orm';
 import { getDb, type DbOrTx } from '../../db/client';
 import { recordAudit, type Actor } from '../audit';
 import { AppError } from '../errors';
-import { auditObject, rowsOf, targetCondition, uuidArray, type Target } from './target';
+import { auditObject, targetCondition, uuidArray, type Target } from './target';
+import { rowsOf } from '../../db/rows';
 
 export interface ApprovalResult {
   ids: string[];

@@ -4,7 +4,8 @@ import { getDb, type DbOrTx } from '../../db/client';
 import { users } from '../../db/schema';
 import { recordAudit, type Actor } from '../audit';
 import { AppError } from '../errors';
-import { auditObject, rowsOf, targetCondition, type Target } from './target';
+import { auditObject, targetCondition, type Target } from './target';
+import { rowsOf } from '../../db/rows';
 
 export interface StaffMember {
   id: string;

@@ -7,10 +7,10 @@
 import { sql } from 'drizzle-orm';
 import { getDb, type DbOrTx } from '../../db/client';
 import { AppError } from '../errors';
-import { isUuid } from '../params';
+import { isUuid } from '../web/params';
 import { maskContact } from './mask-contact';
 import type { Adoption } from './schemas';
-import { rowsOf } from './target';
+import { rowsOf } from '../../db/rows';
 
 export interface AuditEntry {
   id: number;

@@ -10,7 +10,8 @@ import { getDb, type DbOrTx } from '../../db/client';
 import { recordAudit, type Actor } from '../audit';
 import { AppError } from '../errors';
 import { decisionSchema, parseOrFail, reasonOptional, type Adoption, type DecisionInput } from './schemas';
-import { auditObject, rowsOf, targetCondition, type Target } from './target';
+import { auditObject, targetCondition, type Target } from './target';
+import { rowsOf } from '../../db/rows';
 
 export interface DecisionResult {
   /** The comments decided. */

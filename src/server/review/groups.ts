@@ -7,7 +7,8 @@ import { sql } from 'drizzle-orm';
 import { getDb, type DbOrTx } from '../../db/client';
 import { recordAudit, type Actor } from '../audit';
 import { AppError } from '../errors';
-import { rowsOf, uuidArray } from './target';
+import { uuidArray } from './target';
+import { rowsOf } from '../../db/rows';
 
 export interface GroupSummary {
   id: string;

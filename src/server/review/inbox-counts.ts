@@ -8,7 +8,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { getDb, type DbOrTx } from '../../db/client';
 import { filterConditions, whereOf, type ResolvedFilters, type Viewer } from './inbox';
-import { rowsOf } from './target';
+import { rowsOf } from '../../db/rows';
 
 export type Facet = 'status' | 'adoption' | 'channel' | 'district' | 'article' | 'tag' | 'assignee' | 'station';
 export type FacetCounts = Partial<Record<Facet, Map<string, number>>> & { total?: number };

@@ -9,10 +9,11 @@ import { z } from 'zod';
 import { getDb, type DbOrTx } from '../../db/client';
 import { AppError } from '../errors';
 import { parseShanghaiTime } from '../time';
-import { cursor, dateTime, encodeCursor as encodeParamCursor, uuid } from '../params';
+import { cursor, dateTime, encodeCursor as encodeParamCursor, uuid } from '../web/params';
 import { inboxFilterSchema, parseOrFail, type Adoption, type InboxFilters } from './schemas';
 import { searchCondition } from './search';
-import { rowsOf, uuidArray } from './target';
+import { uuidArray } from './target';
+import { rowsOf } from '../../db/rows';
 
 export interface InboxItem {
   id: string;

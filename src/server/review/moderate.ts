@@ -8,7 +8,7 @@ import { getDb, type DbOrTx } from '../../db/client';
 import { recordAudit, type Actor } from '../audit';
 import { AppError } from '../errors';
 import { hideSchema, parseOrFail } from './schemas';
-import { rowsOf } from './target';
+import { rowsOf } from '../../db/rows';
 
 /** Hides comment `id` with a reason (abuse, spam, personal_data, other) and an optional note. Audited. */
 export async function hideComment(id: string, input: unknown, actor: Actor, db: DbOrTx = getDb()): Promise<void> {

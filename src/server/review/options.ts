@@ -1,7 +1,7 @@
 /** Choices for the workspace's filter and action forms: drafts with their rounds, stations. */
 import { sql } from 'drizzle-orm';
 import { getDb, type DbOrTx } from '../../db/client';
-import { rowsOf } from './target';
+import { rowsOf } from '../../db/rows';
 
 export interface DraftOption {
   id: string;

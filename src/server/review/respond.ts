@@ -6,7 +6,8 @@ import { sql } from 'drizzle-orm';
 import { getDb, type DbOrTx } from '../../db/client';
 import { recordAudit, type Actor } from '../audit';
 import { AppError } from '../errors';
-import { auditObject, rowsOf, targetCondition, type Target } from './target';
+import { auditObject, targetCondition, type Target } from './target';
+import { rowsOf } from '../../db/rows';
 
 export interface PublishResult {
   ids: string[];

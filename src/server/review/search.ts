@@ -7,7 +7,7 @@
  * back to LIKE alone, which the inbox's LIMIT keeps bounded, and the UI says so.
  */
 import { sql, type SQL } from 'drizzle-orm';
-import { bigramKeysOf } from '../comments/text-features';
+import { bigramKeysOf } from '../grouping/text-features';
 
 export interface SearchPlan {
   terms: string[];

@@ -29,8 +29,3 @@ export function auditObject(target: Target, ids: readonly string[]): { objectTyp
   if (ids.length === 1) return { objectType: 'comment', objectId: ids[0] };
   return { objectType: 'comment_selection', objectId: `${ids.length}` };
 }
-
-/** Rows from `db.execute`, typed. */
-export function rowsOf<T>(result: unknown): T[] {
-  return ((result as { rows?: T[] }).rows ?? (result as T[])) as T[];
-}

@@ -6,9 +6,9 @@
  * 401 KioskUnauthorized for an unknown or revoked kiosk. This is the only thing a kiosk can do.
  */
 import type { APIRoute } from 'astro';
-import { json, readJson } from '../../../../server/http';
+import { json, readJson } from '../../../../server/web/http';
 import { requireKiosk } from '../../../../server/stations/kiosks';
-import { readKioskCredential } from '../../../../server/stations/kiosk-cookie';
+import { readKioskCredential } from '../../../../server/web/kiosk-cookie';
 import { submitKioskComment } from '../../../../server/stations/kiosk-comments';
 
 export const POST: APIRoute = async ({ request, cookies }) => {

@@ -3,9 +3,9 @@
  * enrolled: 200 `{ station: { code, name }, label }`, or 401 KioskUnauthorized. Nothing else.
  */
 import type { APIRoute } from 'astro';
-import { json } from '../../../../server/http';
+import { json } from '../../../../server/web/http';
 import { requireKiosk } from '../../../../server/stations/kiosks';
-import { readKioskCredential } from '../../../../server/stations/kiosk-cookie';
+import { readKioskCredential } from '../../../../server/web/kiosk-cookie';
 
 export const GET: APIRoute = async ({ request, cookies }) => {
   const kiosk = await requireKiosk(readKioskCredential(request, cookies));

@@ -5,7 +5,7 @@
  * → `{ receipt, draft, round, article?, status, adoption?, reason?, response?, respondedAt?, … }`
  */
 import type { APIRoute } from 'astro';
-import { json } from '../../../../server/http';
+import { json } from '../../../../server/web/http';
 import { getReceiptStatus } from '../../../../server/comments/get-receipt-status';
 import { toReceiptJson } from '../../../../server/comments/receipt-json';
 

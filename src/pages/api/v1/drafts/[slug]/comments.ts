@@ -8,7 +8,7 @@
  * (src/server/auth/limits.ts commentLimits).
  */
 import type { APIRoute } from 'astro';
-import { json, readJson } from '../../../../../server/http';
+import { json, readJson } from '../../../../../server/web/http';
 import { submitComment } from '../../../../../server/comments/submit-comment';
 import { commentLimits } from '../../../../../server/auth/limits';
 

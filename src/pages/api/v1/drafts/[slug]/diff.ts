@@ -2,9 +2,9 @@
 import type { APIRoute } from 'astro';
 import { diffRounds } from '../../../../../server/drafts/diff-rounds';
 import { diffQuerySchema, parseInput, queryOf, slugSchema } from '../../../../../server/drafts/schemas';
-import { param } from '../../../../../server/params';
+import { param } from '../../../../../server/web/params';
 import { PUBLIC_CACHE, toPublicDiff } from '../../../../../server/drafts/public-shapes';
-import { json } from '../../../../../server/http';
+import { json } from '../../../../../server/web/http';
 
 export const GET: APIRoute = async ({ params, url }) => {
   const slug = param(slugSchema, params.slug, 'DraftNotFound');

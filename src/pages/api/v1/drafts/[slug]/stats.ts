@@ -4,8 +4,8 @@
  */
 import type { APIRoute } from 'astro';
 import { draftQuerySchema, parseInput, queryOf, slugSchema } from '../../../../../server/drafts/schemas';
-import { param } from '../../../../../server/params';
-import { json } from '../../../../../server/http';
+import { param } from '../../../../../server/web/params';
+import { json } from '../../../../../server/web/http';
 import { getDraftStats } from '../../../../../server/reports/stats';
 
 export const GET: APIRoute = async ({ params, url }) => {

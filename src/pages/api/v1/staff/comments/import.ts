@@ -9,7 +9,7 @@
 import type { APIRoute } from 'astro';
 import { requirePermission } from '../../../../../server/auth/permissions';
 import { actorOf } from '../../../../../server/auth/request-auth';
-import { json, readJson, readText } from '../../../../../server/http';
+import { json, readJson, readText } from '../../../../../server/web/http';
 import { AppError, isAppError, toErrorBody } from '../../../../../server/errors';
 import { importComments, type ImportReceipt, type ImportSource } from '../../../../../server/comments/import-comments';
 import { clearFacetCache } from '../../../../../server/review/inbox-counts';

@@ -1,7 +1,7 @@
 /** GET /api/v1/staff/comments — the inbox for partner systems and scripts: same filters, search and cursor. */
 import type { APIRoute } from 'astro';
 import { requirePermission } from '../../../../../server/auth/permissions';
-import { json } from '../../../../../server/http';
+import { json } from '../../../../../server/web/http';
 import { listInbox, parseInboxFilters } from '../../../../../server/review/inbox';
 import { apiListItem } from '../../../../../server/review/api-shapes';
 

@@ -6,8 +6,8 @@
 import type { APIRoute } from 'astro';
 import { can, requirePermission } from '../../../../../../server/auth/permissions';
 import { actorOf } from '../../../../../../server/auth/request-auth';
-import { json, readJson } from '../../../../../../server/http';
-import { param, uuid } from '../../../../../../server/params';
+import { json, readJson } from '../../../../../../server/web/http';
+import { param, uuid } from '../../../../../../server/web/params';
 import { decideAdoption } from '../../../../../../server/review/decide';
 import { decisionSchema, parseOrFail } from '../../../../../../server/review/schemas';
 import { getStaffComment } from '../../../../../../server/review/comment-view';

@@ -1,8 +1,8 @@
 /** GET /api/v1/staff/comments/{id} — the comment with tags, group, decision and audit history. */
 import type { APIRoute } from 'astro';
 import { can, requirePermission } from '../../../../../../server/auth/permissions';
-import { json } from '../../../../../../server/http';
-import { param, uuid } from '../../../../../../server/params';
+import { json } from '../../../../../../server/web/http';
+import { param, uuid } from '../../../../../../server/web/params';
 import { getStaffComment } from '../../../../../../server/review/comment-view';
 import { apiComment } from '../../../../../../server/review/api-shapes';
 

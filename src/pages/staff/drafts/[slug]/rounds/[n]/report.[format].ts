@@ -7,7 +7,7 @@
 import type { APIRoute } from 'astro';
 import { requirePermission } from '../../../../../../server/auth/permissions';
 import { AppError, errorResponse } from '../../../../../../server/errors';
-import { json } from '../../../../../../server/http';
+import { json } from '../../../../../../server/web/http';
 import { roundNumberSchema, slugSchema } from '../../../../../../server/drafts/schemas';
 import { attachment, contentTypes, reportFileName, reportFormats, requestReportExport, streamReport } from '../../../../../../server/reports/report-export';
 

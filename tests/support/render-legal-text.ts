@@ -1,7 +1,7 @@
 /**
  * Renders a parsed legal text back to Markdown in the conventions the parser reads.
  */
-import type { LegalArticle, LegalChapter, LegalText } from './parse-legal-text';
+import type { LegalArticle, LegalChapter, LegalText } from '../../src/server/drafts/parse-legal-text';
 
 /**
  * Renders a legal text as Markdown: `# title`, the preamble lines, `## 第一章 总则`, `### 第一节 …`,

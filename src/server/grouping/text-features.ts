@@ -4,7 +4,7 @@
  * and a fingerprint (for grouping exact duplicates). Shared with the staff workspace.
  */
 import { createHash } from 'node:crypto';
-import { lshBandsOf, minhashOf } from '../review/minhash';
+import { lshBandsOf, minhashOf } from './minhash';
 
 /**
  * The text reduced to what matters for search and duplicate detection: NFKC (full-width forms

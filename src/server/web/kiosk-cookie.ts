@@ -6,7 +6,7 @@
  */
 import { secureCookies } from '../config';
 import type { CookieJar } from '../auth/sessions';
-import { authenticateKiosk, type KioskPrincipal } from './kiosks';
+import { authenticateKiosk, type KioskPrincipal } from '../stations/kiosks';
 import { getDb, type DbOrTx } from '../../db/client';
 
 export const KIOSK_HEADER = 'x-kiosk-credential';

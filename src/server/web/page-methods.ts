@@ -1,6 +1,6 @@
 /**
  * Which non-API routes take a POST. A page handles one when its source tests
- * `Astro.request.method === 'POST'` (the one way, src/server/forms.ts); an endpoint when it
+ * `Astro.request.method === 'POST'` (the one way, src/server/web/forms.ts); an endpoint when it
  * exports POST. Astro would otherwise render any page for any method, so a POST to a page without
  * a form (a citizen posting `role=admin` to /account) would look like it worked; the middleware
  * answers those with 405 instead. The sources are read at build time (Vite glob, raw).

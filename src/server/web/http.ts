@@ -2,7 +2,7 @@
  * Small helpers shared by API routes and middleware: reading a JSON body with a size limit,
  * the client IP, JSON responses.
  */
-import { AppError } from './errors';
+import { AppError } from '../errors';
 
 /**
  * Reads a JSON body of at most `limitBytes`, refusing wrong content types, bad JSON and strings

@@ -4,7 +4,7 @@
  * FormData parser silently turns invalid bytes into U+FFFD, which would store garbage.
  */
 import { AppError } from '../errors';
-import { readText } from '../http';
+import { readText } from './http';
 
 export const FORM_LIMIT_BYTES = 64 * 1024;
 

@@ -15,9 +15,9 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
 import { intArrayLiteral } from '../../db/pg-literals';
-import { normaliseText } from '../comments/text-features';
+import { normaliseText } from './text-features';
 import { lshBandsOf, MINHASH_SIZE, minhashOf, NEAR_DUPLICATE_THRESHOLD } from './minhash';
-import { rowsOf } from './target';
+import { rowsOf } from '../../db/rows';
 
 /** A comment to group; `id` is absent before its INSERT. */
 export interface GroupableComment {

@@ -6,7 +6,7 @@
  *   so that reloading the form and submitting the same comment again gives the same receipt.
  */
 import { createHash } from 'node:crypto';
-import type { CommentInput } from './schemas';
+import type { CommentInput } from '../comments/schemas';
 import { secureCookies } from '../config';
 
 export const RECEIPT_COOKIE = 'kaimen_rc';

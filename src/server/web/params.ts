@@ -8,7 +8,7 @@
  * Why these rules: docs/decisions/014-input-parsing.md.
  */
 import { z } from 'zod';
-import { AppError, type ErrorCode } from './errors';
+import { AppError, type ErrorCode } from '../errors';
 import { fieldIssues } from './forms';
 
 // ── Pieces ────────────────────────────────────────────────────────────────

@@ -1,7 +1,7 @@
 /**
  * MinHash signatures over character 3-grams and their LSH band keys, for finding
  * near-identical comments (campaign texts with a word changed) without comparing every pair.
- * Pure code: the caller passes text already normalised (comments/text-features.ts).
+ * Pure code: the caller passes text already normalised (grouping/text-features.ts).
  *
  * 64 hashes in 16 bands of 4 rows: two texts whose 3-gram Jaccard similarity is 0.8 share at
  * least one band with probability 0.9998, at 0.5 with 0.64, at 0.3 with 0.12; candidates are

@@ -11,7 +11,7 @@ import { eq, sql } from 'drizzle-orm';
 import { jobs } from '../../db/schema';
 import { getDatabase, getDb, type DbOrTx } from '../../db/client';
 import { isAppError } from '../errors';
-import { runHousekeeping } from '../housekeeping';
+import { runHousekeeping } from './housekeeping';
 import { anchorAuditChain, type AnchorState } from '../audit-anchor';
 import { auditAnchorFile } from '../config';
 

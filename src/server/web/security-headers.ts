@@ -1,5 +1,5 @@
 /** Security headers set on every response (docs/decisions/002-security-headers.md). */
-import { secureCookies } from './config';
+import { secureCookies } from '../config';
 
 export const contentSecurityPolicy = [
   "default-src 'self'",

@@ -10,9 +10,9 @@
 import { readdirSync, statSync, unlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { sql } from 'drizzle-orm';
-import { getDb, type DbOrTx } from '../db/client';
-import { pruneLimits } from './auth/rate-limit';
-import { rowsOf } from './review/target';
+import { getDb, type DbOrTx } from '../../db/client';
+import { pruneLimits } from '../auth/rate-limit';
+import { rowsOf } from '../../db/rows';
 
 export interface HousekeepingOptions {
   exportDir: string;

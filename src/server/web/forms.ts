@@ -12,11 +12,11 @@
  * Anything that is not an AppError is rethrown (the error page handles it).
  */
 import type { z } from 'zod';
-import { t, type Locale, type MessageKey } from '../i18n';
-import { zhCN } from '../i18n/zh-CN';
-import { AppError, errorCatalogue, isAppError, normaliseError, type FieldIssue } from './errors';
+import { t, type Locale, type MessageKey } from '../../i18n';
+import { zhCN } from '../../i18n/zh-CN';
+import { AppError, errorCatalogue, isAppError, normaliseError, type FieldIssue } from '../errors';
 import { readBytes, readText } from './http';
-import { secureCookies } from './config';
+import { secureCookies } from '../config';
 
 export interface FormState {
   ok: false;
