@@ -3,8 +3,8 @@
  * empty database. scripts/serve.ts calls start() before listening; in `astro dev` the
  * middleware calls ensureStarted() on the first request.
  */
-import { loadConfig, type Config } from './config';
-import { createDatabase, getDatabase, migrateDatabase, setDatabase, type Database } from '../db/client';
+import { auditAnchorFile, loadConfig, type Config } from './config';
+import { createDatabase, getDatabase, getDb, migrateDatabase, setDatabase, type Database } from '../db/client';
 
 const KEY = Symbol.for('kaimen.starting');
 type Holder = { [KEY]?: Promise<Database> };
@@ -47,16 +47,70 @@ export async function start(opts: StartOptions = {}): Promise<Database> {
       const loaded = await loadSampleDrafts(database.db);
       if (loaded.length) log(`[kaimen] 已载入示例草案：${loaded.join('、')}`);
     }
-    // Background exports (jobs/runner.ts); the report handler registers itself on import.
-    await import('./reports/report-export');
-    const { startJobRunner } = await import('./jobs/runner');
-    startJobRunner({ exportDir: config.EXPORT_DIR, leaseMs: config.JOB_LEASE_SECONDS * 1000, retentionDays: config.EXPORT_RETENTION_DAYS });
+    await startBackgroundWork({
+      exportDir: config.EXPORT_DIR,
+      leaseMs: config.JOB_LEASE_SECONDS * 1000,
+      retentionDays: config.EXPORT_RETENTION_DAYS,
+      anchorFile: auditAnchorFile(config),
+    });
     return database;
   } catch (err) {
     setDatabase(undefined);
     await database.close().catch(() => {});
     throw err;
   }
+}
+
+export interface BackgroundOptions {
+  exportDir: string;
+  leaseMs?: number;
+  /** Days export files are kept (EXPORT_RETENTION_DAYS). */
+  retentionDays?: number;
+  /** Where audit anchors are appended (AUDIT_ANCHOR_FILE). */
+  anchorFile: string;
+  anchorEveryMs?: number;
+  pollMs?: number;
+}
+
+/**
+ * The background work of every instance, in one place: the job kinds the runner knows
+ * (jobs/runner.ts), and the periodic tasks — housekeeping about every hour (jobs/housekeeping.ts)
+ * and an audit anchor about every minute when the chain has grown (audit-anchor.ts), once more at stop.
+ */
+export async function startBackgroundWork(opts: BackgroundOptions): Promise<void> {
+  const { registerJobHandler, startJobRunner } = await import('./jobs/runner');
+  const { runReportJob } = await import('./reports/report-export');
+  const { runHousekeeping } = await import('./jobs/housekeeping');
+  const { anchorAuditChain } = await import('./audit-anchor');
+  registerJobHandler('report', runReportJob);
+  let anchored: Awaited<ReturnType<typeof anchorAuditChain>> = null;
+  startJobRunner({
+    exportDir: opts.exportDir,
+    leaseMs: opts.leaseMs,
+    pollMs: opts.pollMs,
+    tasks: [
+      {
+        name: 'housekeeping',
+        everyMs: 3_600_000,
+        firstAfterMs: 500,
+        run: async () => {
+          await runHousekeeping({ exportDir: opts.exportDir, retentionDays: opts.retentionDays ?? 14 });
+        },
+      },
+      {
+        name: 'audit-anchor',
+        everyMs: opts.anchorEveryMs ?? 60_000,
+        atStop: true,
+        run: async () => {
+          try {
+            anchored = await anchorAuditChain(getDb(), opts.anchorFile, anchored);
+          } catch (err) {
+            console.warn(`[audit] 无法写入审计锚点（${opts.anchorFile}）：${err instanceof Error ? err.message : err}`);
+          }
+        },
+      },
+    ],
+  });
 }
 
 /** Starts once per process (concurrent callers share one start). */
@@ -73,7 +127,7 @@ export function ensureStarted(): Promise<Database> {
 
 /** Closes the database registered by start(). */
 export async function stop(): Promise<void> {
-  // A running export goes back to the queue before the database closes.
+  // A running export goes back to the queue, and the last audit anchor is written, before the database closes.
   await (await import('./jobs/runner')).stopJobRunner();
   const database = getDatabase();
   setDatabase(undefined);

@@ -17,7 +17,8 @@ import { GENESIS, checkAuditChain, hashEvent, hmacEvent, recordAudit, systemActo
 import { anchorAuditChain, makeAnchor, readAnchors, readChainHead, writeAnchor } from '../../src/server/audit-anchor';
 import { resetConfigCache } from '../../src/server/config';
 import { keyId, keyRing, resetKeyRings } from '../../src/server/keys';
-import { startJobRunner, stopJobRunner } from '../../src/server/jobs/runner';
+import { stopJobRunner } from '../../src/server/jobs/runner';
+import { startBackgroundWork } from '../../src/server/boot';
 
 const KEY_1 = 'audit-key-one-for-tests-0123456789abcdef';
 const KEY_2 = 'audit-key-two-for-tests-0123456789abcdef';
@@ -265,7 +266,7 @@ describe('anchors', () => {
     open.push(database);
     const file = anchorFile();
     try {
-      startJobRunner({ exportDir: join(dir, 'exports'), anchorFile: file, anchorEveryMs: 100, pollMs: 60_000 });
+      await startBackgroundWork({ exportDir: join(dir, 'exports'), anchorFile: file, anchorEveryMs: 100, pollMs: 60_000 });
       await events(database.db, 2);
       await expect.poll(() => existsSync(file) && readFileSync(file, 'utf8').trim().split('\n').length, { timeout: 10_000 }).toBe(1);
       await new Promise((r) => setTimeout(r, 400));

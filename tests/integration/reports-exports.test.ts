@@ -18,8 +18,8 @@ import { writeCommentsCsv } from '../../src/server/reports/export-csv';
 import { writeReportXlsx } from '../../src/server/reports/export-xlsx';
 import { writeReportDocx } from '../../src/server/reports/export-docx';
 import type { Audience } from '../../src/server/reports/columns';
-import { openExportFile, requestReportExport, streamReport, type ExportPlan } from '../../src/server/reports/report-export';
-import { runNextJob } from '../../src/server/jobs/runner';
+import { openExportFile, requestReportExport, runReportJob, streamReport, type ExportPlan } from '../../src/server/reports/report-export';
+import { registerJobHandler, runNextJob } from '../../src/server/jobs/runner';
 import type { ExportOptions } from '../../src/server/reports/export-options';
 import type { SessionUser } from '../../src/server/auth/session-user';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -31,6 +31,7 @@ let seeded: Seeded;
 let scope: ReportScope;
 
 beforeAll(async () => {
+  registerJobHandler('report', runReportJob);
   database = await createTestDatabase();
   seeded = await seedReportFixture(database.db);
   scope = await loadReportScope(seeded.slug, 1, database.db);

@@ -13,7 +13,7 @@ import { auditEvents, jobs } from '../../src/db/schema';
 import { createTestDatabase, type TestDatabase } from '../support/test-db';
 import { seedReportFixture, type Seeded } from './reports-fixture';
 import { claimJob, enqueueJob, registerJobHandler, renewLease, runNextJob } from '../../src/server/jobs/runner';
-import { getExportJob, listExportJobs, openExportFile, requestReportExport } from '../../src/server/reports/report-export';
+import { getExportJob, listExportJobs, openExportFile, requestReportExport, runReportJob } from '../../src/server/reports/report-export';
 import type { SessionUser } from '../../src/server/auth/session-user';
 
 let database: TestDatabase;
@@ -24,6 +24,7 @@ const exportDir = mkdtempSync(join(tmpdir(), 'kaimen-exports-test-'));
 const person = (id: string, role: SessionUser['role']): SessionUser => ({ id, role, name: null, email: null, phone: null, district: null, occupation: null, via: 'session' });
 
 beforeAll(async () => {
+  registerJobHandler('report', runReportJob);
   database = await createTestDatabase();
   seeded = await seedReportFixture(database.db);
   staff = person(seeded.staffId, 'staff');

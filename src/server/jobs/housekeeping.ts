@@ -1,5 +1,5 @@
 /**
- * Housekeeping, run by every instance's job runner about once an hour (jobs.ts): what would
+ * Housekeeping, run by every instance about once an hour (a periodic task of the job runner, scheduled in boot.ts): what would
  * otherwise only grow. Every step is idempotent, so two instances doing it at once do no harm.
  * - rate-limit windows that ended more than an hour ago (auth/rate-limit.ts);
  * - sessions past their expiry (a day's grace, for the audit of late requests);

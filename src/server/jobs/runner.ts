@@ -11,9 +11,6 @@ import { eq, sql } from 'drizzle-orm';
 import { jobs } from '../../db/schema';
 import { getDatabase, getDb, type DbOrTx } from '../../db/client';
 import { isAppError } from '../errors';
-import { runHousekeeping } from './housekeeping';
-import { anchorAuditChain, type AnchorState } from '../audit-anchor';
-import { auditAnchorFile } from '../config';
 
 export type Job = typeof jobs.$inferSelect;
 export type JobStatus = 'queued' | 'running' | 'done' | 'failed';
@@ -34,7 +31,7 @@ export type JobHandler = (ctx: JobContext) => Promise<{ resultPath: string }>;
 export const MAX_ATTEMPTS = 3;
 const handlers = new Map<string, JobHandler>();
 
-/** Registers the handler of a job kind (report-jobs.ts registers `report`). */
+/** Registers the handler of a job kind (boot.ts registers every kind before starting the runner). */
 export function registerJobHandler(kind: string, handler: JobHandler): void {
   handlers.set(kind, handler);
 }
@@ -148,6 +145,26 @@ export async function runNextJob(opts: RunOptions): Promise<Job | null> {
 }
 
 // ── The loop of this process ────────────────────────────────────────────────
+/**
+ * Work that recurs on a timer of its own (boot.ts schedules housekeeping and the audit anchors).
+ * A task never overlaps itself; one that is slow does not delay the jobs or the other tasks.
+ */
+export interface PeriodicTask {
+  name: string;
+  everyMs: number;
+  /** The first run, after start (default: everyMs). */
+  firstAfterMs?: number;
+  /** Run once more when the runner stops (the audit anchor of the last rows). */
+  atStop?: boolean;
+  run(): Promise<void>;
+}
+
+interface ScheduledTask {
+  task: PeriodicTask;
+  timer?: NodeJS.Timeout;
+  running?: Promise<void>;
+}
+
 const KEY = Symbol.for('kaimen.jobRunner');
 interface Runner {
   workerId: string;
@@ -158,15 +175,7 @@ interface Runner {
   exportDir: string;
   pollMs: number;
   leaseMs: number;
-  retentionDays: number;
-  /** When this process last did the housekeeping (housekeeping.ts); not shared: every step is idempotent. */
-  lastHousekeeping: number;
-  /** The audit anchors (audit-anchor.ts): on a timer of their own, so a long export does not delay them. */
-  anchorFile: string;
-  anchorTimer?: NodeJS.Timeout;
-  anchoring?: Promise<void>;
-  /** This process's last anchor; an anchor is written only when the chain has grown past it. */
-  anchored: AnchorState | null;
+  tasks: ScheduledTask[];
 }
 type Holder = { [KEY]?: Runner };
 
@@ -174,17 +183,13 @@ export interface RunnerOptions {
   exportDir: string;
   pollMs?: number;
   leaseMs?: number;
-  /** Days export files are kept (config EXPORT_RETENTION_DAYS). */
-  retentionDays?: number;
-  /** Where audit anchors are appended (config AUDIT_ANCHOR_FILE). */
-  anchorFile?: string;
-  anchorEveryMs?: number;
+  tasks?: PeriodicTask[];
 }
 
-const HOUSEKEEPING_EVERY_MS = 3_600_000;
-const ANCHOR_EVERY_MS = 60_000;
-
-/** Starts polling for jobs every few seconds (boot.ts calls it once the database is open). */
+/**
+ * Starts polling for jobs every few seconds, and the periodic tasks. Job kinds are registered
+ * before (registerJobHandler); boot.ts does both once the database is open.
+ */
 export function startJobRunner(opts: RunnerOptions): void {
   const holder = globalThis as Holder;
   if (holder[KEY]) return;
@@ -195,29 +200,32 @@ export function startJobRunner(opts: RunnerOptions): void {
     exportDir: opts.exportDir,
     pollMs: opts.pollMs ?? 3000,
     leaseMs: opts.leaseMs ?? 60_000,
-    retentionDays: opts.retentionDays ?? 14,
-    lastHousekeeping: 0,
-    anchorFile: opts.anchorFile ?? auditAnchorFile(),
-    anchored: null,
+    tasks: (opts.tasks ?? []).map((task) => ({ task })),
   };
   const r = holder[KEY];
   schedule(r, 500);
-  r.anchorTimer = setInterval(() => anchor(r), opts.anchorEveryMs ?? ANCHOR_EVERY_MS);
-  r.anchorTimer.unref?.();
+  for (const t of r.tasks) {
+    const first = setTimeout(() => {
+      void runTask(r, t);
+      t.timer = setInterval(() => void runTask(r, t), t.task.everyMs);
+      t.timer.unref?.();
+    }, t.task.firstAfterMs ?? t.task.everyMs);
+    first.unref?.();
+    t.timer = first;
+  }
 }
 
-/** Appends an audit anchor when the chain has grown since this process's last one (audit-anchor.ts). */
-function anchor(r: Runner): Promise<void> {
-  r.anchoring ??= (async () => {
+function runTask(r: Runner, t: ScheduledTask): Promise<void> {
+  t.running ??= (async () => {
     try {
-      if (getDatabase()) r.anchored = await anchorAuditChain(getDb(), r.anchorFile, r.anchored);
+      if (getDatabase()) await t.task.run();
     } catch (err) {
-      console.warn(`[audit] 无法写入审计锚点（${r.anchorFile}）：${err instanceof Error ? err.message : err}`);
+      console.warn(`[jobs] ${t.task.name} failed: ${err instanceof Error ? err.message : err}`);
     } finally {
-      r.anchoring = undefined;
+      t.running = undefined;
     }
   })();
-  return r.anchoring;
+  return t.running;
 }
 
 function schedule(r: Runner, delay: number): void {
@@ -239,10 +247,6 @@ function kick(r: Runner): void {
         const job = await runNextJob({ workerId: r.workerId, exportDir: r.exportDir, leaseMs: r.leaseMs, signal: r.stop.signal });
         if (!job) break;
       }
-      if (!r.stop.signal.aborted && getDatabase() && Date.now() - r.lastHousekeeping >= HOUSEKEEPING_EVERY_MS) {
-        r.lastHousekeeping = Date.now();
-        await runHousekeeping({ exportDir: r.exportDir, retentionDays: r.retentionDays });
-      }
     } catch (err) {
       console.warn(`[jobs] poll failed: ${err instanceof Error ? err.message : err}`);
     } finally {
@@ -259,7 +263,10 @@ export function kickJobRunner(): void {
   if (r) kick(r);
 }
 
-/** Stops polling (a running job is put back in the queue for another instance) and writes a last audit anchor. */
+/**
+ * Stops polling (a running job is put back in the queue for another instance) and the periodic
+ * tasks, then runs once more the tasks marked atStop.
+ */
 export async function stopJobRunner(): Promise<void> {
   const holder = globalThis as Holder;
   const r = holder[KEY];
@@ -267,9 +274,11 @@ export async function stopJobRunner(): Promise<void> {
   holder[KEY] = undefined;
   r.stop.abort();
   clearTimeout(r.timer);
-  clearInterval(r.anchorTimer);
+  for (const t of r.tasks) {
+    clearTimeout(t.timer);
+    clearInterval(t.timer);
+  }
   await r.busy;
-  // The rows of the last minute get their anchor before the database closes.
-  await r.anchoring;
-  await anchor(r);
+  for (const t of r.tasks) await t.running;
+  for (const t of r.tasks) if (t.task.atStop) await runTask(r, t);
 }

@@ -25,7 +25,7 @@ import { writeCommentsCsv } from './export-csv';
 import { writeReportDocx } from './export-docx';
 import { writeReportXlsx } from './export-xlsx';
 import type { ExportOptions } from './export-options';
-import { enqueueJob, kickJobRunner, registerJobHandler, type Job, type JobContext } from '../jobs/runner';
+import { enqueueJob, kickJobRunner, type Job, type JobContext } from '../jobs/runner';
 
 export const reportFormats = ['docx', 'xlsx', 'csv'] as const;
 export type ReportFormat = (typeof reportFormats)[number];
@@ -162,7 +162,8 @@ export function streamReport(plan: Extract<ExportPlan, { mode: 'direct' }>, loca
 }
 
 /** The `report` job: writes the file under EXPORT_DIR (a temporary name, then renamed). */
-async function runReportJob(ctx: JobContext): Promise<{ resultPath: string }> {
+/** The `report` job: writes the export file (boot.ts registers it). */
+export async function runReportJob(ctx: JobContext): Promise<{ resultPath: string }> {
   const p = payloadSchema.parse(ctx.job.payload);
   const scope = await loadReportScope(p.slug, p.round, ctx.db);
   const { rows: [{ n }] } = await ctx.db.execute<{ n: number }>(sql`select count(*)::int as n from comments where round_id = ${scope.round.id}`);
@@ -188,7 +189,6 @@ async function runReportJob(ctx: JobContext): Promise<{ resultPath: string }> {
   }
   return { resultPath };
 }
-registerJobHandler('report', runReportJob);
 
 export interface JobView {
   id: string;
