@@ -1,6 +1,6 @@
 /** Time is stored as timestamptz and shown in Asia/Shanghai, whatever the server's zone. */
 import type { Locale } from '../i18n';
-import { isCalendarDate } from './web/params';
+import { isCalendarDate } from './params';
 
 export const TIME_ZONE = 'Asia/Shanghai';
 

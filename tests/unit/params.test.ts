@@ -1,5 +1,5 @@
 /**
- * The shared parsers of route parameters and query values (src/server/web/params.ts) and the body
+ * The shared parsers of route parameters and query values (src/server/params.ts) and the body
  * readers' refusal of text that is not well-formed Unicode (http.ts readJson, forms.ts readForm).
  */
 import { describe, expect, it } from 'vitest';
@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { z } from 'zod';
 import {
   cursor, date, dateTime, encodeCursor, isCalendarDate, isUuid, param, parseQuery, queryHint, slug, uuid, wellFormedText, wholeNumber,
-} from '../../src/server/web/params';
+} from '../../src/server/params';
 import { readJson } from '../../src/server/web/http';
 import { readForm } from '../../src/server/web/forms';
 import { parseShanghaiTime } from '../../src/server/time';

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { AppError, type FieldIssue } from '../errors';
 import { zhCN, type MessageKey } from '../../i18n/zh-CN';
 import { parseShanghaiTime } from '../time';
-import { articleNumber, roundNumber, slug } from '../web/params';
+import { articleNumber, roundNumber, slug } from '../params';
 
 /** The address parsers (server/params.ts) under the names the drafts code has always used. */
 export const slugSchema = slug;

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import type { Actor } from '../audit';
 import { AppError } from '../errors';
-import { isUuid, uuid, wellFormedText } from '../web/params';
+import { isUuid, uuid, wellFormedText } from '../params';
 import { can, type Permission } from '../auth/permissions';
 import type { SessionUser } from '../auth/session-user';
 import { decideAdoption } from './decide';

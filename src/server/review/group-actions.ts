@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import type { Actor } from '../audit';
 import { AppError } from '../errors';
-import { isUuid } from '../web/params';
+import { isUuid } from '../params';
 import { requirePermission } from '../auth/permissions';
 import type { SessionUser } from '../auth/session-user';
 import { bulkFormSchema, runBulkAction } from './bulk-action';

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { getDb, type DbOrTx } from '../../db/client';
 import { AppError } from '../errors';
 import { parseShanghaiTime } from '../time';
-import { cursor, dateTime, encodeCursor as encodeParamCursor, uuid } from '../web/params';
+import { cursor, dateTime, encodeCursor as encodeParamCursor, uuid } from '../params';
 import { inboxFilterSchema, parseOrFail, type Adoption, type InboxFilters } from './schemas';
 import { searchCondition } from './search';
 import { uuidArray } from './target';

@@ -7,7 +7,7 @@ import { lineText } from '../text-rules';
 import type { ZodError } from 'zod';
 import { AppError } from '../errors';
 import { fieldIssues } from '../web/forms';
-import { date, uuid, wellFormedText } from '../web/params';
+import { date, uuid, wellFormedText } from '../params';
 
 export const adoptions = ['adopted', 'partially_adopted', 'not_adopted', 'already_provided', 'out_of_scope', 'pending'] as const;
 export type Adoption = (typeof adoptions)[number];

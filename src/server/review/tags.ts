@@ -8,7 +8,7 @@ import { getDb, type DbOrTx, type Tx } from '../../db/client';
 import { commentTags, comments, tags } from '../../db/schema';
 import { recordAudit, type Actor } from '../audit';
 import { AppError } from '../errors';
-import { isUuid } from '../web/params';
+import { isUuid } from '../params';
 import { parseOrFail, tagCreateSchema } from './schemas';
 import { uuidArray } from './target';
 

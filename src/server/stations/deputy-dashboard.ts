@@ -7,7 +7,7 @@ import { and, desc, eq, gte, inArray, lt, or, type SQL } from 'drizzle-orm';
 import { comments, drafts, rounds } from '../../db/schema';
 import { getDb, type DbOrTx } from '../../db/client';
 import { AppError } from '../errors';
-import { date, isUuid } from '../web/params';
+import { date, isUuid } from '../params';
 import { stationsOfDeputy, type Station } from './stations';
 
 export interface DeputyCommentRow {

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { hasVisibleCharacter, lineText, trimInvisible } from '../text-rules';
 import { AppError, type FieldIssue } from '../errors';
-import { kioskKey } from '../web/params';
+import { kioskKey } from '../params';
 import type { MessageKey } from '../../i18n';
 
 export const stationTypes = ['deputies_home', 'liaison_station', 'contact_point'] as const;

@@ -5,7 +5,7 @@
 import { and, eq } from 'drizzle-orm';
 import { stationDeputies, users } from '../../db/schema';
 import { getDb, type DbOrTx } from '../../db/client';
-import { isUuid } from '../web/params';
+import { isUuid } from '../params';
 import { submitComment, type SubmitResult } from '../comments/submit-comment';
 import type { Station } from './stations';
 import type { Limit } from '../auth/rate-limit';

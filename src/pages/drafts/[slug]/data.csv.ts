@@ -6,7 +6,7 @@
 import type { APIRoute } from 'astro';
 import { PassThrough, Readable } from 'node:stream';
 import { draftQuerySchema, parseInput, queryOf, slugSchema } from '../../../server/drafts/schemas';
-import { param } from '../../../server/web/params';
+import { param } from '../../../server/params';
 import { AppError } from '../../../server/errors';
 import { loadReportScope } from '../../../server/reports/adoption-report';
 import { writeCommentsCsv } from '../../../server/reports/export-csv';

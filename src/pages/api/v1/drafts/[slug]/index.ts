@@ -2,7 +2,7 @@
 import type { APIRoute } from 'astro';
 import { getDraftRound } from '../../../../../server/drafts/get-draft';
 import { draftQuerySchema, parseInput, queryOf, slugSchema } from '../../../../../server/drafts/schemas';
-import { param } from '../../../../../server/web/params';
+import { param } from '../../../../../server/params';
 import { PUBLIC_CACHE, toPublicDraftRound } from '../../../../../server/drafts/public-shapes';
 import { json } from '../../../../../server/web/http';
 

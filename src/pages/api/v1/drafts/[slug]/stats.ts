@@ -4,7 +4,7 @@
  */
 import type { APIRoute } from 'astro';
 import { draftQuerySchema, parseInput, queryOf, slugSchema } from '../../../../../server/drafts/schemas';
-import { param } from '../../../../../server/web/params';
+import { param } from '../../../../../server/params';
 import { json } from '../../../../../server/web/http';
 import { getDraftStats } from '../../../../../server/reports/stats';
 

@@ -7,7 +7,7 @@ import type { APIRoute } from 'astro';
 import { can, requirePermission } from '../../../../../../server/auth/permissions';
 import { actorOf } from '../../../../../../server/auth/request-auth';
 import { json, readJson } from '../../../../../../server/web/http';
-import { param, uuid } from '../../../../../../server/web/params';
+import { param, uuid } from '../../../../../../server/params';
 import { decideAdoption } from '../../../../../../server/review/decide';
 import { decisionSchema, parseOrFail } from '../../../../../../server/review/schemas';
 import { getStaffComment } from '../../../../../../server/review/comment-view';

@@ -2,7 +2,7 @@
 import type { APIRoute } from 'astro';
 import { can, requirePermission } from '../../../../../../server/auth/permissions';
 import { json } from '../../../../../../server/web/http';
-import { param, uuid } from '../../../../../../server/web/params';
+import { param, uuid } from '../../../../../../server/params';
 import { getStaffComment } from '../../../../../../server/review/comment-view';
 import { apiComment } from '../../../../../../server/review/api-shapes';
 

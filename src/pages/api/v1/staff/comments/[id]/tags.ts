@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { requirePermission } from '../../../../../../server/auth/permissions';
 import { actorOf } from '../../../../../../server/auth/request-auth';
 import { json, readJson } from '../../../../../../server/web/http';
-import { param, uuid } from '../../../../../../server/web/params';
+import { param, uuid } from '../../../../../../server/params';
 import { tagComments, tagsOfComment } from '../../../../../../server/review/tags';
 import { parseOrFail, tagsSchema } from '../../../../../../server/review/schemas';
 import { clearFacetCache } from '../../../../../../server/review/inbox-counts';

@@ -8,8 +8,8 @@
  * Why these rules: docs/decisions/014-input-parsing.md.
  */
 import { z } from 'zod';
-import { AppError, type ErrorCode } from '../errors';
-import { fieldIssues } from './forms';
+import { AppError, type ErrorCode } from './errors';
+import { fieldIssues } from './web/forms';
 
 // ── Pieces ────────────────────────────────────────────────────────────────
 /**
