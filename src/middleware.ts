@@ -12,7 +12,7 @@ import { ensureStarted } from './server/boot';
 import { clientIp } from './server/web/client-ip';
 import { authenticateRequest } from './server/auth/request-auth';
 import { enforceLimits } from './server/auth/rate-limit';
-import { writeLimits } from './server/auth/write-limit';
+import { writeLimits } from './server/web/write-limit';
 import { isErrorPage, pageAllowsMethod } from './server/web/page-methods';
 
 const writeMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);

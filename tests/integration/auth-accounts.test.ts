@@ -9,7 +9,8 @@ import { confirmSignUp, signUp } from '../../src/server/auth/sign-up';
 import { signIn } from '../../src/server/auth/sign-in';
 import { confirmPasswordReset, requestPasswordReset } from '../../src/server/auth/password-reset';
 import { confirmVerification } from '../../src/server/auth/verify-contact';
-import { createUser, stationsOfUser } from '../../src/server/auth/users';
+import { createUser } from '../../src/server/auth/users';
+import { stationsOfDeputy } from '../../src/server/stations/stations';
 import { authenticateBearer, createApiToken, revokeApiToken } from '../../src/server/auth/tokens';
 import { setNotifier, type OutgoingMessage } from '../../src/server/auth/notifier';
 
@@ -206,7 +207,7 @@ describe('deputies and stations', () => {
   it('links a deputy to an existing station and refuses an unknown one', async () => {
     await database.db.insert(stations).values({ code: 'HD-001', name: '海淀区某街道代表联络站', type: 'liaison_station', district: '海淀区' });
     const d = await createUser({ role: 'deputy', account: { kind: 'email', value: 'deputy@example.cn' }, password: 'Deputy-pass-2026', stations: ['HD-001'] }, systemActor, database.db);
-    expect(await stationsOfUser(d.id, database.db)).toEqual([{ code: 'HD-001', name: '海淀区某街道代表联络站' }]);
+    expect((await stationsOfDeputy(d.id, database.db)).map(({ code, name }) => ({ code, name }))).toEqual([{ code: 'HD-001', name: '海淀区某街道代表联络站' }]);
     const err = await createUser({ role: 'deputy', account: { kind: 'email', value: 'deputy2@example.cn' }, password: 'Deputy-pass-2026', stations: ['NOPE'] }, systemActor, database.db).catch((e) => e);
     expect(err.code).toBe('StationNotFound');
     expect(await database.db.select().from(users).where(eq(users.email, 'deputy2@example.cn'))).toHaveLength(0);

@@ -1,7 +1,7 @@
 /** The general write limits are keyed by who writes, so one station's Wi-Fi is not one client; signed-in people keep the address limit. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/test-db';
-import { writeLimits } from '../../src/server/auth/write-limit';
+import { writeLimits } from '../../src/server/web/write-limit';
 import { createStation } from '../../src/server/stations/stations';
 import { createEnrollment, enrollKiosk } from '../../src/server/stations/kiosks';
 import { systemActor } from '../../src/server/audit';

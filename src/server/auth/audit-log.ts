@@ -2,6 +2,7 @@
 import { and, desc, eq, like, lt, type SQL } from 'drizzle-orm';
 import { getDb, type DbOrTx } from '../../db/client';
 import { auditEvents } from '../../db/schema';
+import { verifyAuditChain, type ChainReport } from '../audit';
 
 export type AuditRow = typeof auditEvents.$inferSelect;
 
@@ -23,4 +24,9 @@ export async function listAuditEvents(filter: AuditFilter = {}, db: DbOrTx = get
   if (filter.beforeId) where.push(lt(auditEvents.id, filter.beforeId));
   return db.select().from(auditEvents).where(where.length ? and(...where) : undefined)
     .orderBy(desc(auditEvents.id)).limit(filter.limit ?? 50);
+}
+
+/** The check of the whole hash chain the admin page offers (audit.ts verifyAuditChain). */
+export async function checkAuditTrail(db: DbOrTx = getDb()): Promise<ChainReport> {
+  return verifyAuditChain(db);
 }

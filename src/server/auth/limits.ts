@@ -1,4 +1,4 @@
-/** Every rate limit of accounts and sessions in one place (the numbers of issue 4). */
+/** Every rate limit in one place: accounts and sessions (the numbers of issue 4), writes, comments, receipt lookups, kiosks. */
 import { sha256Hex } from './secrets';
 import type { Limit } from './rate-limit';
 
@@ -34,7 +34,18 @@ export const limits = {
   /** Wrong receipt lookup codes from one client: counted per IP and per account, never per receipt. */
   lookupFailuresIp: (ip: string): Limit => ({ key: `lookup:ip:${ip}`, points: 30, windowSeconds: 3600 }),
   lookupFailuresUser: (userId: string): Limit => ({ key: `lookup:user:${userId}`, points: 30, windowSeconds: 3600 }),
+  /** Comments a deputy enters, per deputy account, not per IP: a busy meeting on the station's Wi-Fi is not one abusive client. */
+  commentsDeputy: (userId: string): Limit => ({ key: `comment:deputy:${userId}`, points: 120, windowSeconds: 600 }),
+  /** Comments from one kiosk: a burst (its outbox after a long outage), but not a flood; never per IP. */
+  commentsKiosk: (kioskId: string): Limit => ({ key: `comment:kiosk:${kioskId}`, points: 300, windowSeconds: 600 }),
+  /** Tries of a kiosk enrollment code from one address. */
+  kioskEnrollIp: (ip: string): Limit => ({ key: `kiosk-enroll:ip:${ip}`, points: 10, windowSeconds: 900 }),
 };
+
+/** Limits on wrong receipt lookup codes: per client address, and per account when signed in. */
+export function lookupLimits(ip: string, userId?: string | null): Limit[] {
+  return userId ? [limits.lookupFailuresIp(ip), limits.lookupFailuresUser(userId)] : [limits.lookupFailuresIp(ip)];
+}
 
 /**
  * The limits on a person's comments through the web form, a station poster or the public API:

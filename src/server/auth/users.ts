@@ -152,14 +152,3 @@ export async function listUsers(filter: { role?: Role; q?: string; limit?: numbe
     tokens: sql<number>`(select count(*)::int from api_tokens k where k.user_id = users.id and k.revoked_at is null)`,
   }).from(users).where(where.length ? and(...where) : undefined).orderBy(desc(users.createdAt)).limit(filter.limit ?? 200);
 }
-
-/** The codes and names of the stations a deputy belongs to. */
-export async function stationsOfUser(userId: string, db: DbOrTx = getDb()): Promise<Array<{ code: string; name: string }>> {
-  return db.select({ code: stations.code, name: stations.name }).from(stationDeputies)
-    .innerJoin(stations, eq(stations.id, stationDeputies.stationId)).where(eq(stationDeputies.userId, userId));
-}
-
-/** All stations, for the deputy form (empty until stations are imported). */
-export async function listStationChoices(db: DbOrTx = getDb()): Promise<Array<{ code: string; name: string }>> {
-  return db.select({ code: stations.code, name: stations.name }).from(stations).orderBy(stations.code).limit(2000);
-}

@@ -7,8 +7,8 @@
 import { eq } from 'drizzle-orm';
 import { comments } from '../../db/schema';
 import { getDb, type DbOrTx } from '../../db/client';
-import { enforceLimits, refuseIfExhausted, type Limit } from '../auth/rate-limit';
-import { limits as allLimits } from '../auth/limits';
+import { enforceLimits, refuseIfExhausted } from '../auth/rate-limit';
+import { lookupLimits } from '../auth/limits';
 import { AppError } from '../errors';
 import { normaliseLookupCode, parseReceipt, verifyLookupCode } from './receipts';
 
@@ -20,11 +20,6 @@ export interface ReceiptCredentials {
   /** The signed-in user, who may see their own comments without the code. */
   userId?: string | null;
   ip: string;
-}
-
-/** Limits on wrong lookup codes: per client address, and per account when signed in. */
-export function lookupLimits(ip: string, userId?: string | null): Limit[] {
-  return userId ? [allLimits.lookupFailuresIp(ip), allLimits.lookupFailuresUser(userId)] : [allLimits.lookupFailuresIp(ip)];
 }
 
 /** A receipt number in canonical form, or ValidationFailed saying whether the format or the check character is wrong. */

@@ -9,18 +9,14 @@ import { z } from 'zod';
 import { getDb, type DbOrTx } from '../../db/client';
 import { AppError, isAppError, type FieldIssue } from '../errors';
 import { recordAudit, type Actor } from '../audit';
-import { enforceLimits, type Limit } from '../auth/rate-limit';
+import { enforceLimits } from '../auth/rate-limit';
+import { limits } from '../auth/limits';
 import { commentInputSchema, toFieldIssues } from '../comments/schemas';
 import { resolveCommentTarget } from '../comments/comment-target';
 import { submitComment } from '../comments/submit-comment';
 import { issuesToFields, kioskKey, stationCode } from './schemas';
 import { channelKey } from '../comments/receipts';
 import { stationsOfDeputy, type Station } from './stations';
-
-/** Per deputy account, not per IP: a busy meeting on the station's Wi-Fi is not one abusive client. */
-export function deputyLimits(userId: string): Limit[] {
-  return [{ key: `comment:deputy:${userId}`, points: 120, windowSeconds: 600 }];
-}
 
 export const MAX_SHEET_ROWS = 200;
 
@@ -102,7 +98,7 @@ export async function enterDeputyComments(deputy: DeputyActor, raw: unknown, db:
   }
   if (issues.length) throw new AppError('ValidationFailed', {}, issues);
 
-  await enforceLimits(deputyLimits(deputy.id), db);
+  await enforceLimits([limits.commentsDeputy(deputy.id)], db);
   return db.transaction(async (tx) => {
     const stored: DeputyEntryResult['comments'] = [];
     for (const [i, row] of rows.entries()) {

@@ -7,16 +7,12 @@ import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { comments } from '../../db/schema';
 import { getDb, type DbOrTx } from '../../db/client';
-import { enforceLimits, type Limit } from '../auth/rate-limit';
+import { enforceLimits } from '../auth/rate-limit';
+import { limits } from '../auth/limits';
 import { submitComment } from '../comments/submit-comment';
 import { channelKey, idempotencyDigest, lookupCodeFor } from '../comments/receipts';
 import { kioskKey, parseOrFail } from './schemas';
 import type { KioskPrincipal } from './kiosks';
-
-/** A kiosk may send a burst (its outbox after a long outage), but not flood. */
-export function kioskLimits(kioskId: string): Limit[] {
-  return [{ key: `comment:kiosk:${kioskId}`, points: 300, windowSeconds: 600 }];
-}
 
 /** The envelope a kiosk adds to a comment: which draft, and its own idempotency key. */
 const envelope = z.object({
@@ -41,7 +37,7 @@ export interface KioskSubmitResult {
  * errors of submitComment (ConsultationClosed, ArticleNotFound, Conflict …).
  */
 export async function submitKioskComment(kiosk: KioskPrincipal, raw: unknown, db: DbOrTx = getDb()): Promise<KioskSubmitResult> {
-  await enforceLimits(kioskLimits(kiosk.kioskId), db);
+  await enforceLimits([limits.commentsKiosk(kiosk.kioskId)], db);
   const { draft, idempotencyKey } = parseOrFail(envelope, raw);
   const r = raw as Record<string, unknown>;
   const result = await submitComment(

@@ -22,6 +22,11 @@ export async function listStations(db: DbOrTx = getDb()): Promise<Station[]> {
   return db.select().from(stations).orderBy(asc(stations.district), asc(stations.code));
 }
 
+/** All stations' codes and names, for the form that links a new deputy account (empty until stations are imported). */
+export async function listStationChoices(db: DbOrTx = getDb()): Promise<Array<{ code: string; name: string }>> {
+  return db.select({ code: stations.code, name: stations.name }).from(stations).orderBy(stations.code).limit(2000);
+}
+
 /** The station with `code` (case-insensitive), or StationNotFound. */
 export async function getStationByCode(code: string, db: DbOrTx = getDb()): Promise<Station> {
   const [row] = await db.select().from(stations).where(eq(stations.code, code.trim().toUpperCase())).limit(1);

@@ -1,8 +1,12 @@
-import type { Limit } from './rate-limit';
-import type { CookieJar } from './sessions';
-import type { SessionUser } from './session-user';
-import { writeLimitsFor } from './limits';
-import { kioskFromRequest, readKioskCredential } from '../web/kiosk-cookie';
+/**
+ * Which write limit applies to a request: an HTTP concern (it reads the kiosk's cookie), so it
+ * lives with the HTTP helpers; the numbers are in auth/limits.ts.
+ */
+import type { Limit } from '../auth/rate-limit';
+import type { CookieJar } from '../auth/sessions';
+import type { SessionUser } from '../auth/session-user';
+import { writeLimitsFor } from '../auth/limits';
+import { kioskFromRequest, readKioskCredential } from './kiosk-cookie';
 import { getDb, type DbOrTx } from '../../db/client';
 
 /**
