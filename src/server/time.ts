@@ -1,8 +1,16 @@
 /** Time is stored as timestamptz and shown in Asia/Shanghai, whatever the server's zone. */
 import type { Locale } from '../i18n';
-import { isCalendarDate } from './params';
+import { date, isCalendarDate } from './params';
 
 export const TIME_ZONE = 'Asia/Shanghai';
+
+/** Beijing is UTC+8 all year (China keeps no daylight saving time), so plain arithmetic is exact. */
+const OFFSET_MS = 8 * 3600_000;
+
+/** The ISO form of the Beijing wall-clock time at `ms`: `YYYY-MM-DDTHH:mm:ss.sssZ` with the Z a lie. */
+function wallClock(ms: number): string {
+  return new Date(ms + OFFSET_MS).toISOString();
+}
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 function formatter(locale: Locale, withTime: boolean): Intl.DateTimeFormat {
@@ -43,4 +51,27 @@ export function parseShanghaiTime(value: string): Date | null {
   const normal = v.replace(' ', 'T');
   const d = new Date(hasZone ? normal : `${normal.length === 10 ? normal + 'T00:00' : normal}+08:00`);
   return Number.isNaN(d.getTime()) || d.getUTCFullYear() < 1000 || d.getUTCFullYear() > 9999 ? null : d;
+}
+
+/** The Beijing calendar day of `d`, `YYYY-MM-DD` (e.g. "today" for a deputy's feedback slip). */
+export function shanghaiDate(d: Date): string {
+  return wallClock(d.getTime()).slice(0, 10);
+}
+
+/** The value of an `<input type="datetime-local">` showing `d` in Beijing time: `YYYY-MM-DDTHH:mm`. */
+export function shanghaiInputValue(d: Date): string {
+  return wallClock(d.getTime()).slice(0, 16);
+}
+
+/** `2026-03-01 09:30` in Beijing time, for exports (no Intl: fast over many rows); '' for null. */
+export function shanghaiStamp(epochMs: number | null): string {
+  if (epochMs === null) return '';
+  return wallClock(epochMs).slice(0, 16).replace('T', ' ');
+}
+
+/** The start and end of a Beijing day `YYYY-MM-DD`, or null for a date that does not exist (params.ts `date`). */
+export function shanghaiDay(day: string): { from: Date; to: Date } | null {
+  if (!date.safeParse(day).success) return null;
+  const from = new Date(Date.parse(`${day}T00:00:00Z`) - OFFSET_MS);
+  return { from, to: new Date(from.getTime() + 86400_000) };
 }

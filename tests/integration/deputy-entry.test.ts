@@ -5,7 +5,8 @@ import { auditEvents, comments, users } from '../../src/db/schema';
 import { loadSampleDrafts } from '../../src/server/drafts/sample-drafts';
 import { addStationDeputy, createStation } from '../../src/server/stations/stations';
 import { enterDeputyComments } from '../../src/server/stations/deputy-entry';
-import { listDeputyComments, shanghaiDay } from '../../src/server/stations/deputy-dashboard';
+import { listDeputyComments } from '../../src/server/stations/deputy-dashboard';
+import { shanghaiDay } from '../../src/server/time';
 import type { Actor } from '../../src/server/audit';
 
 let database: TestDatabase;

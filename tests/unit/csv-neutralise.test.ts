@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { neutraliseCell } from '../../src/server/reports/export-csv';
 import { formatRate } from '../../src/server/reports/format';
-import { beijingStamp } from '../../src/server/reports/comment-rows';
+import { shanghaiStamp } from '../../src/server/time';
 import { xmlText } from '../../src/server/reports/docx-xml';
 
 describe('neutraliseCell', () => {
@@ -34,8 +34,8 @@ describe('report formatting', () => {
   });
 
   it('stamps times in Beijing time', () => {
-    expect(beijingStamp(Date.UTC(2026, 0, 31, 17, 5))).toBe('2026-02-01 01:05');
-    expect(beijingStamp(null)).toBe('');
+    expect(shanghaiStamp(Date.UTC(2026, 0, 31, 17, 5))).toBe('2026-02-01 01:05');
+    expect(shanghaiStamp(null)).toBe('');
   });
 
   it('escapes XML and drops characters XML forbids', () => {

@@ -4,7 +4,8 @@
  */
 import { t, type Locale, type MessageKey } from '../../i18n';
 import { formatArticleLabel } from '../drafts/chinese-numerals';
-import { beijingStamp, type CommentRow, type RowOptions } from './comment-rows';
+import type { CommentRow, RowOptions } from './comment-rows';
+import { shanghaiStamp } from '../time';
 import type { ExportOptions } from './export-options';
 
 export type Audience = 'staff' | 'staff-personal' | 'public';
@@ -60,11 +61,11 @@ const all: Record<string, Column> = {
   adoption: { key: 'adoption', header: 'report.col.adoption', width: 12, value: (r, l) => l.adoption(r.adoption) },
   reason: { key: 'reason', header: 'report.col.reason', width: 40, value: (r) => r.reason ?? '' },
   response: { key: 'response', header: 'report.col.response', width: 50, value: (r) => r.response ?? '' },
-  respondedAt: { key: 'respondedAt', header: 'report.col.respondedAt', width: 17, value: (r) => beijingStamp(r.respondedAt) },
-  decidedAt: { key: 'decidedAt', header: 'report.col.decidedAt', width: 17, value: (r) => beijingStamp(r.decidedAt) },
+  respondedAt: { key: 'respondedAt', header: 'report.col.respondedAt', width: 17, value: (r) => shanghaiStamp(r.respondedAt) },
+  decidedAt: { key: 'decidedAt', header: 'report.col.decidedAt', width: 17, value: (r) => shanghaiStamp(r.decidedAt) },
   satisfaction: { key: 'satisfaction', header: 'report.col.satisfaction', width: 10, value: (r, l) => l.satisfaction(r.satisfaction) },
   hidden: { key: 'hidden', header: 'report.col.hidden', width: 8, value: (r, l) => yes(l, r.hidden) },
-  createdAt: { key: 'createdAt', header: 'report.col.createdAt', width: 17, value: (r) => beijingStamp(r.createdAt) },
+  createdAt: { key: 'createdAt', header: 'report.col.createdAt', width: 17, value: (r) => shanghaiStamp(r.createdAt) },
 };
 
 const staffKeys = ['receipt', 'article', 'channel', 'station', 'district', 'occupation', 'body', 'voices', 'tags', 'group',

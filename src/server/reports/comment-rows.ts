@@ -164,9 +164,3 @@ function toRow(r: Raw, opts: RowOptions): CommentRow {
     createdAt: Number(r.created_ms),
   };
 }
-
-/** 2026-03-01 09:30 in Beijing time, without Intl (China keeps no daylight saving time). */
-export function beijingStamp(epochMs: number | null): string {
-  if (epochMs === null) return '';
-  return new Date(epochMs + 8 * 3600_000).toISOString().slice(0, 16).replace('T', ' ');
-}

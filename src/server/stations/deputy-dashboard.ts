@@ -7,7 +7,8 @@ import { and, desc, eq, gte, inArray, lt, or, type SQL } from 'drizzle-orm';
 import { comments, drafts, rounds } from '../../db/schema';
 import { getDb, type DbOrTx } from '../../db/client';
 import { AppError } from '../errors';
-import { date, isUuid } from '../params';
+import { isUuid } from '../params';
+import { shanghaiDay } from '../time';
 import { stationsOfDeputy, type Station } from './stations';
 
 export interface DeputyCommentRow {
@@ -38,13 +39,6 @@ export interface DeputyCommentFilter {
   day?: string;
   status?: DeputyCommentRow['status'];
   limit?: number;
-}
-
-/** The start and end of a Beijing day, or null for a date that does not exist (params.ts `date`). */
-export function shanghaiDay(day: string): { from: Date; to: Date } | null {
-  if (!date.safeParse(day).success) return null;
-  const from = new Date(`${day}T00:00:00+08:00`);
-  return { from, to: new Date(from.getTime() + 86400_000) };
 }
 
 /**
