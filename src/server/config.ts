@@ -23,6 +23,8 @@ const schema = z.object({
   WEB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
   /** Load the sample drafts from content/drafts on start when the database has none. */
   SEED_SAMPLES: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  /** Where the sample content lives (its drafts/ folder is loaded by SEED_SAMPLES). */
+  CONTENT_DIR: z.string().min(1).default('./content'),
   /** Set to "true" behind TLS: cookies become Secure and take the __Host- prefix. */
   SECURE_COOKIES: z.enum(['true', 'false']).optional().transform((v) => v === 'true'),
   /** Where finished export files are kept (shared storage when several instances run). */
@@ -70,6 +72,9 @@ const schema = z.object({
 
 export type Config = z.infer<typeof schema>;
 
+/** The names of every variable the configuration reads (each is documented in .env.example). */
+export const configVariables: readonly string[] = Object.keys(schema.shape);
+
 /** Parses the environment; throws an Error listing every invalid variable in Chinese. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
@@ -114,10 +119,7 @@ export function publicOrigin(config: Config = currentConfig()): string {
   return config.PUBLIC_URL ?? `http://${config.HOST}:${config.PORT}`;
 }
 
-/**
- * Whether cookies are Secure with the __Host- prefix (SECURE_COOKIES=true, validated at start).
- * Read on every request, so it reads the variable directly instead of re-parsing the environment.
- */
-export function secureCookies(): boolean {
-  return process.env.SECURE_COOKIES === 'true';
+/** Whether cookies are Secure with the __Host- prefix (SECURE_COOKIES=true). */
+export function secureCookies(config: Config = currentConfig()): boolean {
+  return config.SECURE_COOKIES;
 }

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { drafts } from '../../db/schema';
 import type { DbOrTx } from '../../db/client';
 import { publishVersion } from './publish-version';
+import { currentConfig } from '../config';
 
 const offset = z.string().regex(/^[+-]\d+[dh]$/, 'offset like -3d or +2h');
 const manifestSchema = z.object({
@@ -39,7 +40,7 @@ export function resolveOffset(value: string, now: Date): Date {
 }
 
 export function sampleDir(): string {
-  return resolve(process.env.CONTENT_DIR ?? 'content', 'drafts');
+  return resolve(currentConfig().CONTENT_DIR, 'drafts');
 }
 
 export function readSampleManifests(dir = sampleDir()): Array<{ dir: string; manifest: SampleManifest }> {
