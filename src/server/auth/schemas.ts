@@ -5,12 +5,7 @@
 import { z } from 'zod';
 import { lineText } from '../text-rules';
 import { isCommonPassword, PASSWORD_MAX, PASSWORD_MIN } from './passwords';
-
-/** 北京市 16 个区, in the official order. Other districts may be typed in. */
-export const beijingDistricts = [
-  '东城区', '西城区', '朝阳区', '海淀区', '丰台区', '石景山区', '门头沟区', '房山区',
-  '通州区', '顺义区', '昌平区', '大兴区', '怀柔区', '平谷区', '密云区', '延庆区',
-] as const;
+import { beijingDistricts } from '../districts';
 
 export const OTHER_DISTRICT = 'other';
 

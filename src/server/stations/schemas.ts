@@ -11,12 +11,6 @@ import type { MessageKey } from '../../i18n';
 export const stationTypes = ['deputies_home', 'liaison_station', 'contact_point'] as const;
 export type StationType = (typeof stationTypes)[number];
 
-/** Beijing's sixteen districts, offered as choices on the kiosk and the deputy's sheet. */
-export const beijingDistricts = [
-  '东城区', '西城区', '朝阳区', '海淀区', '丰台区', '石景山区', '门头沟区', '房山区',
-  '通州区', '顺义区', '昌平区', '大兴区', '怀柔区', '平谷区', '密云区', '延庆区',
-] as const;
-
 const trimmed = (max: number) => lineText(max);
 const optionalText = (max: number) =>
   z.preprocess((v) => (typeof v === 'string' && trimInvisible(v) === '' ? undefined : v), trimmed(max).optional());
