@@ -1168,4 +1168,23 @@ export const en: Record<MessageKey, string> = {
   'commentImport.bodyInvalid': 'Send CSV (content-type: text/csv) or JSON {"rows": [...]}.',
   // ── address parameters (server/params.ts) ──
   'error.paramInvalid': 'The address parameter “{field}” is wrong: {message} Check the address, or go back and try again.',
+  // ── legal text parser (server/drafts/parse-legal-text.ts) ──
+  'legalText.atLine': 'Line {line}: {message}',
+  'legalText.problem.empty': 'The text is empty; there is nothing to parse',
+  'legalText.problem.binary': 'The file is not UTF-8 text (it has null bytes or an invalid encoding); save it as UTF-8 text and upload it again',
+  'legalText.problem.tooLarge': 'The file is too large ({bytes} bytes); the limit is {limit} bytes',
+  'legalText.problem.noArticles': 'No articles found (articles start with a line beginning with “第一条”)',
+  'legalText.problem.articleNumberSkipped': 'An article number is skipped: expected {expectedLabel}, found {actualLabel}',
+  'legalText.problem.articleNumberRepeated': 'An article number is repeated or out of order: expected {expectedLabel}, found {actualLabel}',
+  'legalText.problem.chapterNumberSkipped': 'A chapter number is skipped: expected {expectedLabel}, found {actualLabel}',
+  'legalText.problem.chapterNumberRepeated': 'A chapter number is repeated or out of order: expected {expectedLabel}, found {actualLabel}',
+  'legalText.problem.sectionNumberSkipped': 'A section number is skipped: expected {expectedLabel}, found {actualLabel}',
+  'legalText.problem.sectionNumberRepeated': 'A section number is repeated or out of order: expected {expectedLabel}, found {actualLabel}',
+  'legalText.problem.sectionOutsideChapter': '{actualLabel} is not inside any chapter',
+  'legalText.problem.commentUnclosed': 'The HTML comment “<!--” has no closing “-->”; what follows it was ignored',
+  'legalText.problem.articleSeparatorMissing': 'No space after {actualLabel}; read as the article’s heading',
+  'legalText.problem.articleEmpty': '{actualLabel} has no text',
+  'legalText.problem.textOutsideArticle': 'This line belongs to no article and was ignored: {text}',
+  'legalText.problem.itemNumberUnexpected': 'The item number should be {expectedLabel}, not {actualLabel}',
+  'legalText.problem.unknown': 'Unknown problem ({code})',
 };

@@ -1166,6 +1166,25 @@ export const zhCN = {
   'commentImport.bodyInvalid': '请上传 CSV（content-type: text/csv）或 JSON {"rows": [...]}。',
   // ── address parameters (server/params.ts) ──
   'error.paramInvalid': '网址中的参数“{field}”有误：{message}请检查网址，或回到上一页重新操作。',
+  // ── legal text parser (server/drafts/parse-legal-text.ts) ──
+  'legalText.atLine': '第 {line} 行：{message}',
+  'legalText.problem.empty': '文本为空，没有可解析的内容',
+  'legalText.problem.binary': '文件不是 UTF-8 文本（含有空字节或无效编码），请另存为 UTF-8 文本后再上传',
+  'legalText.problem.tooLarge': '文件过大（{bytes} 字节），上限为 {limit} 字节',
+  'legalText.problem.noArticles': '没有找到任何条文（应以“第一条”开头的行开始条文）',
+  'legalText.problem.articleNumberSkipped': '条文序号跳号，应为{expectedLabel}，实为{actualLabel}',
+  'legalText.problem.articleNumberRepeated': '条文序号重复或倒序，应为{expectedLabel}，实为{actualLabel}',
+  'legalText.problem.chapterNumberSkipped': '章序号跳号，应为{expectedLabel}，实为{actualLabel}',
+  'legalText.problem.chapterNumberRepeated': '章序号重复或倒序，应为{expectedLabel}，实为{actualLabel}',
+  'legalText.problem.sectionNumberSkipped': '节序号跳号，应为{expectedLabel}，实为{actualLabel}',
+  'legalText.problem.sectionNumberRepeated': '节序号重复或倒序，应为{expectedLabel}，实为{actualLabel}',
+  'legalText.problem.sectionOutsideChapter': '{actualLabel}不在任何一章之内',
+  'legalText.problem.commentUnclosed': 'HTML 注释“<!--”没有结束标记“-->”，其后内容已忽略',
+  'legalText.problem.articleSeparatorMissing': '{actualLabel}后缺少空格，已按条文标题处理',
+  'legalText.problem.articleEmpty': '{actualLabel}没有正文',
+  'legalText.problem.textOutsideArticle': '此行不属于任何条文，已忽略：{text}',
+  'legalText.problem.itemNumberUnexpected': '项序号应为{expectedLabel}，实为{actualLabel}',
+  'legalText.problem.unknown': '未知问题（{code}）',
 } as const;
 
 export type MessageKey = keyof typeof zhCN;

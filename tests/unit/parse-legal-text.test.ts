@@ -10,18 +10,19 @@ import {
   describeProblem,
   MAX_INPUT_BYTES,
   parseLegalText,
-  parseMessages,
+  problemKeys,
   type LegalText,
   type ParseProblem,
   type ParseResult,
 } from '../../src/server/drafts/parse-legal-text';
+import { previewVersion } from '../../src/server/drafts/upload-version';
 import { lawsDir } from '../support/shared-fixtures';
 
 const readLaw = (name: string): Uint8Array => readFileSync(new URL(name, lawsDir));
 
 function parsed(input: string | Uint8Array): LegalText {
   const r = parseLegalText(input);
-  if (!r.ok) throw new Error(r.errors.map(describeProblem).join('\n'));
+  if (!r.ok) throw new Error(r.errors.map((p) => describeProblem(p)).join('\n'));
   return r.text;
 }
 
@@ -316,13 +317,29 @@ describe('parseLegalText refusals', () => {
     expect(errorsOf('### 第一节 甲\n第一条 甲。').map((e) => e.code)).toEqual(['section_outside_chapter']);
   });
 
-  it('has a message for every code it can produce', () => {
-    for (const code of Object.keys(parseMessages)) {
-      const text = describeProblem({ line: 7, code, params: { expectedLabel: 'A', actualLabel: 'B', bytes: 1, limit: 2, text: 'x' } });
-      expect(text.startsWith('第 7 行：')).toBe(true);
-      expect(text).not.toMatch(/\{\w+\}/);
+  it('has a message for every code it can produce, in both languages', () => {
+    const params = { expectedLabel: 'A', actualLabel: 'B', bytes: 1, limit: 2, text: 'x' };
+    for (const code of Object.keys(problemKeys)) {
+      const zh = describeProblem({ line: 7, code, params });
+      expect(zh.startsWith('第 7 行：')).toBe(true);
+      expect(zh).not.toMatch(/\{\w+\}/);
+      const en = describeProblem({ line: 7, code, params }, 'en');
+      expect(en.startsWith('Line 7: ')).toBe(true);
+      expect(en).not.toMatch(/\{\w+\}|[，：；（）]|字节|序号/);
     }
     expect(describeProblem({ line: 0, code: 'too_large', params: { bytes: 3, limit: 2 } })).toBe('文件过大（3 字节），上限为 2 字节');
+    expect(describeProblem({ line: 0, code: 'too_large', params: { bytes: 3, limit: 2 } }, 'en')).toBe('The file is too large (3 bytes); the limit is 2 bytes');
+    expect(describeProblem({ line: 2, code: 'no_such_code', params: {} })).toBe('第 2 行：未知问题（no_such_code）');
+    expect(describeProblem({ line: 0, code: 'toString', params: {} }, 'en')).toBe('Unknown problem (toString)');
+  });
+
+  it('shows the English UI its parse problems in English', () => {
+    const zh = previewVersion('第一条 甲。\n第三条 丙。');
+    expect(zh.errors).toEqual(['第 2 行：条文序号跳号，应为第二条，实为第三条']);
+    const en = previewVersion('第一条 甲。\n第三条 丙。', 'en');
+    expect(en.ok).toBe(false);
+    expect(en.errors).toEqual(['Line 2: An article number is skipped: expected 第二条, found 第三条']);
+    expect(previewVersion('', 'en').errors).toEqual(['The text is empty; there is nothing to parse']);
   });
 });
 

@@ -10,6 +10,7 @@ import {
   formatSectionLabel,
   parseChineseNumeral,
 } from './chinese-numerals';
+import { t, type Locale, type MessageKey } from '../../i18n';
 
 /** 项, e.g. "（一）……" — the marker stays in the text. */
 export interface LegalItem {
@@ -86,33 +87,33 @@ export type ParseResult =
 export const MAX_INPUT_BYTES = 2 * 1024 * 1024;
 
 /**
- * Simplified-Chinese messages for every problem code, with {param} placeholders.
- * Kept in one place so they can move into the i18n dictionary.
+ * The message of every problem code: a key of the i18n dictionaries (src/i18n), filled with the
+ * problem's params. The parser itself returns codes and params only.
  */
-export const parseMessages = {
-  empty: '文本为空，没有可解析的内容',
-  binary: '文件不是 UTF-8 文本（含有空字节或无效编码），请另存为 UTF-8 文本后再上传',
-  too_large: '文件过大（{bytes} 字节），上限为 {limit} 字节',
-  no_articles: '没有找到任何条文（应以“第一条”开头的行开始条文）',
-  article_number_skipped: '条文序号跳号，应为{expectedLabel}，实为{actualLabel}',
-  article_number_repeated: '条文序号重复或倒序，应为{expectedLabel}，实为{actualLabel}',
-  chapter_number_skipped: '章序号跳号，应为{expectedLabel}，实为{actualLabel}',
-  chapter_number_repeated: '章序号重复或倒序，应为{expectedLabel}，实为{actualLabel}',
-  section_number_skipped: '节序号跳号，应为{expectedLabel}，实为{actualLabel}',
-  section_number_repeated: '节序号重复或倒序，应为{expectedLabel}，实为{actualLabel}',
-  section_outside_chapter: '{actualLabel}不在任何一章之内',
-  comment_unclosed: 'HTML 注释“<!--”没有结束标记“-->”，其后内容已忽略',
-  article_separator_missing: '{actualLabel}后缺少空格，已按条文标题处理',
-  article_empty: '{actualLabel}没有正文',
-  text_outside_article: '此行不属于任何条文，已忽略：{text}',
-  item_number_unexpected: '项序号应为{expectedLabel}，实为{actualLabel}',
-} as const satisfies Record<string, string>;
+export const problemKeys = {
+  empty: 'legalText.problem.empty',
+  binary: 'legalText.problem.binary',
+  too_large: 'legalText.problem.tooLarge',
+  no_articles: 'legalText.problem.noArticles',
+  article_number_skipped: 'legalText.problem.articleNumberSkipped',
+  article_number_repeated: 'legalText.problem.articleNumberRepeated',
+  chapter_number_skipped: 'legalText.problem.chapterNumberSkipped',
+  chapter_number_repeated: 'legalText.problem.chapterNumberRepeated',
+  section_number_skipped: 'legalText.problem.sectionNumberSkipped',
+  section_number_repeated: 'legalText.problem.sectionNumberRepeated',
+  section_outside_chapter: 'legalText.problem.sectionOutsideChapter',
+  comment_unclosed: 'legalText.problem.commentUnclosed',
+  article_separator_missing: 'legalText.problem.articleSeparatorMissing',
+  article_empty: 'legalText.problem.articleEmpty',
+  text_outside_article: 'legalText.problem.textOutsideArticle',
+  item_number_unexpected: 'legalText.problem.itemNumberUnexpected',
+} as const satisfies Record<string, MessageKey>;
 
-/** Returns a Simplified-Chinese message for a problem, naming its line (e.g. "第 12 行：条文序号跳号，…"). */
-export function describeProblem(p: ParseProblem): string {
-  const template: string = (parseMessages as Record<string, string>)[p.code] ?? `未知问题（${p.code}）`;
-  const message = template.replace(/\{(\w+)\}/g, (m, key: string) => (key in p.params ? String(p.params[key]) : m));
-  return p.line > 0 ? `第 ${p.line} 行：${message}` : message;
+/** A problem in `locale`, naming its line (e.g. "第 12 行：条文序号跳号，…" or "Line 12: An article number is skipped: …"). */
+export function describeProblem(p: ParseProblem, locale: Locale = 'zh-CN'): string {
+  const key: MessageKey | undefined = Object.hasOwn(problemKeys, p.code) ? problemKeys[p.code as keyof typeof problemKeys] : undefined;
+  const message = key ? t(locale, key, p.params) : t(locale, 'legalText.problem.unknown', { code: p.code });
+  return p.line > 0 ? t(locale, 'legalText.atLine', { line: p.line, message }) : message;
 }
 
 const N = `[${CHINESE_NUMERAL_CHARS}]+`;

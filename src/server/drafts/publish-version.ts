@@ -44,10 +44,10 @@ const DAY = 86400_000;
 export function parseOrThrow(text: string | Uint8Array): { doc: LegalText; counts: ParseCounts; warnings: string[] } {
   const result = parseLegalText(text);
   if (!result.ok) {
-    const detail = result.errors.slice(0, 5).map(describeProblem).join('；');
+    const detail = result.errors.slice(0, 5).map((p) => describeProblem(p)).join('；');
     throw new AppError('LegalTextInvalid', { detail });
   }
-  return { doc: result.text, counts: result.counts, warnings: result.warnings.map(describeProblem) };
+  return { doc: result.text, counts: result.counts, warnings: result.warnings.map((p) => describeProblem(p)) };
 }
 
 /** The default label of round n: 一审稿, 二审稿 … */

@@ -65,18 +65,18 @@ function tidy(text: string): string {
   return text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n').replace(/\n{3,}/g, '\n\n').trim() + '\n';
 }
 
-/** Parses `text` for the preview: what publishing would create, or why it would be refused. */
-export function previewVersion(text: string): VersionPreview {
+/** Parses `text` for the preview: what publishing would create, or why it would be refused (messages in `locale`). */
+export function previewVersion(text: string, locale: Locale = 'zh-CN'): VersionPreview {
   if (new TextEncoder().encode(text).byteLength > MAX_INPUT_BYTES) {
-    return { ok: false, title: null, counts: null, warnings: [], errors: [describeProblem({ line: 0, code: 'too_large', params: { bytes: text.length, limit: MAX_INPUT_BYTES } })], articles: [] };
+    return { ok: false, title: null, counts: null, warnings: [], errors: [describeProblem({ line: 0, code: 'too_large', params: { bytes: text.length, limit: MAX_INPUT_BYTES } }, locale)], articles: [] };
   }
   const r = parseLegalText(text);
-  if (!r.ok) return { ok: false, title: null, counts: null, warnings: [], errors: r.errors.map(describeProblem), articles: [] };
+  if (!r.ok) return { ok: false, title: null, counts: null, warnings: [], errors: r.errors.map((p) => describeProblem(p, locale)), articles: [] };
   return {
     ok: true,
     title: r.text.title,
     counts: r.counts,
-    warnings: r.warnings.map(describeProblem),
+    warnings: r.warnings.map((p) => describeProblem(p, locale)),
     errors: [],
     articles: r.text.articles.map((a) => ({
       label: a.label, caption: a.caption ?? null, chapter: a.chapter ?? null,
@@ -135,7 +135,7 @@ export async function submitVersionForm(request: Request, actor: Actor, locale: 
     const input = parsed.data;
     state.op = input.op;
     if (!state.text.trim()) throw new AppError('ValidationFailed', {}, [{ field: 'text', key: 'upload.noText' }]);
-    state.preview = previewVersion(state.text);
+    state.preview = previewVersion(state.text, locale);
     if (input.op === 'preview' || !state.preview.ok) return state;
     const opensAt = input.opens ? parseShanghaiTime(input.opens) : undefined;
     const closesAt = input.closes ? parseShanghaiTime(input.closes) : undefined;
