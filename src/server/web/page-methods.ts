@@ -5,13 +5,13 @@
  * a form (a citizen posting `role=admin` to /account) would look like it worked; the middleware
  * answers those with 405 instead. The sources are read at build time (Vite glob, raw).
  */
-const sources = import.meta.glob(['../pages/**/*.astro', '../pages/**/*.ts', '!../pages/api/**'], {
+const sources = import.meta.glob(['../../pages/**/*.astro', '../../pages/**/*.ts', '!../../pages/api/**'], {
   query: '?raw', import: 'default', eager: true,
 }) as Record<string, string>;
 
-/** '../pages/drafts/[slug]/comment.astro' → '/drafts/[slug]/comment', as Astro's routePattern. */
+/** '../../pages/drafts/[slug]/comment.astro' → '/drafts/[slug]/comment', as Astro's routePattern. */
 function patternOf(file: string): string {
-  return file.replace(/^\.\.\/pages/, '').replace(/\.(astro|ts)$/, '').replace(/\/index$/, '') || '/';
+  return file.replace(/^\.\.\/\.\.\/pages/, '').replace(/\.(astro|ts)$/, '').replace(/\/index$/, '') || '/';
 }
 
 const postRoutes = new Set(
