@@ -1,6 +1,8 @@
 /**
- * Character-level diff of two article texts for highlighting changes (Myers' O(ND) algorithm).
+ * Character-level diff of two article texts for highlighting changes, computed by jsdiff's
+ * `diffArrays` over code points (a Chinese character is one token; whitespace can ride along).
  */
+import { diffArrays } from 'diff';
 
 export type DiffOp = 'equal' | 'insert' | 'delete';
 export interface DiffPart {
@@ -33,9 +35,7 @@ export function diffChars(a: string, b: string, options: DiffOptions = {}): Diff
   const tb = tokenize(b, options.ignoreWhitespace ?? false);
   const parts: DiffPart[] = [];
   if (tb.lead !== '') parts.push({ op: 'equal', text: tb.lead });
-  for (const [op, token] of diffTokens(ta.tokens, tb.tokens, options.maxEdits ?? 2000)) {
-    parts.push({ op, text: token.text });
-  }
+  parts.push(...diffTokens(ta.tokens, tb.tokens, options.maxEdits ?? 2000));
   return coalesce(parts);
 }
 
@@ -103,8 +103,11 @@ function coalesce(parts: DiffPart[]): DiffPart[] {
   return out;
 }
 
-/** Myers' shortest edit script on tokens, after trimming the common prefix and suffix. */
-function diffTokens(a: Token[], b: Token[], maxEdits: number): Array<[DiffOp, Token]> {
+/**
+ * jsdiff's shortest edit script on tokens (compared by key; equal runs take `b`'s tokens), after
+ * trimming the common prefix and suffix; beyond `maxEdits` the middle is one delete and one insert.
+ */
+function diffTokens(a: Token[], b: Token[], maxEdits: number): DiffPart[] {
   let start = 0;
   while (start < a.length && start < b.length && a[start].key === b[start].key) start++;
   let endA = a.length;
@@ -113,62 +116,15 @@ function diffTokens(a: Token[], b: Token[], maxEdits: number): Array<[DiffOp, To
     endA--;
     endB--;
   }
-  const head: Array<[DiffOp, Token]> = b.slice(0, start).map((t) => ['equal', t]);
-  const tail: Array<[DiffOp, Token]> = b.slice(endB).map((t) => ['equal', t]);
-  const mid = myers(a.slice(start, endA), b.slice(start, endB), maxEdits);
-  return [...head, ...mid, ...tail];
-}
-
-function myers(a: Token[], b: Token[], maxEdits: number): Array<[DiffOp, Token]> {
-  const n = a.length;
-  const m = b.length;
-  const fallback = (): Array<[DiffOp, Token]> => [
-    ...a.map((t): [DiffOp, Token] => ['delete', t]),
-    ...b.map((t): [DiffOp, Token] => ['insert', t]),
-  ];
-  if (n === 0 || m === 0) return fallback();
-  const max = Math.min(n + m, maxEdits);
-  const offset = max + 1;
-  const v = new Int32Array(2 * max + 3);
-  const trace: Int32Array[] = [];
-  for (let d = 0; d <= max; d++) {
-    trace.push(v.slice(offset - d - 1, offset + d + 2));
-    for (let k = -d; k <= d; k += 2) {
-      let x = k === -d || (k !== d && v[offset + k - 1] < v[offset + k + 1]) ? v[offset + k + 1] : v[offset + k - 1] + 1;
-      let y = x - k;
-      while (x < n && y < m && a[x].key === b[y].key) {
-        x++;
-        y++;
-      }
-      v[offset + k] = x;
-      if (x >= n && y >= m) return backtrack(a, b, trace);
-    }
-  }
-  return fallback();
-}
-
-function backtrack(a: Token[], b: Token[], trace: Int32Array[]): Array<[DiffOp, Token]> {
-  const out: Array<[DiffOp, Token]> = [];
-  let x = a.length;
-  let y = b.length;
-  for (let d = trace.length - 1; d >= 0; d--) {
-    const prev = trace[d];
-    const at = (k: number): number => prev[k + d + 1];
-    const k = x - y;
-    const prevK = k === -d || (k !== d && at(k - 1) < at(k + 1)) ? k + 1 : k - 1;
-    const prevX = at(prevK);
-    const prevY = prevX - prevK;
-    while (x > prevX && y > prevY) {
-      out.push(['equal', b[y - 1]]);
-      x--;
-      y--;
-    }
-    if (d > 0) {
-      if (x === prevX) out.push(['insert', b[y - 1]]);
-      else out.push(['delete', a[x - 1]]);
-    }
-    x = prevX;
-    y = prevY;
-  }
-  return out.reverse();
+  const text = (tokens: Token[]): string => tokens.map((t) => t.text).join('');
+  const midA = a.slice(start, endA);
+  const midB = b.slice(start, endB);
+  const changes =
+    midA.length && midB.length
+      ? diffArrays(midA, midB, { comparator: (x, y) => x.key === y.key, maxEditLength: maxEdits })
+      : undefined;
+  const mid: DiffPart[] = changes
+    ? changes.map((c) => ({ op: c.added ? 'insert' : c.removed ? 'delete' : 'equal', text: text(c.value) }))
+    : [{ op: 'delete', text: text(midA) }, { op: 'insert', text: text(midB) }];
+  return [{ op: 'equal', text: text(b.slice(0, start)) }, ...mid, { op: 'equal', text: text(b.slice(endB)) }];
 }
