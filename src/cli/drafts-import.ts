@@ -8,7 +8,8 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { CliUsageError, parseFlags, runCli, withDatabase } from './run-cli';
 import { publishVersion } from '../server/drafts/publish-version';
-import { importFlagsSchema, parseInput } from '../server/drafts/schemas';
+import { importFlagsSchema } from '../server/drafts/schemas';
+import { parseOrFail } from '../server/validation';
 import { MAX_INPUT_BYTES } from '../server/drafts/parse-legal-text';
 
 const usage =
@@ -36,7 +37,7 @@ await runCli(async () => {
     usage,
   );
   if (raw.code !== undefined && !/^[A-Z]{2,4}$/.test(raw.code)) throw new CliUsageError('--code 应为 2 到 4 个大写字母，例如 JS。', usage);
-  const flags = parseInput(importFlagsSchema, raw);
+  const flags = parseOrFail(importFlagsSchema, raw);
   const text = readInputFile(flags.file, '法规文本文件', MAX_INPUT_BYTES);
   const noteMd = flags.note ? readInputFile(flags.note, '起草说明文件', 512 * 1024).toString('utf8') : undefined;
 

@@ -3,12 +3,12 @@
  * Creates an account (or with --phone instead of --email); --station (repeatable) links a deputy
  * to a liaison station that must already exist.
  */
-import { AppError, isAppError } from '../server/errors';
+import { isAppError } from '../server/errors';
 import { t } from '../i18n';
 import { systemActor } from '../server/audit';
 import { createUserSchema } from '../server/auth/schemas';
 import { createUser } from '../server/auth/users';
-import { fieldIssues } from '../server/web/forms';
+import { parseOrFail } from '../server/validation';
 import { CliUsageError, parseFlags, runCli, withDatabase } from './run-cli';
 
 const usage = 'npm run users:create -- --role citizen|deputy|staff|admin --email E（或 --phone 手机号） --password P [--name N] [--station 联络站编号]';
@@ -21,17 +21,16 @@ await runCli(async () => {
   }, usage);
   if (!flags.role || !flags.password || (!flags.email && !flags.phone)) throw new CliUsageError('缺少必需的参数 --role、--email（或 --phone）、--password。', usage);
   if (flags.email && flags.phone) throw new CliUsageError('--email 和 --phone 只能给一个。', usage);
-  const parsed = createUserSchema.safeParse({
+  const data = parseOrFail(createUserSchema, {
     role: flags.role, account: flags.email ?? flags.phone, password: flags.password,
     name: flags.name, district: flags.district, occupation: flags.occupation, stations: flags.station ?? [],
   });
-  if (!parsed.success) throw new AppError('ValidationFailed', {}, fieldIssues(parsed.error));
-  const user = await withDatabase(() => createUser(parsed.data, systemActor)).catch((err: unknown) => {
+  const user = await withDatabase(() => createUser(data, systemActor)).catch((err: unknown) => {
     if (isAppError(err) && err.code === 'StationNotFound') {
       throw new CliUsageError(`没有编号为 ${err.params.code} 的代表联络站，账户未创建。请先用 npm run stations:import 导入联络站。`);
     }
     throw err;
   });
-  const stations = parsed.data.stations.length ? `，关联联络站 ${parsed.data.stations.join('、')}` : '';
+  const stations = data.stations.length ? `，关联联络站 ${data.stations.join('、')}` : '';
   console.log(`已创建${t('zh-CN', `role.${user.role}`)}账户 ${user.email ?? user.phone}（编号 ${user.id}）${stations}。`);
 });

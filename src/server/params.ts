@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { AppError, type ErrorCode } from './errors';
-import { fieldIssues } from './web/forms';
+import { parseOrFail } from './validation';
 
 // ── Pieces ────────────────────────────────────────────────────────────────
 /**
@@ -130,9 +130,7 @@ export function param<S extends z.ZodType>(schema: S, value: string | undefined,
 export function parseQuery<S extends z.ZodType>(url: URL, schema: S): z.output<S> {
   const raw: Record<string, string> = {};
   for (const [k, v] of url.searchParams) if (!Object.hasOwn(raw, k) && v !== '') raw[k] = v;
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) throw new AppError('ValidationFailed', {}, fieldIssues(parsed.error));
-  return parsed.data;
+  return parseOrFail(schema, raw);
 }
 
 /**

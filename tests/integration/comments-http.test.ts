@@ -8,7 +8,7 @@ import { createTestDatabase, type TestDatabase } from '../support/test-db';
 import { setDatabase } from '../../src/db/client';
 import { errorResponse } from '../../src/server/errors';
 import { clearTargetCache } from '../../src/server/comments/comment-target';
-import { parseUrlEncoded, readForm } from '../../src/server/web/form-body';
+import { readForm } from '../../src/server/web/forms';
 import { POST } from '../../src/pages/api/v1/drafts/[slug]/comments';
 import { GET } from '../../src/pages/api/v1/receipts/[receipt]';
 import { CLOSED, OPEN, commentCount, seedDrafts, validComment } from './comments-fixtures';
@@ -146,22 +146,26 @@ describe('reading the comment form strictly', () => {
   const formRequest = (body: BodyInit, type = 'application/x-www-form-urlencoded') =>
     new Request('http://localhost/drafts/x/comment', { method: 'POST', body, headers: { 'content-type': type } });
 
-  it('decodes UTF-8 fields, + as space, and keeps the first value', () => {
-    expect(parseUrlEncoded('body=%E5%BB%BA%E8%AE%AE+%E4%BF%AE%E6%94%B9&name=a&name=b&publishName=on')).toEqual({
-      values: { body: '建议 修改', name: 'a', publishName: 'on' }, invalid: [],
-    });
+  it('decodes UTF-8 fields, + as space, and keeps every value', async () => {
+    const form = await readForm(formRequest('body=%E5%BB%BA%E8%AE%AE+%E4%BF%AE%E6%94%B9&name=a&name=b&publishName=on'));
+    expect(form.get('body')).toBe('建议 修改');
+    expect(form.get('name')).toBe('a');
+    expect(form.getAll('name')).toEqual(['a', 'b']);
+    expect(form.get('publishName')).toBe('on');
   });
 
-  it('reports invalid UTF-8 per field instead of storing replacement characters', () => {
-    const { values, invalid } = parseUrlEncoded('body=%E5%BB%BA%FF%FE&name=ok&district=%E5%BB');
-    expect(invalid).toEqual(['body', 'district']);
-    expect(values.body).toBe('建\ufffd\ufffd');
-    expect(values.name).toBe('ok');
+  it('refuses invalid UTF-8, naming each field, instead of storing replacement characters', async () => {
+    await expect(readForm(formRequest('body=%E5%BB%BA%FF%FE&name=ok&district=%E5%BB'))).rejects.toMatchObject({
+      code: 'ValidationFailed',
+      fields: [{ field: 'body', key: 'comment.field.invalidEncoding' }, { field: 'district', key: 'comment.field.invalidEncoding' }],
+    });
+    // Raw bytes that are not UTF-8 at all.
+    await expect(readForm(formRequest(new Uint8Array([0x62, 0x3d, 0xff])))).rejects.toMatchObject({ code: 'BadRequest' });
   });
 
   it('refuses other content types and more than 64 KB', async () => {
     await expect(readForm(formRequest('{}', 'application/json'))).rejects.toMatchObject({ code: 'UnsupportedMediaType' });
     await expect(readForm(formRequest(`body=${'a'.repeat(65 * 1024)}`))).rejects.toMatchObject({ code: 'PayloadTooLarge' });
-    await expect(readForm(formRequest(`body=${'a'.repeat(60 * 1024)}`))).resolves.toMatchObject({ invalid: [] });
+    expect((await readForm(formRequest(`body=${'a'.repeat(60 * 1024)}`))).get('body')).toHaveLength(60 * 1024);
   });
 });

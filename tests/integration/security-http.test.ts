@@ -217,3 +217,29 @@ describe('13. invisible and direction-changing text', () => {
     expect(res.status).toBe(400);
   });
 });
+
+describe('issue 16: the station-QR comment form refuses bytes that are not UTF-8', () => {
+  const path = `/stations/SEC-01/comment?draft=${OPEN}`;
+  const send = (body: string) => fetch(`${server.url}${path}`, {
+    method: 'POST', redirect: 'manual', body,
+    headers: { origin: server.url, 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': fakeIp() },
+  });
+  const inboxText = async () => JSON.stringify(await (await get('/api/v1/staff/comments?limit=100', { cookie: cookies.staff })).json());
+  const marker = '二维码编码测试';
+  const fields = (body: string) => `idempotencyKey=${crypto.randomUUID()}&article=general&district=${encodeURIComponent('东城区')}&body=${encodeURIComponent(marker)}${body}`;
+
+  it('answers %E4%B8 or %FF with a Chinese message on the field and stores nothing; the same form with valid text is stored', async () => {
+    for (const bad of ['%E4%B8', '%FF', '%ED%A0%80']) {
+      const res = await send(fields(`${encodeURIComponent('建议明确办理时限。')}${bad}`));
+      expect(res.status, bad).toBe(400);
+      expect(res.headers.get('location')).toBeNull();
+      const html = await res.text();
+      expect(html).toContain('id="f-body-error"');
+      expect(html).toContain('提交的内容含有无法识别的字符编码，请重新输入后提交。');
+    }
+    expect(await inboxText()).not.toContain(marker);
+    const ok = await send(fields(encodeURIComponent('建议明确办理时限。')));
+    expect(ok.status).toBe(303);
+    expect(await inboxText()).toContain(marker);
+  });
+});

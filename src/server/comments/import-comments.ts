@@ -21,7 +21,7 @@ import { loadImportTargets, resolveImportTarget, type ImportTargets } from './im
 import { fastReceipt, hashLookupCode, importKeyDigest, randomLookupCode } from './import-features';
 import { textFeaturesOf } from '../grouping/text-features';
 import { createImportScratch, findByKeys, groupImportedDuplicates, insertBatch, type PreparedRow } from './import-sql';
-import { toFieldIssues } from './schemas';
+import { tryParse } from '../validation';
 import { guardDatabase } from './submit-comment';
 
 export type ImportSource = { csv: string | Buffer | AsyncIterable<Buffer | string> } | { rows: unknown[] };
@@ -133,9 +133,9 @@ const at = (unit: Unit, line: number, column: string) => `${unit} ${line}: ${col
 
 /** Validates and places one row, computing everything the database needs; null when refused. */
 function prepareRow(unit: Unit, line: number, record: Record<string, unknown>, targets: ImportTargets, now: Date, report: Report): Pending | null {
-  const parsed = importRowSchema.safeParse(record);
-  if (!parsed.success) {
-    for (const f of toFieldIssues(parsed.error)) report({ ...f, field: at(unit, line, f.field) });
+  const parsed = tryParse(importRowSchema, record);
+  if (!parsed.ok) {
+    for (const f of parsed.fields) report({ ...f, field: at(unit, line, f.field) });
     return null;
   }
   const row = parsed.data;

@@ -7,7 +7,8 @@ import { comments } from '../../db/schema';
 import { getDb, type DbOrTx } from '../../db/client';
 import { AppError } from '../errors';
 import { authoriseReceipt, type ReceiptCredentials } from './receipt-access';
-import { parseOrFail, ratingSchema, type Satisfaction } from './schemas';
+import { ratingSchema, type Satisfaction } from './schemas';
+import { parseOrFail } from '../validation';
 
 /**
  * Records `raw` ({ satisfaction, remark? }) for the comment behind `creds`. A single conditional

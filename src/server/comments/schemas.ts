@@ -6,7 +6,8 @@
 import { z } from 'zod';
 import { isReservedKey } from './receipts';
 import { hasVisibleCharacter, lineTextProblem, trimInvisible } from '../text-rules';
-import { AppError, type FieldIssue } from '../errors';
+import { AppError } from '../errors';
+import { parseOrFail } from '../validation';
 import type { MessageKey } from '../../i18n';
 
 export const BODY_MIN = 5;
@@ -122,28 +123,6 @@ export const commentInputSchema = z.object({
 });
 
 export type CommentInput = z.output<typeof commentInputSchema>;
-
-/** Maps zod issues to field issues with i18n keys and parameters. */
-export function toFieldIssues(error: z.ZodError): FieldIssue[] {
-  const seen = new Set<string>();
-  const issues: FieldIssue[] = [];
-  for (const issue of error.issues) {
-    const field = issue.path.length ? String(issue.path[0]) : 'form';
-    if (seen.has(field)) continue;
-    seen.add(field);
-    const key = (issue.message.includes('.') ? issue.message : 'field.invalid') as MessageKey;
-    const params = (issue as { params?: Record<string, string | number> }).params;
-    issues.push({ field, key, params });
-  }
-  return issues;
-}
-
-/** Validates with `schema` or throws ValidationFailed naming each wrong field. */
-export function parseOrFail<S extends z.ZodType>(schema: S, raw: unknown): z.output<S> {
-  const result = schema.safeParse(raw);
-  if (!result.success) throw new AppError('ValidationFailed', {}, toFieldIssues(result.error));
-  return result.data;
-}
 
 /** Validates a comment (form fields or API JSON); throws ValidationFailed. */
 export function parseCommentInput(raw: unknown): CommentInput {

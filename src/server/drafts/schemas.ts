@@ -1,10 +1,8 @@
 /**
  * Input of the draft pages, the reading API and the import command, validated with zod. Messages
- * are i18n keys; `parseInput` turns issues into one ValidationFailed with a field per problem.
+ * are i18n keys; `parseOrFail` (server/validation.ts) turns issues into one ValidationFailed.
  */
 import { z } from 'zod';
-import { AppError, type FieldIssue } from '../errors';
-import { zhCN, type MessageKey } from '../../i18n/zh-CN';
 import { parseShanghaiTime } from '../time';
 import { articleNumber, roundNumber, slug } from '../params';
 
@@ -45,17 +43,6 @@ export const importFlagsSchema = z
   .refine((v) => !v.opens || !v.closes || v.closes > v.opens, { message: 'drafts.field.period', path: ['closes'] });
 
 export type ImportFlags = z.infer<typeof importFlagsSchema>;
-
-/** Parses `input` with `schema`, or throws ValidationFailed naming each field with its message key. */
-export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
-  const result = schema.safeParse(input);
-  if (result.success) return result.data;
-  const fields: FieldIssue[] = result.error.issues.map((issue) => ({
-    field: issue.path.map(String).join('.') || 'input',
-    key: issue.message in zhCN ? (issue.message as MessageKey) : 'field.invalid',
-  }));
-  throw new AppError('ValidationFailed', {}, fields);
-}
 
 /** The query string of `url` as a plain object, repeated keys keeping the first value. */
 export function queryOf(url: URL): Record<string, string> {

@@ -9,7 +9,8 @@ import { z } from 'zod';
 import { t, type Locale } from '../../i18n';
 import type { Actor } from '../audit';
 import { AppError, errorCatalogue, isAppError } from '../errors';
-import { fieldIssues, readForm } from '../web/forms';
+import { readForm } from '../web/forms';
+import { parseOrFail } from '../validation';
 import { parseShanghaiTime } from '../time';
 import { describeProblem, MAX_INPUT_BYTES, parseLegalText, type ParseCounts } from './parse-legal-text';
 import { publishVersion } from './publish-version';
@@ -130,9 +131,7 @@ export async function submitVersionForm(request: Request, actor: Actor, locale: 
     } else {
       state.text = (raw.text ?? '').replace(/\r\n?/g, '\n');
     }
-    const parsed = versionFormSchema.safeParse(raw);
-    if (!parsed.success) throw new AppError('ValidationFailed', {}, fieldIssues(parsed.error));
-    const input = parsed.data;
+    const input = parseOrFail(versionFormSchema, raw);
     state.op = input.op;
     if (!state.text.trim()) throw new AppError('ValidationFailed', {}, [{ field: 'text', key: 'upload.noText' }]);
     state.preview = previewVersion(state.text, locale);

@@ -9,7 +9,8 @@ import { sql } from 'drizzle-orm';
 import { getDb, type DbOrTx } from '../../db/client';
 import { recordAudit, type Actor } from '../audit';
 import { AppError } from '../errors';
-import { decisionSchema, parseOrFail, reasonOptional, type Adoption, type DecisionInput } from './schemas';
+import { parseOrFail } from '../validation';
+import { decisionSchema, reasonOptional, type Adoption, type DecisionInput } from './schemas';
 import { auditObject, targetCondition, type Target } from './target';
 import { rowsOf } from '../../db/rows';
 

@@ -7,7 +7,8 @@ import { sql } from 'drizzle-orm';
 import { getDb, type DbOrTx } from '../../db/client';
 import { recordAudit, type Actor } from '../audit';
 import { AppError } from '../errors';
-import { hideSchema, parseOrFail } from './schemas';
+import { hideSchema } from './schemas';
+import { parseOrFail } from '../validation';
 import { rowsOf } from '../../db/rows';
 
 /** Hides comment `id` with a reason (abuse, spam, personal_data, other) and an optional note. Audited. */

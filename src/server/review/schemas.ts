@@ -4,9 +4,6 @@
  */
 import { z } from 'zod';
 import { lineText } from '../text-rules';
-import type { ZodError } from 'zod';
-import { AppError } from '../errors';
-import { fieldIssues } from '../web/forms';
 import { date, uuid, wellFormedText } from '../params';
 
 export const adoptions = ['adopted', 'partially_adopted', 'not_adopted', 'already_provided', 'out_of_scope', 'pending'] as const;
@@ -79,13 +76,3 @@ export const selectionSchema = z.object({
   ids: z.array(uuid).min(1, 'review.selectionEmpty').max(10000),
 });
 
-/** Throws ValidationFailed with one field issue per zod issue. */
-export function parseOrFail<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> {
-  const result = schema.safeParse(input);
-  if (!result.success) throw validationError(result.error);
-  return result.data;
-}
-
-export function validationError(error: ZodError): AppError {
-  return new AppError('ValidationFailed', {}, fieldIssues(error));
-}

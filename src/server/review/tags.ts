@@ -9,7 +9,8 @@ import { commentTags, comments, tags } from '../../db/schema';
 import { recordAudit, type Actor } from '../audit';
 import { AppError } from '../errors';
 import { isUuid } from '../params';
-import { parseOrFail, tagCreateSchema } from './schemas';
+import { tagCreateSchema } from './schemas';
+import { parseOrFail } from '../validation';
 import { uuidArray } from './target';
 
 export type Tag = typeof tags.$inferSelect;

@@ -4,7 +4,8 @@ import { getDb, type DbOrTx } from '../../db/client';
 import { responseTemplates } from '../../db/schema';
 import { recordAudit, type Actor } from '../audit';
 import { AppError } from '../errors';
-import { parseOrFail, templateSchema } from './schemas';
+import { templateSchema } from './schemas';
+import { parseOrFail } from '../validation';
 
 export type ResponseTemplate = typeof responseTemplates.$inferSelect;
 

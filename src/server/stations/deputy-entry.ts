@@ -11,10 +11,11 @@ import { AppError, isAppError, type FieldIssue } from '../errors';
 import { recordAudit, type Actor } from '../audit';
 import { enforceLimits } from '../auth/rate-limit';
 import { limits } from '../auth/limits';
-import { commentInputSchema, toFieldIssues } from '../comments/schemas';
+import { commentInputSchema } from '../comments/schemas';
+import { parseOrFail, tryParse } from '../validation';
 import { resolveCommentTarget } from '../comments/comment-target';
 import { submitComment } from '../comments/submit-comment';
-import { issuesToFields, kioskKey, stationCode } from './schemas';
+import { kioskKey, stationCode } from './schemas';
 import { channelKey } from '../comments/receipts';
 import { stationsOfDeputy, type Station } from './stations';
 
@@ -65,9 +66,7 @@ async function chooseStation(deputyId: string, code: string | undefined, db: DbO
  * ConsultationClosed/NotOpen, Conflict (the same sheet key with different content).
  */
 export async function enterDeputyComments(deputy: DeputyActor, raw: unknown, db: DbOrTx = getDb()): Promise<DeputyEntryResult> {
-  const env = sheetEnvelope.safeParse(raw);
-  if (!env.success) throw new AppError('ValidationFailed', {}, issuesToFields(env.error));
-  const sheet = env.data;
+  const sheet = parseOrFail(sheetEnvelope, raw);
 
   // Check every row before storing any, so the deputy sees all mistakes on the sheet at once.
   const issues: FieldIssue[] = [];
@@ -80,11 +79,11 @@ export async function enterDeputyComments(deputy: DeputyActor, raw: unknown, db:
       district: row.district,
       contact: sheet.byDeputy ? undefined : row.contact,
     };
-    const parsed = commentInputSchema.safeParse(input);
+    const parsed = tryParse(commentInputSchema, input);
     const v = voices.safeParse(sheet.byDeputy ? 1 : row.voices);
-    if (!parsed.success) for (const f of toFieldIssues(parsed.error)) issues.push({ ...f, field: `rows.${i}.${f.field}` });
+    if (!parsed.ok) for (const f of parsed.fields) issues.push({ ...f, field: `rows.${i}.${f.field}` });
     if (!v.success) issues.push({ field: `rows.${i}.voices`, key: 'deputy.voicesRange' });
-    return { input, voices: v.success ? v.data : 1, article: parsed.success ? parsed.data.article : undefined };
+    return { input, voices: v.success ? v.data : 1, article: parsed.ok ? parsed.data.article : undefined };
   });
   const station = await chooseStation(deputy.id, sheet.station, db);
   // The draft and period errors concern the whole sheet; article errors are per row.

@@ -9,7 +9,8 @@ import { stations } from '../../db/schema';
 import { getDb, type DbOrTx } from '../../db/client';
 import { AppError, type FieldIssue } from '../errors';
 import { recordAudit, type Actor } from '../audit';
-import { issuesToFields, stationInput, type StationInput } from './schemas';
+import { stationInput, type StationInput } from './schemas';
+import { tryParse } from '../validation';
 import { toRow } from './stations';
 
 export interface ImportStationsResult {
@@ -69,9 +70,9 @@ export function parseStationsCsv(text: string): StationInput[] {
   for (const { record, info } of records) {
     // info.lines is the line where the record ends: with the header on line 1, data starts at 2.
     const line = info.lines;
-    const parsed = stationInput.safeParse(record);
-    if (!parsed.success) {
-      for (const f of issuesToFields(parsed.error)) issues.push(lineIssue(line, f.field, f.key, f.params));
+    const parsed = tryParse(stationInput, record);
+    if (!parsed.ok) {
+      for (const f of parsed.fields) issues.push(lineIssue(line, f.field, f.key, f.params));
       continue;
     }
     const first = seen.get(parsed.data.code);

@@ -11,7 +11,8 @@ import { enforceLimits } from '../auth/rate-limit';
 import { limits } from '../auth/limits';
 import { submitComment } from '../comments/submit-comment';
 import { channelKey, idempotencyDigest, lookupCodeFor } from '../comments/receipts';
-import { kioskKey, parseOrFail } from './schemas';
+import { kioskKey } from './schemas';
+import { parseOrFail } from '../validation';
 import type { KioskPrincipal } from './kiosks';
 
 /** The envelope a kiosk adds to a comment: which draft, and its own idempotency key. */

@@ -4,9 +4,7 @@
  */
 import { z } from 'zod';
 import { hasVisibleCharacter, lineText, trimInvisible } from '../text-rules';
-import { AppError, type FieldIssue } from '../errors';
 import { kioskKey } from '../params';
-import type { MessageKey } from '../../i18n';
 
 export const stationTypes = ['deputies_home', 'liaison_station', 'contact_point'] as const;
 export type StationType = (typeof stationTypes)[number];
@@ -98,20 +96,3 @@ export const enrollmentCodeInput = z.object({
   code: z.string().trim().min(1, { message: 'field.required' }).max(20, { message: 'field.tooLong' }),
 });
 
-/** Parses `value` with `schema` or throws ValidationFailed naming each field (prefixed). */
-export function parseOrFail<T extends z.ZodType>(schema: T, value: unknown, prefix = ''): z.infer<T> {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  throw new AppError('ValidationFailed', {}, issuesToFields(result.error, prefix));
-}
-
-/** zod issues as field issues; messages are i18n keys (unknown ones become field.invalid). */
-export function issuesToFields(error: z.ZodError, prefix = ''): FieldIssue[] {
-  return error.issues.map((i) => {
-    const key = (i.message.includes('.') && !i.message.includes(' ') ? i.message : 'field.invalid') as MessageKey;
-    const params: Record<string, string | number> = {};
-    if ('minimum' in i && typeof i.minimum !== 'bigint') params.min = Number(i.minimum);
-    if ('maximum' in i && typeof i.maximum !== 'bigint') params.max = Number(i.maximum);
-    return { field: prefix + i.path.join('.'), key, params };
-  });
-}

@@ -7,7 +7,8 @@ import { stationDeputies, stations, users } from '../../db/schema';
 import { getDb, type DbOrTx } from '../../db/client';
 import { AppError } from '../errors';
 import { recordAudit, type Actor } from '../audit';
-import { parseOrFail, stationInput, type StationInput } from './schemas';
+import { stationInput, type StationInput } from './schemas';
+import { parseOrFail } from '../validation';
 
 export type Station = typeof stations.$inferSelect;
 

@@ -12,10 +12,10 @@
  * Anything that is not an AppError is rethrown (the error page handles it).
  */
 import type { z } from 'zod';
-import { t, type Locale, type MessageKey } from '../../i18n';
-import { zhCN } from '../../i18n/zh-CN';
-import { AppError, errorCatalogue, isAppError, normaliseError, type FieldIssue } from '../errors';
+import { t, type Locale } from '../../i18n';
+import { AppError, errorCatalogue, isAppError, normaliseError } from '../errors';
 import { readBytes, readText } from './http';
+import { parseOrFail } from '../validation';
 import { secureCookies } from '../config';
 
 export interface FormState {
@@ -28,6 +28,8 @@ export interface FormState {
   errors: Record<string, string>;
   /** The message for the whole form (shown at the top in a role="alert" box). */
   message?: string;
+  /** The error behind the messages, for a page that answers some with a redirect or a 404. */
+  error?: AppError;
 }
 
 export interface FormDone<R> {
@@ -41,21 +43,31 @@ export function emptyForm(values: Record<string, string> = {}): FormState {
 
 const SECRET = /password|code|token/i;
 
-interface AstroLike {
+export interface AstroLike {
   request: Request;
   locals: { locale: Locale };
   response: { status: number; headers: Headers };
 }
 
-/** Reads, validates and runs; see the module comment. `arrays` names multi-value fields. */
+export interface FormOptions {
+  /** Multi-value fields (checkboxes, multiple selects). */
+  arrays?: string[];
+  /**
+   * The page's own reading of a known error before it is shown: e.g. a Conflict becomes a
+   * message on one field, or a field the form does not show is named 'form'.
+   */
+  mapError?: (err: AppError) => AppError;
+}
+
+/** Reads, validates and runs; see the module comment. */
 export async function handleForm<S extends z.ZodType, R>(
-  astro: AstroLike, schema: S, action: (data: z.output<S>) => Promise<R>, opts: { arrays?: string[] } = {},
+  astro: AstroLike, schema: S, action: (data: z.output<S>) => Promise<R>, opts: FormOptions = {},
 ): Promise<FormDone<R> | FormState> {
   const { locale } = astro.locals;
   const state = emptyForm();
   state.submitted = true;
   try {
-    const form = await readForm(astro.request);
+    const { form, invalid } = await readFields(astro.request);
     const raw: Record<string, unknown> = {};
     for (const key of new Set(form.keys())) {
       if (opts.arrays?.includes(key)) {
@@ -68,13 +80,14 @@ export async function handleForm<S extends z.ZodType, R>(
       }
     }
     for (const key of opts.arrays ?? []) raw[key] ??= [];
-    const parsed = schema.safeParse(raw);
-    if (!parsed.success) throw new AppError('ValidationFailed', {}, fieldIssues(parsed.error));
-    return { ok: true, result: await action(parsed.data) };
+    refuseInvalid(invalid);
+    return { ok: true, result: await action(parseOrFail(schema, raw)) };
   } catch (caught) {
     // Text the database refuses (NUL) becomes BadRequest here too: a page's own errors never reach the middleware.
-    const err = normaliseError(caught);
-    if (!isAppError(err)) throw caught;
+    const known = normaliseError(caught);
+    if (!isAppError(known)) throw caught;
+    const err = opts.mapError ? opts.mapError(known) : known;
+    state.error = err;
     astro.response.status = err.status;
     for (const [name, value] of Object.entries(err.headers)) astro.response.headers.set(name, value);
     for (const f of err.fields) state.errors[f.field] ??= t(locale, f.key, f.params);
@@ -83,21 +96,36 @@ export async function handleForm<S extends z.ZodType, R>(
   }
 }
 
-/** Reads an urlencoded or multipart form of at most `limitBytes`. */
-export async function readForm(request: Request, limitBytes = 64 * 1024): Promise<URLSearchParams | FormData> {
+/**
+ * Reads an urlencoded or multipart form of at most `limitBytes`. Throws UnsupportedMediaType,
+ * PayloadTooLarge (before reading it all), BadRequest (raw bytes not UTF-8, malformed multipart)
+ * or ValidationFailed naming each field whose percent-escapes are not UTF-8 (%FF, %E4%B8).
+ */
+export async function readForm(request: Request, limitBytes = FORM_LIMIT_BYTES): Promise<URLSearchParams | FormData> {
+  const { form, invalid } = await readFields(request, limitBytes);
+  refuseInvalid(invalid);
+  return form;
+}
+
+export const FORM_LIMIT_BYTES = 64 * 1024;
+
+function refuseInvalid(invalid: string[]): void {
+  if (invalid.length) throw new AppError('ValidationFailed', {}, invalid.map((field) => ({ field, key: 'comment.field.invalidEncoding' as const })));
+}
+
+/** The form, and the fields whose value is not UTF-8 (shown with U+FFFD, so what was typed can be shown again). */
+async function readFields(request: Request, limitBytes = FORM_LIMIT_BYTES): Promise<{ form: URLSearchParams | FormData; invalid: string[] }> {
   const type = request.headers.get('content-type') ?? '';
   if (/^application\/x-www-form-urlencoded\b/i.test(type)) {
     const text = await readText(request, limitBytes);
-    // URLSearchParams would turn bytes that are not UTF-8 (%ED%A0%80, a lone surrogate's) into U+FFFD and store that.
-    const bad = badlyEncodedFields(text);
-    if (bad.length) throw new AppError('ValidationFailed', {}, bad.map((field) => ({ field, key: 'comment.field.invalidEncoding' as const })));
-    return new URLSearchParams(text);
+    // URLSearchParams turns bytes that are not UTF-8 (%ED%A0%80, a lone surrogate's) into U+FFFD: never store that.
+    return { form: new URLSearchParams(text), invalid: badlyEncodedFields(text) };
   }
   if (/^multipart\/form-data\b/i.test(type)) {
     // Size-limited even when chunked; a malformed body (no boundary, cut short) is a 400, not a crash.
     const bytes = await readBytes(request, limitBytes);
     try {
-      return await new Response(new Uint8Array(bytes), { headers: { 'content-type': type } }).formData();
+      return { form: await new Response(new Uint8Array(bytes), { headers: { 'content-type': type } }).formData(), invalid: [] };
     } catch {
       throw new AppError('BadRequest');
     }
@@ -123,32 +151,8 @@ function badlyEncodedFields(body: string): string[] {
   return out;
 }
 
-function isMessageKey(s: string): s is MessageKey {
-  return Object.prototype.hasOwnProperty.call(zhCN, s);
-}
-
-/** zod issues → one issue per field, messages as i18n keys (a schema's own key wins). */
-export function fieldIssues(error: z.ZodError): FieldIssue[] {
-  const out: FieldIssue[] = [];
-  for (const issue of error.issues) {
-    const field = issue.path.map(String).join('.') || 'form';
-    if (out.some((f) => f.field === field)) continue;
-    const params: Record<string, number> = {};
-    if ('minimum' in issue) params.min = Number(issue.minimum);
-    if ('maximum' in issue) params.max = Number(issue.maximum);
-    let key: MessageKey;
-    if (isMessageKey(issue.message)) key = issue.message;
-    else if (issue.code === 'too_small') key = 'field.tooShort';
-    else if (issue.code === 'too_big') key = 'field.tooLong';
-    else if (issue.code === 'invalid_type') key = 'field.required';
-    else key = 'field.invalid';
-    out.push({ field, key, params });
-  }
-  return out;
-}
-
 // ── One-time values across a redirect (e.g. a new API token shown once) ────
-interface Jar {
+export interface Jar {
   get(name: string): { value: string } | undefined;
   set(name: string, value: string, options: Record<string, unknown>): void;
   delete(name: string, options: Record<string, unknown>): void;

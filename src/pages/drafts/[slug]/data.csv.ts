@@ -5,7 +5,8 @@
  */
 import type { APIRoute } from 'astro';
 import { PassThrough, Readable } from 'node:stream';
-import { draftQuerySchema, parseInput, queryOf, slugSchema } from '../../../server/drafts/schemas';
+import { draftQuerySchema, queryOf, slugSchema } from '../../../server/drafts/schemas';
+import { parseOrFail } from '../../../server/validation';
 import { param } from '../../../server/params';
 import { AppError } from '../../../server/errors';
 import { loadReportScope } from '../../../server/reports/adoption-report';
@@ -14,7 +15,7 @@ import { attachment } from '../../../server/reports/report-export';
 
 export const GET: APIRoute = async ({ params, url, locals }) => {
   const slug = param(slugSchema, params.slug, 'DraftNotFound');
-  const { round } = parseInput(draftQuerySchema, queryOf(url));
+  const { round } = parseOrFail(draftQuerySchema, queryOf(url));
   const scope = await loadReportScope(slug, round);
   if (!scope.round.feedbackPublishedAt) throw new AppError('FeedbackNotPublished');
   const out = new PassThrough();

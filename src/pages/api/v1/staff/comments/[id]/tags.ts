@@ -10,7 +10,8 @@ import { actorOf } from '../../../../../../server/auth/request-auth';
 import { json, readJson } from '../../../../../../server/web/http';
 import { param, uuid } from '../../../../../../server/params';
 import { tagComments, tagsOfComment } from '../../../../../../server/review/tags';
-import { parseOrFail, tagsSchema } from '../../../../../../server/review/schemas';
+import { tagsSchema } from '../../../../../../server/review/schemas';
+import { parseOrFail } from '../../../../../../server/validation';
 import { clearFacetCache } from '../../../../../../server/review/inbox-counts';
 
 const bodySchema = tagsSchema.extend({ replace: z.boolean().optional() });
