@@ -13,6 +13,7 @@ import { loadConfig } from '../src/server/config';
 import { start, stop } from '../src/server/boot';
 import { AppError, toErrorBody } from '../src/server/errors';
 import { createStaticHandler } from '../src/server/web/static-files';
+import { log, logAccess, markServerWritesAccessLog, requestIdOf } from '../src/server/log';
 
 async function main() {
   const config = loadConfig();
@@ -22,13 +23,20 @@ async function main() {
   if (cluster.isPrimary && config.WEB_CONCURRENCY > 1) return supervise(config);
   const isWorker = !cluster.isPrimary;
   // Workers: the primary has already migrated and loaded the samples.
-  await start({ config: isWorker ? { ...config, SEED_SAMPLES: false } : config, log: isWorker ? () => {} : (l) => console.log(l) });
+  await start({ config: isWorker ? { ...config, SEED_SAMPLES: false } : config, log: isWorker ? () => {} : (l) => log.info(l) });
   // The adapter in middleware mode: Astro's handler alone; the built client files are served here.
   const { handler } = (await import(pathToFileURL(entry).href)) as {
     handler: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>;
   };
   const serveStatic = createStaticHandler(resolve('dist/client'));
+  markServerWritesAccessLog();
   const server = http.createServer((req, res) => {
+    // One id per request, from a proxy's X-Request-Id when it is a plain token; Astro's middleware reads it back.
+    const id = requestIdOf(req.headers['x-request-id'] as string | undefined);
+    req.headers['x-request-id'] = id;
+    res.setHeader('X-Request-Id', id);
+    const started = performance.now();
+    res.once('close', () => logAccess({ id, method: req.method ?? '', path: req.url ?? '', status: res.statusCode, ms: performance.now() - started }));
     const refused = refusedBeforeAstro(req);
     if (refused) {
       const { status, body } = toErrorBody(refused);
@@ -44,19 +52,19 @@ async function main() {
     server.once('error', fail);
     server.listen(config.PORT, config.HOST, () => ok());
   });
-  if (!isWorker) console.log(`[kaimen] 开门已启动：http://${config.HOST}:${config.PORT}`);
+  if (!isWorker) log.info(`[kaimen] 开门已启动：http://${config.HOST}:${config.PORT}`);
 
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`[kaimen] 收到 ${signal}，正在停止……`);
+    log.info(`[kaimen] 收到 ${signal}，正在停止……`);
     const force = setTimeout(() => server.closeAllConnections(), 10_000);
     server.closeIdleConnections();
     await new Promise<void>((ok) => server.close(() => ok()));
     clearTimeout(force);
     await stop();
-    console.log('[kaimen] 已停止，数据库已关闭。');
+    log.info('[kaimen] 已停止，数据库已关闭。');
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
@@ -86,27 +94,27 @@ async function supervise(config: ReturnType<typeof loadConfig>) {
   if (!config.DATABASE_URL) {
     throw new Error('WEB_CONCURRENCY 大于 1 时必须使用 PostgreSQL（设置 DATABASE_URL）：嵌入式数据库只能由一个进程打开。');
   }
-  await start({ config, log: (l) => console.log(l) });
+  await start({ config, log: (l) => log.info(l) });
   await stop();
   let stopping = false;
   for (let i = 0; i < config.WEB_CONCURRENCY; i++) cluster.fork();
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) return;
-    console.warn(`[kaimen] 工作进程 ${worker.process.pid} 退出（${signal ?? code}），正在重启`);
+    log.warn(`[kaimen] 工作进程 ${worker.process.pid} 退出（${signal ?? code}），正在重启`);
     cluster.fork();
   });
-  console.log(`[kaimen] 开门已启动：http://${config.HOST}:${config.PORT}（${config.WEB_CONCURRENCY} 个工作进程）`);
+  log.info(`[kaimen] 开门已启动：http://${config.HOST}:${config.PORT}（${config.WEB_CONCURRENCY} 个工作进程）`);
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`[kaimen] 收到 ${signal}，正在停止工作进程……`);
+    log.info(`[kaimen] 收到 ${signal}，正在停止工作进程……`);
     const alive = Object.values(cluster.workers ?? {}).filter(Boolean);
     let left = alive.length;
     if (!left) process.exit(0);
     for (const w of alive) {
       w!.once('exit', () => {
         if (--left === 0) {
-          console.log('[kaimen] 已停止。');
+          log.info('[kaimen] 已停止。');
           process.exit(0);
         }
       });
@@ -118,6 +126,6 @@ async function supervise(config: ReturnType<typeof loadConfig>) {
 }
 
 main().catch((err) => {
-  console.error(err instanceof Error ? err.message : err);
+  log.fatal(err instanceof Error ? err.message : String(err));
   process.exit(1);
 });

@@ -8,6 +8,8 @@ declare namespace App {
     user: import('./server/auth/session-user').SessionUser | null;
     /** The client's IP address (X-Forwarded-For only when TRUST_PROXY=true). */
     ip: string;
+    /** The request's id (X-Request-Id, src/server/log.ts): in the access line, the response header and the error pages. */
+    requestId?: string;
     /** The error the middleware is rendering src/pages/error.astro for (its field issues are listed there). */
     failure?: import('./server/errors').AppError;
   }

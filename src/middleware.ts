@@ -14,12 +14,18 @@ import { authenticateRequest } from './server/auth/request-auth';
 import { enforceLimits } from './server/auth/rate-limit';
 import { writeLimits } from './server/web/write-limit';
 import { isErrorPage, pageAllowsMethod } from './server/web/page-methods';
+import { log, logAccess, requestIdOf, serverWritesAccessLog } from './server/log';
+import { observeRequest } from './server/metrics';
 
 const writeMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 export const onRequest = defineMiddleware(async (context, next) => {
   const { request, url, cookies, locals } = context;
   const isApi = url.pathname.startsWith('/api/');
+  // An error page rendered by rewrite passes here again with the same locals: count and log once.
+  const outer = locals.requestId === undefined;
+  const started = performance.now();
+  locals.requestId ??= requestIdOf(request.headers.get('x-request-id'));
   locals.locale = localeFromCookie(cookies.get('lang')?.value);
   locals.largeText = cookies.get('text')?.value === 'large';
   locals.user = null;
@@ -44,7 +50,7 @@ export const onRequest = defineMiddleware(async (context, next) => {
   } catch (caught) {
     const err = normaliseError(caught);
     if (isApi) {
-      if (!isAppError(err)) console.error('[api]', request.method, url.pathname, err);
+      if (!isAppError(err)) log.error({ req: { id: locals.requestId }, err }, 'unhandled error');
       response = errorResponse(err, locals.locale);
     } else if (isAppError(err) && err.status === 401 && request.headers.has('authorization')) {
       // An API client with a bad bearer token (e.g. on a report download): JSON, not the sign-in page.
@@ -59,6 +65,9 @@ export const onRequest = defineMiddleware(async (context, next) => {
       locals.failure = err; // the error page lists its field issues (a bad query value)
       response = await renderErrorPage((path) => context.rewrite(errorPageTarget(request, url, path)), err);
     } else {
+      // Astro renders the 500 page (which shows the request id); the line says what happened.
+      log.error({ req: { id: locals.requestId }, err }, 'unhandled error');
+      if (outer) record(context, 500, started);
       throw err;
     }
   }
@@ -67,12 +76,27 @@ export const onRequest = defineMiddleware(async (context, next) => {
   const signedIn = locals.user !== null || staleCookie || request.headers.has('authorization');
   try {
     applySecurityHeaders(response.headers, { signedIn });
+    response.headers.set('X-Request-Id', locals.requestId);
   } catch {
     response = new Response(response.body, response);
     applySecurityHeaders(response.headers, { signedIn });
+    response.headers.set('X-Request-Id', locals.requestId);
   }
+  if (outer) record(context, response.status, started);
   return response;
 });
+
+/**
+ * Metrics under the route pattern; the access line too, unless scripts/serve.ts writes it (it
+ * also sees the static files and what it refuses itself), i.e. under `astro dev`.
+ */
+function record(context: { request: Request; url: URL; routePattern?: string; locals: App.Locals }, status: number, started: number): void {
+  const ms = performance.now() - started;
+  observeRequest(context.request.method, context.routePattern || 'unmatched', status, ms / 1000);
+  if (!serverWritesAccessLog()) {
+    logAccess({ id: context.locals.requestId!, method: context.request.method, path: context.url.pathname, status, ms });
+  }
+}
 
 /** The peer's address; Astro throws when the socket has already gone (a client that hung up). */
 function socketAddress(context: { clientAddress: string }): string | undefined {

@@ -70,7 +70,7 @@ await runCli(async () => {
   console.log(`审计链完整：已核对 ${report.checked} 条记录和 ${report.anchorsChecked} 个锚点（读取 ${read.lines} 行锚点）。`);
   if (report.head) {
     try {
-      writeAnchor(anchorFile, makeAnchor(report.head, ring));
+      writeAnchor(anchorFile, makeAnchor(report.head, ring), (l) => console.log(l));
     } catch (err) {
       throw new CliUsageError(`核对通过，但无法写入锚点文件 ${anchorFile}：${(err as Error).message}`);
     }

@@ -14,6 +14,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as schema from './schema';
 import { acquirePgliteLock } from './pglite-lock';
+import { log } from '../server/log';
 
 /** Both drivers expose the same query API; the node-postgres type stands for both. */
 export type Db = NodePgDatabase<typeof schema>;
@@ -61,10 +62,10 @@ export async function createDatabase(opts: OpenOptions): Promise<Database> {
       connectionTimeoutMillis: 5000,
     });
     // An idle client that loses its server (PostgreSQL restarted) must not crash the process.
-    pool.on('error', (err) => console.warn(`[db] idle client error: ${err.message}`));
+    pool.on('error', (err) => log.warn(`[db] idle client error: ${err.message}`));
     // A client that loses its server mid-query (PostgreSQL restarted) must fail that query, which
     // becomes ServiceUnavailable, not crash the process with an unhandled 'error' event.
-    pool.on('connect', (client) => client.on('error', (err) => console.warn(`[db] client error: ${err.message}`)));
+    pool.on('connect', (client) => client.on('error', (err) => log.warn(`[db] client error: ${err.message}`)));
     const db = drizzlePg(pool, { schema }) as Db;
     return { db, driver: 'postgres', close: () => pool.end() };
   }

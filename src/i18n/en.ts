@@ -1187,4 +1187,6 @@ export const en: Record<MessageKey, string> = {
   'legalText.problem.textOutsideArticle': 'This line belongs to no article and was ignored: {text}',
   'legalText.problem.itemNumberUnexpected': 'The item number should be {expectedLabel}, not {actualLabel}',
   'legalText.problem.unknown': 'Unknown problem ({code})',
+  // ── logging (request id on the error pages) ──
+  'error.requestId': 'If you contact us, please quote the request number: {id}',
 };

@@ -1185,6 +1185,8 @@ export const zhCN = {
   'legalText.problem.textOutsideArticle': '此行不属于任何条文，已忽略：{text}',
   'legalText.problem.itemNumberUnexpected': '项序号应为{expectedLabel}，实为{actualLabel}',
   'legalText.problem.unknown': '未知问题（{code}）',
+  // ── logging (request id on the error pages) ──
+  'error.requestId': '如需咨询，请提供请求编号：{id}',
 } as const;
 
 export type MessageKey = keyof typeof zhCN;

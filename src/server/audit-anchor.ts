@@ -15,6 +15,7 @@ import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client';
 import { keyRing, type KeyRing } from './keys';
 import type { AnchorClaim } from './audit';
+import { log as logger } from './log';
 
 export interface Anchor {
   at: string;
@@ -42,7 +43,7 @@ export function makeAnchor(state: { lastId: number; count: number; head: string 
  * Appends the anchor to `file` (O_APPEND, one write, fsync; the folder is created when missing)
  * and prints the same line to the log. Throws when the file cannot be written.
  */
-export function writeAnchor(file: string, anchor: Anchor, log: (line: string) => void = (l) => console.log(l)): void {
+export function writeAnchor(file: string, anchor: Anchor, log: (line: string) => void = (l) => logger.info({ anchor: JSON.parse(l) as unknown }, '[audit] anchor')): void {
   const line = JSON.stringify(anchor);
   mkdirSync(dirname(file), { recursive: true });
   const fd = openSync(file, 'a+', 0o640);
@@ -83,7 +84,7 @@ export interface AnchorState {
 export async function anchorAuditChain(db: DbOrTx, file: string, since: AnchorState | null, log?: (line: string) => void): Promise<AnchorState | null> {
   const head = await readChainHead(db, since ?? undefined);
   if (since && (!head || head.lastId < since.lastId)) {
-    console.warn(`[audit] 审计链的末尾不见了：本进程已为第 ${since.lastId} 条记录写过锚点，现在数据库只到第 ${head?.lastId ?? 0} 条。请立即运行 npm run audit:verify 并报告。`);
+    logger.warn(`[audit] 审计链的末尾不见了：本进程已为第 ${since.lastId} 条记录写过锚点，现在数据库只到第 ${head?.lastId ?? 0} 条。请立即运行 npm run audit:verify 并报告。`);
     return since;
   }
   if (!head || (since && head.lastId === since.lastId)) return since;

@@ -5,6 +5,7 @@
  */
 import { auditAnchorFile, loadConfig, type Config } from './config';
 import { createDatabase, getDatabase, getDb, migrateDatabase, setDatabase, type Database } from '../db/client';
+import { log } from './log';
 
 const KEY = Symbol.for('kaimen.starting');
 type Holder = { [KEY]?: Promise<Database> };
@@ -105,7 +106,7 @@ export async function startBackgroundWork(opts: BackgroundOptions): Promise<void
           try {
             anchored = await anchorAuditChain(getDb(), opts.anchorFile, anchored);
           } catch (err) {
-            console.warn(`[audit] 无法写入审计锚点（${opts.anchorFile}）：${err instanceof Error ? err.message : err}`);
+            log.warn(`[audit] 无法写入审计锚点（${opts.anchorFile}）：${err instanceof Error ? err.message : err}`);
           }
         },
       },
@@ -118,7 +119,7 @@ export function ensureStarted(): Promise<Database> {
   const existing = getDatabase();
   if (existing) return Promise.resolve(existing);
   const holder = globalThis as Holder;
-  holder[KEY] ??= start({ log: (l) => console.log(l) }).catch((err) => {
+  holder[KEY] ??= start({ log: (l) => log.info(l) }).catch((err) => {
     holder[KEY] = undefined;
     throw err;
   });

@@ -2,6 +2,7 @@
  * Runtime configuration, read from process.env at start (never import.meta.env, which Astro
  * inlines at build time) and validated with clear messages.
  */
+import { isIP } from 'node:net';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 
@@ -36,6 +37,11 @@ const schema = z.object({
   /** Trust X-Forwarded-For from a reverse proxy for the client IP. */
   TRUST_PROXY: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   NODE_ENV: z.string().default('production'),
+  /** Log level of the JSON log on stderr (src/server/log.ts); silent turns it off. */
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Addresses (IPs or CIDRs, comma-separated) that may read /metrics; others get 404. */
+  METRICS_ALLOW: z.string().default('127.0.0.1,::1').transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean))
+    .refine((list) => list.every((x) => /^([^/]+)(\/\d{1,3})?$/.test(x) && isIP(x.split('/')[0]) !== 0), 'METRICS_ALLOW 必须是以逗号分隔的 IP 地址或网段（如 127.0.0.1,10.0.0.0/8）'),
   /**
    * The site's public origin (https://yijian.example.gov.cn): every absolute URL the portal makes
    * (posters, QR codes, messages, the OpenAPI servers list) is built from it, never from the

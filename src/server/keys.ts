@@ -12,6 +12,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { closeSync, linkSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { currentConfig, type Config } from './config';
+import { log } from './log';
 
 export type KeyName = 'audit' | 'lookup';
 
@@ -68,7 +69,7 @@ function loadKeyRing(name: KeyName, config: Config): KeyRing {
     source = file;
     if (!warned.has(file)) {
       warned.add(file);
-      console.warn(`[kaimen] 未设置 ${env.current}：使用 ${file} 中的密钥（首次启动时生成）。正式部署必须在环境中设置 ${env.current}，并妥善备份（见 docs/deploy.md）。`);
+      log.warn(`[kaimen] 未设置 ${env.current}：使用 ${file} 中的密钥（首次启动时生成）。正式部署必须在环境中设置 ${env.current}，并妥善备份（见 docs/deploy.md）。`);
     }
   }
   const byId = new Map<string, Buffer>([[keyId(current), current]]);

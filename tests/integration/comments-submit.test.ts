@@ -10,6 +10,7 @@ import { toErrorBody } from '../../src/server/errors';
 import {
   CLOSED, OPEN, TIMED, TIMED_CLOSES, TIMED_OPENS, UPCOMING, caught, commentByReceipt, commentCount, seedDrafts, validComment,
 } from './comments-fixtures';
+import { log } from '../../src/server/log';
 
 let database: TestDatabase;
 beforeAll(async () => {
@@ -243,7 +244,7 @@ describe('exactly once', () => {
 
 describe('personal information stays out of logs', () => {
   it('a database failure is logged without the query parameters', async () => {
-    const spy = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const spy = vi.spyOn(log, 'error').mockImplementation(() => {});
     const fail = () => Promise.reject(Object.assign(new Error('Failed query: insert into comments … params: 13987654321'), { cause: { code: '57P01', message: 'terminating connection' } }));
     const failing = new Proxy(database.db, {
       get(target, prop, receiver) {

@@ -51,6 +51,8 @@ export interface RunningServer {
   stop(): Promise<void>;
   /** Kills the process at once (SIGKILL): no shutdown, its jobs keep their leases. */
   kill(): Promise<void>;
+  /** Everything the server has written to stdout and stderr so far. */
+  output(): string;
 }
 
 /** Starts scripts/serve.ts on the build in `buildDir` with `env` (DATABASE_URL or PGLITE_DIR). */
@@ -85,7 +87,7 @@ export async function startServer(buildDir: string, env: Record<string, string>)
     child.once('exit', () => ok());
     child.kill(name);
   });
-  return { url, pid: child.pid!, stop: () => signal('SIGTERM'), kill: () => signal('SIGKILL') };
+  return { url, pid: child.pid!, stop: () => signal('SIGTERM'), kill: () => signal('SIGKILL'), output: () => output };
 }
 
 let ipCounter = 0;

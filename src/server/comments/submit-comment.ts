@@ -15,6 +15,7 @@ import { deriveLookupCode, generateReceipt, hashLookupCode, idempotencyDigest, l
 import { textFeaturesOf, type TextFeatures } from '../grouping/text-features';
 import { planGroup } from '../grouping/grouping';
 import { insertBatched, insertComments, type Channel, type CommentRow } from './insert-comments';
+import { log } from '../log';
 
 export type { Channel };
 
@@ -182,7 +183,7 @@ export async function guardDatabase<T>(fn: () => Promise<T>): Promise<T> {
   } catch (err) {
     if (isAppError(err)) throw err;
     const cause = (err as { cause?: { code?: string; message?: string } }).cause ?? (err as { code?: string });
-    console.error(`[comments] database error ${cause?.code ?? ''}`.trim());
+    log.error(`[comments] database error ${cause?.code ?? ''}`.trim());
     throw new AppError('ServiceUnavailable');
   }
 }

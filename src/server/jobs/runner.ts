@@ -11,6 +11,7 @@ import { eq, sql } from 'drizzle-orm';
 import { jobs } from '../../db/schema';
 import { getDatabase, getDb, type DbOrTx } from '../../db/client';
 import { isAppError } from '../errors';
+import { log } from '../log';
 
 export type Job = typeof jobs.$inferSelect;
 export type JobStatus = 'queued' | 'running' | 'done' | 'failed';
@@ -132,7 +133,7 @@ export async function runNextJob(opts: RunOptions): Promise<Job | null> {
     } else if (!(inner.signal.reason instanceof LeaseLost)) {
       const permanent = isAppError(err) || job.attempts >= MAX_ATTEMPTS;
       const message = isAppError(err) ? err.code : err instanceof Error ? err.message.slice(0, 500) : String(err);
-      if (!isAppError(err)) console.warn(`[jobs] ${job.kind} ${job.id} failed: ${message}`);
+      if (!isAppError(err)) log.warn(`[jobs] ${job.kind} ${job.id} failed: ${message}`);
       await settle(job.id, opts.workerId, permanent
         ? sql`status = 'failed', error = ${message}, finished_at = now()`
         : sql`status = 'queued', error = ${message}`, db).catch(() => {});
@@ -220,7 +221,7 @@ function runTask(r: Runner, t: ScheduledTask): Promise<void> {
     try {
       if (getDatabase()) await t.task.run();
     } catch (err) {
-      console.warn(`[jobs] ${t.task.name} failed: ${err instanceof Error ? err.message : err}`);
+      log.warn(`[jobs] ${t.task.name} failed: ${err instanceof Error ? err.message : err}`);
     } finally {
       t.running = undefined;
     }
@@ -248,7 +249,7 @@ function kick(r: Runner): void {
         if (!job) break;
       }
     } catch (err) {
-      console.warn(`[jobs] poll failed: ${err instanceof Error ? err.message : err}`);
+      log.warn(`[jobs] poll failed: ${err instanceof Error ? err.message : err}`);
     } finally {
       r.busy = undefined;
       schedule(r, r.again ? 0 : r.pollMs);

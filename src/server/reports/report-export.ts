@@ -26,6 +26,7 @@ import { writeReportDocx } from './export-docx';
 import { writeReportXlsx } from './export-xlsx';
 import type { ExportOptions } from './export-options';
 import { enqueueJob, kickJobRunner, type Job, type JobContext } from '../jobs/runner';
+import { log } from '../log';
 
 export const reportFormats = ['docx', 'xlsx', 'csv'] as const;
 export type ReportFormat = (typeof reportFormats)[number];
@@ -155,7 +156,7 @@ export async function requestReportExport(req: ExportRequest, db: DbOrTx = getDb
 export function streamReport(plan: Extract<ExportPlan, { mode: 'direct' }>, locale: Locale = 'zh-CN', db: DbOrTx = getDb()): ReadableStream<Uint8Array> {
   const pass = new PassThrough();
   writeReport(plan.format, plan.scope, plan.audience, pass, { locale, unmasked: plan.unmasked }, db).catch((err) => {
-    console.warn(`[reports] direct export failed: ${err instanceof Error ? err.message : err}`);
+    log.warn(`[reports] direct export failed: ${err instanceof Error ? err.message : err}`);
     pass.destroy(err instanceof Error ? err : new Error(String(err)));
   });
   return Readable.toWeb(pass) as ReadableStream<Uint8Array>;

@@ -10,6 +10,7 @@ import { readdirSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join, relative, sep } from 'node:path';
 import send from 'send';
+import { log } from '../log';
 
 export type StaticHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
 
@@ -44,7 +45,7 @@ export function createStaticHandler(root: string): StaticHandler {
     const stream = send(req, path, { root, index: false, immutable: hashed, maxAge: hashed ? '1y' : 0 });
     stream.on('error', (err: { status?: number; statusCode?: number }) => {
       const status = err.status ?? err.statusCode ?? 500;
-      if (status >= 500) console.error('[static]', path, String(err));
+      if (status >= 500) log.error({ path, err: String(err) }, '[static] file not served');
       if (!res.headersSent) res.writeHead(status);
       res.end();
     });
