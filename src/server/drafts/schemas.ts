@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { parseShanghaiTime } from '../time';
 import { articleNumber, roundNumber, slug } from '../params';
+import { MAX_INPUT_BYTES } from './parse-legal-text';
 
 /** The address parsers (server/params.ts) under the names the drafts code has always used. */
 export const slugSchema = slug;
@@ -50,3 +51,17 @@ export function queryOf(url: URL): Record<string, string> {
   for (const [k, v] of url.searchParams) if (!(k in out)) out[k] = v;
   return out;
 }
+
+/** The upload form of a version (/staff/drafts/new and /staff/drafts/{slug}/upload). */
+export const versionFormSchema = z.object({
+  op: z.enum(['preview', 'publish']),
+  slug: slugSchema,
+  round: z.coerce.number({ error: 'drafts.field.round' }).int('drafts.field.round').min(1, 'drafts.field.round').max(9, 'drafts.field.round'),
+  title: z.string().trim().max(200, 'drafts.field.title').optional(),
+  code: z.union([z.literal(''), z.string().regex(/^[A-Z]{2,4}$/, 'field.invalid')]).optional(),
+  label: z.string().trim().max(20, 'drafts.field.label').optional(),
+  opens: z.string().optional(),
+  closes: z.string().optional(),
+  note: z.string().max(50_000, 'field.tooLong').optional(),
+  text: z.string().max(MAX_INPUT_BYTES, 'field.tooLong').optional(),
+});

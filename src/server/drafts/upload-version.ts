@@ -2,19 +2,13 @@
  * Uploading a new version in the staff workspace: pasted text, a .md or .txt file (UTF-8), or a
  * Word .docx converted to plain text with mammoth; then a preview of the parsed structure
  * (counts, warnings, errors, the articles) before publishing with publishVersion. The text
- * travels with the preview form, so nothing is stored until staff publish.
+ * travels with the preview form, so nothing is stored until staff publish (the form itself:
+ * server/web/version-form.ts).
  */
 import mammoth from 'mammoth';
-import { z } from 'zod';
-import { t, type Locale } from '../../i18n';
-import type { Actor } from '../audit';
-import { AppError, errorCatalogue, isAppError } from '../errors';
-import { readForm } from '../web/forms';
-import { parseOrFail } from '../validation';
-import { parseShanghaiTime } from '../time';
+import type { Locale } from '../../i18n';
+import { AppError } from '../errors';
 import { describeProblem, MAX_INPUT_BYTES, parseLegalText, type ParseCounts } from './parse-legal-text';
-import { publishVersion } from './publish-version';
-import { slugSchema } from './schemas';
 
 export interface UploadedFile {
   name: string;
@@ -84,72 +78,4 @@ export function previewVersion(text: string, locale: Locale = 'zh-CN'): VersionP
       excerpt: a.text.length > 80 ? `${a.text.slice(0, 80)}…` : a.text,
     })),
   };
-}
-
-// ── The upload form (/staff/drafts/new and /staff/drafts/{slug}/upload) ─────
-export interface VersionFormState {
-  op: 'preview' | 'publish' | null;
-  values: Record<string, string>;
-  /** The text to publish, as extracted from the file or pasted. */
-  text: string;
-  preview: VersionPreview | null;
-  errors: Record<string, string>;
-  message?: string;
-  published?: { slug: string; round: number; created: boolean; articles: number };
-}
-
-const versionFormSchema = z.object({
-  op: z.enum(['preview', 'publish']),
-  slug: slugSchema,
-  round: z.coerce.number({ error: 'drafts.field.round' }).int('drafts.field.round').min(1, 'drafts.field.round').max(9, 'drafts.field.round'),
-  title: z.string().trim().max(200, 'drafts.field.title').optional(),
-  code: z.union([z.literal(''), z.string().regex(/^[A-Z]{2,4}$/, 'field.invalid')]).optional(),
-  label: z.string().trim().max(20, 'drafts.field.label').optional(),
-  opens: z.string().optional(),
-  closes: z.string().optional(),
-  note: z.string().max(50_000, 'field.tooLong').optional(),
-  text: z.string().max(MAX_INPUT_BYTES, 'field.tooLong').optional(),
-});
-
-/**
- * Reads the upload form (multipart, at most MAX_UPLOAD_BYTES plus the fields), extracts the
- * text from the file or the pasted text, and previews or publishes it. Publishing is refused
- * while the text has parse errors. `fixedSlug` is the draft of /staff/drafts/{slug}/upload.
- */
-export async function submitVersionForm(request: Request, actor: Actor, locale: Locale, fixedSlug?: string): Promise<VersionFormState> {
-  const state: VersionFormState = { op: null, values: {}, text: '', preview: null, errors: {} };
-  try {
-    if (Number(request.headers.get('content-length') ?? 0) > MAX_UPLOAD_BYTES + 4 * MAX_INPUT_BYTES) throw new AppError('PayloadTooLarge', { limit: '8 MB' });
-    const form = await readForm(request, MAX_UPLOAD_BYTES + 4 * MAX_INPUT_BYTES);
-    const raw: Record<string, string> = {};
-    for (const [k, v] of form.entries()) if (typeof v === 'string' && k !== 'file') raw[k] = v;
-    if (fixedSlug) raw.slug = fixedSlug;
-    state.values = { ...raw, text: '' };
-    const file = 'getAll' in form ? form.get('file') : null;
-    if (file && typeof file !== 'string' && file.size > 0) {
-      state.text = await extractUploadText({ name: file.name, bytes: new Uint8Array(await file.arrayBuffer()) });
-    } else {
-      state.text = (raw.text ?? '').replace(/\r\n?/g, '\n');
-    }
-    const input = parseOrFail(versionFormSchema, raw);
-    state.op = input.op;
-    if (!state.text.trim()) throw new AppError('ValidationFailed', {}, [{ field: 'text', key: 'upload.noText' }]);
-    state.preview = previewVersion(state.text, locale);
-    if (input.op === 'preview' || !state.preview.ok) return state;
-    const opensAt = input.opens ? parseShanghaiTime(input.opens) : undefined;
-    const closesAt = input.closes ? parseShanghaiTime(input.closes) : undefined;
-    if (opensAt === null) throw new AppError('ValidationFailed', {}, [{ field: 'opens', key: 'drafts.field.time' }]);
-    if (closesAt === null) throw new AppError('ValidationFailed', {}, [{ field: 'closes', key: 'drafts.field.time' }]);
-    const result = await publishVersion({
-      slug: input.slug, roundNumber: input.round, text: state.text, title: input.title || undefined, code: input.code || undefined,
-      label: input.label || undefined, opensAt, closesAt, noteMd: input.note?.trim() ? input.note : undefined,
-    }, actor);
-    state.published = { slug: input.slug, round: input.round, created: result.created, articles: result.counts.articles };
-    return state;
-  } catch (err) {
-    if (!isAppError(err)) throw err;
-    for (const f of err.fields) state.errors[f.field] ??= t(locale, f.key, f.params);
-    state.message = t(locale, errorCatalogue[err.code].key, err.params);
-    return state;
-  }
 }
