@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { lineText } from '../text-rules';
 import { isCommonPassword, PASSWORD_MAX, PASSWORD_MIN } from './passwords';
 import { beijingDistricts } from '../districts';
+import { dateTime } from '../params';
 
 export const OTHER_DISTRICT = 'other';
 
@@ -117,3 +118,36 @@ export const createTokenSchema = z.object({
   userId: z.uuid('auth.field.tokenUser'),
   label: required(60),
 });
+
+/** A staff or deputy account made by an admin (/admin/users/new). */
+export const staffAccountForm = z.object({
+  role: z.enum(['staff', 'deputy'], 'auth.field.role'),
+  account: accountField,
+  name: z.string().trim().min(1, 'field.required').max(50, 'field.tooLong'),
+  password: newPasswordField,
+  stations: z.array(z.string().max(40)).max(50),
+});
+
+/** What an admin does to an account (/admin/users/{id}). */
+export const userActionForm = z.object({ intent: z.enum(['deactivate', 'activate', 'endSessions']) });
+
+/** Creating or revoking an API token (/admin/tokens). */
+export const tokenForm = z.discriminatedUnion('intent', [
+  createTokenSchema.extend({ intent: z.literal('create') }),
+  z.object({ intent: z.literal('revoke'), tokenId: z.uuid() }),
+]);
+
+/** Confirming a contact with its code, or sending a new code (/account/verify). */
+export const verifyForm = z.discriminatedUnion('intent', [
+  z.object({ intent: z.literal('confirm'), code: codeField }),
+  z.object({ intent: z.literal('resend') }),
+]);
+
+/** Confirming a sign-up with its code, or sending a new code (/signup/confirm). */
+export const signupConfirmForm = z.discriminatedUnion('intent', [
+  z.object({ intent: z.literal('confirm'), account: accountField, code: codeField }),
+  z.object({ intent: z.literal('resend'), account: accountField }),
+]);
+
+/** The query of the outbox page (/staff/outbox): older than `before`. */
+export const outboxQuery = z.object({ before: dateTime.optional() });

@@ -65,3 +65,22 @@ export const versionFormSchema = z.object({
   note: z.string().max(50_000, 'field.tooLong').optional(),
   text: z.string().max(MAX_INPUT_BYTES, 'field.tooLong').optional(),
 });
+
+/** A Beijing time typed in a form field, refused with drafts.field.time. */
+export const draftTime = (field: string) => z.string().optional().transform((v, ctx) => {
+  if (!v) return undefined;
+  const d = parseShanghaiTime(v);
+  if (!d) { ctx.addIssue({ code: 'custom', message: 'drafts.field.time', path: [field] }); return z.NEVER; }
+  return d;
+});
+
+/** Opening a round or recording the approval (/staff/drafts/{slug}). */
+export const draftAdminForm = z.object({
+  op: z.enum(['round', 'approval']),
+  round: z.coerce.number().int().min(1).max(9).optional(),
+  label: z.string().max(20, 'drafts.field.label').optional(),
+  opens: draftTime('opens'),
+  closes: draftTime('closes'),
+  note: z.string().max(50_000, 'field.tooLong').optional(),
+  required: z.string().optional(),
+});

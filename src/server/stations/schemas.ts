@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { hasVisibleCharacter, lineText, trimInvisible } from '../text-rules';
-import { kioskKey } from '../params';
+import { date, kioskKey } from '../params';
 
 export const stationTypes = ['deputies_home', 'liaison_station', 'contact_point'] as const;
 export type StationType = (typeof stationTypes)[number];
@@ -96,3 +96,26 @@ export const enrollmentCodeInput = z.object({
   code: z.string().trim().min(1, { message: 'field.required' }).max(20, { message: 'field.tooLong' }),
 });
 
+/** The forms of one station's admin page (/admin/stations/{code}). */
+export const stationAdminForm = z.discriminatedUnion('intent', [
+  z.object({ intent: z.literal('update') }).catchall(z.string()),
+  z.object({ intent: z.literal('addDeputy'), email: z.string().trim().min(1, { message: 'field.required' }).max(200) }),
+  z.object({ intent: z.literal('removeDeputy'), userId: z.uuid() }),
+  z.object({ intent: z.literal('enroll'), label: z.string().trim().max(60, { message: 'field.tooLong' }) }),
+  z.object({ intent: z.literal('revoke'), kioskId: z.uuid() }),
+]);
+
+/** Enrolling or revoking a kiosk (/admin/kiosks). */
+export const kioskAdminForm = z.discriminatedUnion('intent', [
+  z.object({ intent: z.literal('enroll'), stationId: z.uuid({ message: 'kiosks.field.chooseStation' }), label: z.string().trim().max(60, { message: 'field.tooLong' }) }),
+  z.object({ intent: z.literal('revoke'), kioskId: z.uuid() }),
+]);
+
+/** The query of a deputy's feedback sheet (/deputy/feedback): the comments, or a day's. */
+export const deputyFeedbackQuery = z.object({ ids: z.string().max(4000).optional(), day: date.optional() });
+
+/** The station import form (/admin/stations/import): a CSV file, or CSV text pasted. */
+export const stationImportForm = z.object({
+  file: z.instanceof(File).optional(),
+  csv: z.string().default(''),
+});

@@ -12,7 +12,7 @@ import { commentInputSchema } from '../comments/schemas';
 import { submitComment } from '../comments/submit-comment';
 import { commentLimits } from '../auth/limits';
 import { isUuid } from '../params';
-import { handleForm, type AstroLike, type Jar } from './forms';
+import { FORM_LIMIT_BYTES, handleForm, type AstroLike, type Jar } from './forms';
 import { contentDigest, readRecent, receiptCookie, recentCookie, RECEIPT_COOKIE, RECENT_COOKIE } from './web-session';
 
 /** The fields typed again into the form after a refusal. */
@@ -46,6 +46,7 @@ const num = (s: string | undefined) => (s && /^\d{1,6}$/.test(s) ? Number(s) : u
 /** Handles the comment page's POST; see the module comment. */
 export async function postCommentForm({ astro, slug }: CommentPost): Promise<CommentFormOutcome> {
   const { locale, user, ip } = astro.locals;
+  // Everything typed comes back, however long (the body is at most 64 KB): a refused comment is never cut.
   const form = await handleForm(astro, commentInputSchema, async (input) => {
     // The same comment sent again from this browser (even from a reloaded form) keeps its first key.
     const recent = readRecent(astro.cookies.get(RECENT_COOKIE)?.value);
@@ -59,7 +60,7 @@ export async function postCommentForm({ astro, slug }: CommentPost): Promise<Com
     const rc = receiptCookie(result.receipt, result.lookupCode, true);
     astro.cookies.set(RECEIPT_COOKIE, rc.value, rc.options);
     return result.receipt;
-  }, { mapError: placeError });
+  }, { mapError: placeError, keepChars: FORM_LIMIT_BYTES });
   if (form.ok) return { done: true, receipt: form.result };
 
   const err = form.error!;

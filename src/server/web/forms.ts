@@ -52,6 +52,12 @@ export interface AstroLike {
 export interface FormOptions {
   /** Multi-value fields (checkboxes, multiple selects). */
   arrays?: string[];
+  /** File fields of a multipart form: given to the schema as a File (undefined when none chosen), never typed again. */
+  files?: string[];
+  /** The most the body may hold (64 KB unless said). */
+  limitBytes?: number;
+  /** The most characters of a field typed back (2,000 unless said). */
+  keepChars?: number;
   /**
    * The page's own reading of a known error before it is shown: e.g. a Conflict becomes a
    * message on one field, or a field the form does not show is named 'form'.
@@ -67,16 +73,19 @@ export async function handleForm<S extends z.ZodType, R>(
   const state = emptyForm();
   state.submitted = true;
   try {
-    const { form, invalid } = await readFields(astro.request);
+    const { form, invalid } = await readFields(astro.request, opts.limitBytes);
     const raw: Record<string, unknown> = {};
     for (const key of new Set(form.keys())) {
-      if (opts.arrays?.includes(key)) {
+      if (opts.files?.includes(key)) {
+        const file = form.get(key);
+        raw[key] = typeof file === 'object' && file && file.size > 0 ? file : undefined;
+      } else if (opts.arrays?.includes(key)) {
         raw[key] = form.getAll(key).map(String);
         state.arrays[key] = raw[key] as string[];
       } else {
         const value = String(form.get(key) ?? '');
         raw[key] = value;
-        if (!SECRET.test(key)) state.values[key] = value.slice(0, 2000);
+        if (!SECRET.test(key)) state.values[key] = value.slice(0, opts.keepChars ?? 2000);
       }
     }
     for (const key of opts.arrays ?? []) raw[key] ??= [];
