@@ -41,9 +41,10 @@ export function makeAnchor(state: { lastId: number; count: number; head: string 
 
 /**
  * Appends the anchor to `file` (O_APPEND, one write, fsync; the folder is created when missing)
- * and prints the same line to the log. Throws when the file cannot be written.
+ * and prints the same line to `log` (default: the JSON log, the anchor in its `anchor` field).
+ * Throws when the file cannot be written.
  */
-export function writeAnchor(file: string, anchor: Anchor, log: (line: string) => void = (l) => logger.info({ anchor: JSON.parse(l) as unknown }, '[audit] anchor')): void {
+export function writeAnchor(file: string, anchor: Anchor, log?: (line: string) => void): void {
   const line = JSON.stringify(anchor);
   mkdirSync(dirname(file), { recursive: true });
   const fd = openSync(file, 'a+', 0o640);
@@ -57,7 +58,26 @@ export function writeAnchor(file: string, anchor: Anchor, log: (line: string) =>
   } finally {
     closeSync(fd);
   }
-  log(`${ANCHOR_LOG_PREFIX}${line}`);
+  if (log) log(`${ANCHOR_LOG_PREFIX}${line}`);
+  else logger.info({ anchor }, ANCHOR_LOG_PREFIX.trim());
+}
+
+/** The anchor a line of a file or log may hold (null: none). */
+function anchorText(raw: string): string | null {
+  const text = raw.trim();
+  if (text.startsWith('{')) {
+    // A line of the JSON log: its `anchor` field, or nothing for every other log line.
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      return text; // a torn anchor line: reported as unreadable
+    }
+    if (parsed && typeof parsed === 'object' && 'msg' in parsed) return 'anchor' in parsed ? JSON.stringify(parsed.anchor) : null;
+    return text;
+  }
+  const at = raw.indexOf(ANCHOR_LOG_PREFIX);
+  return at >= 0 ? raw.slice(at + ANCHOR_LOG_PREFIX.length).trim() : null;
 }
 
 /** The newest row and the number of rows up to it, read in one statement (one snapshot). */
@@ -116,7 +136,8 @@ export interface AnchorRead {
 
 /**
  * Reads anchors from anchor files or logs: every line that starts with `{`, or that carries
- * `[audit] anchor ` followed by the JSON; other lines are skipped (a log holds other things).
+ * `[audit] anchor ` followed by the JSON, or a JSON log line (log.ts) with an `anchor` field;
+ * other lines are skipped (a log holds other things).
  * Checks each MAC with the key the anchor names.
  */
 export async function readAnchors(files: string[], ring: KeyRing = keyRing('audit')): Promise<AnchorRead> {
@@ -135,9 +156,8 @@ export async function readAnchors(files: string[], ring: KeyRing = keyRing('audi
     let number = 0;
     for await (const raw of createInterface({ input, crlfDelay: Infinity })) {
       number++;
-      const at = raw.indexOf(ANCHOR_LOG_PREFIX);
-      const text = at >= 0 ? raw.slice(at + ANCHOR_LOG_PREFIX.length).trim() : raw.trim();
-      if (text.startsWith('{') || at >= 0) check(text, `${file}:${number}`);
+      const text = anchorText(raw);
+      if (text !== null) check(text, `${file}:${number}`);
     }
   }
   return result;

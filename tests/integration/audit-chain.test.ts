@@ -3,7 +3,7 @@
  * nor the anchor file (decision 012): HMAC links, legacy rows only before keyed ones, key
  * rotation, anchors that catch a cut-off tail, and `npm run audit:verify` exiting 1.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { execFile } from 'node:child_process';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +19,7 @@ import { resetConfigCache } from '../../src/server/config';
 import { keyId, keyRing, resetKeyRings } from '../../src/server/keys';
 import { stopJobRunner } from '../../src/server/jobs/runner';
 import { startBackgroundWork } from '../../src/server/boot';
+import { log as logger } from '../../src/server/log';
 
 const KEY_1 = 'audit-key-one-for-tests-0123456789abcdef';
 const KEY_2 = 'audit-key-two-for-tests-0123456789abcdef';
@@ -259,6 +260,15 @@ describe('anchors', () => {
     const log = join(dir, 'server.log');
     writeFileSync(log, `[kaimen] started\n2026-12-04 ${logged[1]}\n`);
     expect((await readAnchors([log])).anchors).toEqual([expect.objectContaining({ lastId: second!.lastId, count: 5 })]);
+    // The server's JSON log (src/server/log.ts): the anchor in its `anchor` field, among other lines.
+    const info = vi.spyOn(logger, 'info').mockImplementation(() => {});
+    await events(db, 1, 5);
+    const third = await anchorAuditChain(db, file, second);
+    const written = info.mock.calls.map((c: unknown[]) => c[0] as Record<string, unknown>).find((o: Record<string, unknown>) => typeof o === 'object' && 'anchor' in o)!;
+    info.mockRestore();
+    const jsonLog = join(dir, 'server.jsonl');
+    writeFileSync(jsonLog, `${JSON.stringify({ level: 'info', msg: 'request', req: { id: 'x' } })}\n${JSON.stringify({ level: 'info', msg: '[audit] anchor', ...written })}\n`);
+    expect(await readAnchors([jsonLog])).toMatchObject({ anchors: [expect.objectContaining({ lastId: third!.lastId, count: 6 })], unreadable: [] });
   });
 
   it('are written about every minute by the job runner (here every 100 ms), and once more when it stops', async () => {
