@@ -4,7 +4,7 @@
  */
 import { sql } from 'drizzle-orm';
 import {
-  bigserial, boolean, check, index, integer, jsonb, pgEnum, pgTable, primaryKey, smallint, text,
+  bigint, bigserial, boolean, check, index, integer, jsonb, pgEnum, pgTable, primaryKey, smallint, text,
   timestamp, uniqueIndex, uuid,
 } from 'drizzle-orm/pg-core';
 
@@ -332,6 +332,16 @@ export const responseTemplates = pgTable('response_templates', {
   body: text('body').notNull(),
   createdAt: createdAt(),
 });
+
+/**
+ * One row: a number bumped (by triggers, in the same transaction) whenever a change to comments or
+ * their tags can change the inbox's counts, so each instance's cache of them knows it is stale
+ * (review/inbox-counts.ts). New comments do not bump it: the cache's short life covers them.
+ */
+export const inboxCountsVersion = pgTable('inbox_counts_version', {
+  id: smallint('id').primaryKey().default(1),
+  version: bigint('version', { mode: 'number' }).notNull().default(0),
+}, (t) => [check('inbox_counts_version_one_row', sql`${t.id} = 1`)]);
 
 // ── Background jobs (exports) ───────────────────────────────────────────────
 export const jobs = pgTable('jobs', {

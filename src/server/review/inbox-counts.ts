@@ -4,6 +4,11 @@
  * Counting scans the filtered set, which is costly at a million comments, so results are
  * cached for a short while per filter set and bounded by a statement timeout on PostgreSQL;
  * a facet that times out is left without numbers rather than slowing the page.
+ *
+ * The cache holds across several instances: every read first asks the database for the counts'
+ * version (inbox_counts_version, bumped by triggers in the transaction of every change to a
+ * comment's state, decision, assignee, group or tags; migration 0011), and a new version drops
+ * what this instance cached. New comments do not bump it; they show within the 30 s.
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { getDb, type DbOrTx } from '../../db/client';
@@ -26,15 +31,21 @@ const facetSql: Record<Facet, { own: string; key: SQL; from?: SQL }> = {
 
 const TTL_MS = 30_000;
 const cache = new Map<string, { at: number; value: FacetCounts }>();
+let cachedVersion: number | null = null;
 
 /**
  * The counts of every facet under the other active filters (article only within a round).
- * Cached 30 s per filter set and viewer; on PostgreSQL each facet query may take at most
- * `timeoutMs` and is then omitted.
+ * Cached 30 s per filter set and viewer while the counts' version stays the same; on
+ * PostgreSQL each facet query may take at most `timeoutMs` and is then omitted.
  */
 export async function countFacets(r: ResolvedFilters, viewer: Viewer, db: DbOrTx = getDb(), timeoutMs = 1500): Promise<FacetCounts> {
   const { cursor: _c, limit: _l, ...key } = r.filters;
   const cacheKey = JSON.stringify([key, viewer.id]);
+  const version = await countsVersion(db);
+  if (version !== cachedVersion) {
+    cache.clear();
+    cachedVersion = version;
+  }
   const hit = cache.get(cacheKey);
   if (hit && Date.now() - hit.at < TTL_MS) return hit.value;
   const conds = filterConditions(r, viewer);
@@ -57,9 +68,15 @@ export async function countFacets(r: ResolvedFilters, viewer: Viewer, db: DbOrTx
   return out;
 }
 
-/** Drops cached counts (after a write, so the staff member sees the effect of their action). */
+/** Drops this instance's cached counts (after an import: new comments do not bump the version). */
 export function clearFacetCache(): void {
   cache.clear();
+}
+
+/** The counts' version: it changes with every committed change that can change them. */
+async function countsVersion(db: DbOrTx): Promise<number> {
+  const rows = rowsOf<{ version: string | number }>(await db.execute(sql`select version from inbox_counts_version where id = 1`));
+  return Number(rows[0]?.version ?? 0);
 }
 
 async function withTimeout(db: DbOrTx, query: SQL, timeoutMs: number): Promise<Array<{ key: string | null; n: number }> | null> {
