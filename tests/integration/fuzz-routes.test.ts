@@ -459,7 +459,7 @@ describe('known offenders', () => {
   });
 
   it('TRACE and other unknown methods: 405', async () => {
-    for (const path of ['/', '/drafts/jiesu-jiban', '/api/v1/drafts', '/api/v1/staff/comments', '/signin', '/healthz']) {
+    for (const path of ['/', '/drafts/jiesu-jiban', '/api/v1/drafts', '/api/v1/staff/comments', '/signin', '/healthz', '/metrics']) {
       for (const method of ['TRACE', 'PROPFIND', 'MKCOL']) {
         await expectStatus(`${method} ${path}`, send(method, path, as('citizen')), 405);
       }
