@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, removeBuild, serverDatabase, startServer, type RunningServer } from '../support/built-server';
 import type { TestDatabase } from '../support/test-db';
+import { jobs } from '../../src/db/schema';
 
 let buildDir: string;
 let env: Record<string, string>;
@@ -17,6 +18,8 @@ beforeAll(async () => {
   const made = await serverDatabase('observability');
   env = made.env;
   testDb = made.testDb;
+  // A failed job, for the jobs gauge (the runner leaves failed jobs alone).
+  await made.database.db.insert(jobs).values({ kind: 'report', payload: {}, status: 'failed' });
   if (!testDb) await made.database.close(); // PGlite: one process on the directory
   server = await startServer(buildDir, { ...env, LOG_LEVEL: 'info' });
 }, 240_000);
@@ -83,9 +86,12 @@ describe('/metrics', () => {
     expect(text).toContain('route="/drafts/[slug]",status="404"');
     expect(text).not.toContain('no-such-draft');
     expect(text).toContain('kaimen_http_request_duration_seconds_bucket');
-    expect(text).toContain('# TYPE kaimen_jobs gauge');
+    expect(text).toMatch(/kaimen_jobs\{status="failed"\} 1\n/);
     expect(text).toContain('# TYPE kaimen_outbox_messages gauge');
     expect(text).toContain('kaimen_process_resident_memory_bytes');
+    // The PostgreSQL pool's connections (PGlite has no pool).
+    if (process.env.DATABASE_URL) expect(text).toMatch(/kaimen_db_pool_connections\{state="total"\} [1-9]/);
+    else expect(text).not.toContain('kaimen_db_pool_connections{');
   });
 
   it('is not found from an address outside METRICS_ALLOW', async () => {
