@@ -61,6 +61,15 @@ const inboxNames = Object.keys(inboxFilterSchema.shape);
 const apiFields = ['adoption', 'reason', 'response', 'publish', 'tags', 'replace', 'body', 'round', 'article', 'name', 'district',
   'occupation', 'contact', 'publishName', 'idempotencyKey', 'draft', 'comments', 'channel', 'receivedAt', 'voices', 'code'];
 
+/** The keys of `export const <name> = z.object({ … })` in a src/server/<domain>/schemas.ts. */
+function namedSchemaKeys(name: string): string[] {
+  for (const file of walk(join(root, 'src/server')).filter((f) => f.endsWith('schemas.ts'))) {
+    const m = new RegExp(`export const ${name} = z\\.object\\(\\{([\\s\\S]*?)\\}\\);`).exec(readFileSync(file, 'utf8'));
+    if (m) return [...m[1].matchAll(/(?:^|[{,\s])([A-Za-z_]+):/g)].map((k) => k[1]);
+  }
+  return [];
+}
+
 function discoverRoutes(): Route[] {
   return walk(join(root, 'src/pages'))
     .filter((f) => /\.(astro|ts)$/.test(f) && !/\.d\.ts$/.test(f) && !/(^|[\\/])_/.test(relative(join(root, 'src/pages'), f)))
@@ -82,6 +91,8 @@ function discoverRoutes(): Route[] {
         ...[...source.matchAll(/queryHint\([^,]+,\s*'([A-Za-z_]+)'/g)].map((m) => m[1]),
         // parseQuery(url, z.object({ name: …, … })): the object's keys.
         ...[...source.matchAll(/parseQuery\([^,]+,\s*z\.object\(\{([\s\S]*?)\}\)\)/g)].flatMap((m) => [...m[1].matchAll(/(?:^|[{,\s])([A-Za-z_]+):/g)].map((k) => k[1])),
+        // parseQuery(url, someQuery): the keys of that schema in src/server/<domain>/schemas.ts.
+        ...[...source.matchAll(/parseQuery\([^,]+,\s*([A-Za-z_]+)\)/g)].flatMap((m) => namedSchemaKeys(m[1])),
         ...(/parseInboxFilters|inboxFilterSchema|withParams/.test(source) ? inboxNames : []),
         ...(/roundQuery|diffQuery|searchParams/.test(source) ? ['round', 'from', 'to', 'article', 'draft', 'deputy'] : []),
       ])];
