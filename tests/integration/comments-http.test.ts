@@ -9,6 +9,9 @@ import { setDatabase } from '../../src/db/client';
 import { errorResponse } from '../../src/server/errors';
 import { clearTargetCache } from '../../src/server/comments/comment-target';
 import { readForm } from '../../src/server/web/forms';
+import { postCommentForm } from '../../src/server/web/comment-form';
+import { zhCN } from '../../src/i18n/zh-CN';
+import { RECEIPT_COOKIE, RECENT_COOKIE } from '../../src/server/web/web-session';
 import { POST } from '../../src/pages/api/v1/drafts/[slug]/comments';
 import { GET } from '../../src/pages/api/v1/receipts/[receipt]';
 import { CLOSED, OPEN, commentCount, seedDrafts, validComment } from './comments-fixtures';
@@ -167,5 +170,63 @@ describe('reading the comment form strictly', () => {
     await expect(readForm(formRequest('{}', 'application/json'))).rejects.toMatchObject({ code: 'UnsupportedMediaType' });
     await expect(readForm(formRequest(`body=${'a'.repeat(65 * 1024)}`))).rejects.toMatchObject({ code: 'PayloadTooLarge' });
     expect((await readForm(formRequest(`body=${'a'.repeat(60 * 1024)}`))).get('body')).toHaveLength(60 * 1024);
+  });
+});
+
+describe('the comment page\'s POST (postCommentForm)', () => {
+  function page(body: string) {
+    const jar = new Map<string, string>();
+    const astro = {
+      request: new Request(`http://localhost/drafts/${OPEN}/comment`, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } }),
+      locals: { locale: 'zh-CN' as const, user: null, ip: `10.2.0.${++ipCounter}` },
+      response: { status: 200, headers: new Headers() },
+      cookies: {
+        get: (name: string) => (jar.has(name) ? { value: jar.get(name)! } : undefined),
+        set: (name: string, value: string) => void jar.set(name, value),
+        delete: (name: string) => void jar.delete(name),
+      },
+    };
+    return { astro, jar };
+  }
+  const form = (fields: Record<string, string>) => new URLSearchParams({ article: '10', ...fields }).toString();
+
+  it('refuses a field that is not UTF-8 with its message, keeps what was typed, stores nothing', async () => {
+    const before = await commentCount(database.db);
+    const { astro, jar } = page(`${form({ name: '王五' })}&body=${encodeURIComponent('建议明确时限')}%E4%B8`);
+    const out = await postCommentForm({ astro, slug: OPEN });
+    expect(out.done).toBe(false);
+    if (out.done) return;
+    expect(astro.response.status).toBe(400);
+    expect(out.errors.body).toBe('提交的内容含有无法识别的字符编码，请重新输入后提交。');
+    expect(out.values.name).toBe('王五');
+    expect(out.values.body).toBe('建议明确时限\ufffd');
+    expect(jar.size).toBe(0);
+    expect(await commentCount(database.db)).toBe(before);
+  });
+
+  it('stores a comment and sets the receipt cookie; the same comment sent again keeps its first key and receipt', async () => {
+    const first = page(form({ body: '同一浏览器再次提交的同一条意见。', idempotencyKey: randomUUID() }));
+    const a = await postCommentForm({ astro: first.astro, slug: OPEN });
+    expect(a).toEqual({ done: true, receipt: expect.stringMatching(/^JS3-/) });
+    expect(first.jar.get(RECEIPT_COOKIE)).toMatch(/^new\./);
+    // Reloaded form, new key, same text, the recent cookie from the first answer.
+    const again = page(form({ body: '同一浏览器再次提交的同一条意见。', idempotencyKey: randomUUID() }));
+    again.jar.set(RECENT_COOKIE, first.jar.get(RECENT_COOKIE)!);
+    expect(await postCommentForm({ astro: again.astro, slug: OPEN })).toEqual(a);
+  });
+
+  it('a key reused for other text: 409, the message at the top, the key cleared', async () => {
+    const key = randomUUID();
+    await postCommentForm({ astro: page(form({ body: '第一条意见的内容。', idempotencyKey: key })).astro, slug: OPEN });
+    const { astro } = page(form({ body: '换了内容的另一条意见。', idempotencyKey: key }));
+    const out = await postCommentForm({ astro, slug: OPEN });
+    expect(astro.response.status).toBe(409);
+    expect(out).toMatchObject({ done: false, errors: { form: zhCN['comment.keyReused'] }, values: { idempotencyKey: '', body: '换了内容的另一条意见。' } });
+  });
+
+  it('a closed round: the period message, no field errors', async () => {
+    const { astro } = page(form({ body: '对已结束征求的意见。' }));
+    const out = await postCommentForm({ astro, slug: CLOSED });
+    expect(out).toMatchObject({ done: false, periodMessage: expect.stringMatching(/[\u4e00-\u9fff]/), notFound: null, errors: {} });
   });
 });
