@@ -13,7 +13,7 @@ import type { MessageKey } from '../i18n';
 import { zhCN } from '../i18n/zh-CN';
 import { AppError, type FieldIssue } from './errors';
 
-export function isMessageKey(s: string): s is MessageKey {
+function isMessageKey(s: string): s is MessageKey {
   return Object.prototype.hasOwnProperty.call(zhCN, s);
 }
 

@@ -1,5 +1,5 @@
 /**
- * The one way a page handles its own form POST (docs/decisions/003-sessions-and-permissions.md):
+ * The one way a page handles its own form POST (decisions 003 and 015):
  *
  *   const form = Astro.request.method === 'POST'
  *     ? await handleForm(Astro, schema, (data) => doTheThing(data, …))
@@ -9,7 +9,10 @@
  * It reads the body (size-limited), validates with zod, runs the use case, and on a known
  * error gives back what was typed (never passwords or codes), a Chinese message per field and
  * a message for the whole form, and sets the response status (429 with Retry-After, …).
- * Anything that is not an AppError is rethrown (the error page handles it).
+ * Anything that is not an AppError is rethrown (the error page handles it). `mapError` lets a
+ * page place a known error differently (a field it does not show, a Conflict); `state.error`
+ * keeps it for a page that answers it with a redirect or a 404. Pages that must keep long text
+ * or a secret typed back read the body with `readForm` (the same checks) and map errors themselves.
  */
 import type { z } from 'zod';
 import { t, type Locale } from '../../i18n';
