@@ -67,7 +67,7 @@ export const versionFormSchema = z.object({
 });
 
 /** A Beijing time typed in a form field, refused with drafts.field.time. */
-export const draftTime = (field: string) => z.string().optional().transform((v, ctx) => {
+const draftTime = (field: string) => z.string().optional().transform((v, ctx) => {
   if (!v) return undefined;
   const d = parseShanghaiTime(v);
   if (!d) { ctx.addIssue({ code: 'custom', message: 'drafts.field.time', path: [field] }); return z.NEVER; }
