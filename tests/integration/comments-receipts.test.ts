@@ -13,7 +13,9 @@ import { toErrorBody } from '../../src/server/errors';
 import { deriveLookupCode, hashLookupCode, idempotencyDigest, legacyLookupCode } from '../../src/server/comments/receipts';
 import { keyRing } from '../../src/server/keys';
 import { createHash } from 'node:crypto';
-import { OPEN, caught, seedDrafts, validComment } from './comments-fixtures';
+import { OPEN, caught, commentByReceipt, seedDrafts, validComment } from './comments-fixtures';
+import { decideAdoption } from '../../src/server/review/decide';
+import { systemActor } from '../../src/server/audit';
 
 let database: TestDatabase;
 let userId: string;
@@ -285,6 +287,15 @@ describe('listCommentsByUser', () => {
     expect(list[0]).toMatchObject({ article: null, status: 'received', adoption: null, draft: { slug: OPEN }, round: { number: 3 } });
     expect(list[1]).toMatchObject({ article: { number: 10, label: '第十条' }, status: 'answered', adoption: 'adopted' });
     expect(JSON.stringify(list)).not.toContain('13900000000');
+  });
+
+  it('hides a decision staff have recorded but not published (under review)', async () => {
+    const [{ id: author }] = await database.db.insert(users).values({ email: 'decided@example.com', passwordHash: 'x', role: 'citizen' }).returning({ id: users.id });
+    const c = await submit(validComment, { userId: author });
+    await decideAdoption({ ids: [c.commentId] }, { adoption: 'not_adopted', reason: '与上位法不一致。' }, systemActor, database.db);
+    expect(await commentByReceipt(database.db, c.receipt)).toMatchObject({ status: 'under_review', adoption: 'not_adopted' });
+    const [mine] = await listCommentsByUser(author, database.db);
+    expect(mine).toMatchObject({ receipt: c.receipt, status: 'under_review', adoption: null });
   });
 });
 

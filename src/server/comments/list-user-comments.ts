@@ -18,7 +18,7 @@ export interface UserComment {
 }
 
 /** Every comment submitted by user `userId` (any channel), newest first; at most `limit`. Never the contact. */
-export async function listCommentsByUser(userId: string, db: DbOrTx = getDb(), limit = 500): Promise<UserComment[]> {
+export async function listCommentsByUser(userId: string, db: DbOrTx = getDb(), limit = 100): Promise<UserComment[]> {
   const rows = await db
     .select({
       receipt: comments.receipt, body: comments.body, status: comments.status, adoption: comments.adoption,
