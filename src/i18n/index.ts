@@ -25,5 +25,3 @@ export function isLocale(value: unknown): value is Locale {
 export function localeFromCookie(value: string | undefined): Locale {
   return isLocale(value) ? value : defaultLocale;
 }
-
-export const dictionaryKeys = { 'zh-CN': Object.keys(zhCN), en: Object.keys(en) } as const;

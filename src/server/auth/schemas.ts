@@ -100,8 +100,6 @@ export const resetConfirmSchema = z.object({
   passwordConfirm: z.string().max(PASSWORD_MAX, 'field.tooLong'),
 }).superRefine(confirmMatches);
 
-export const verifySchema = z.object({ code: codeField });
-
 /** What an admin (page or `npm run users:create`) gives to create an account. */
 export const createUserSchema = z.object({
   role: z.enum(['citizen', 'deputy', 'staff', 'admin'], 'auth.field.role'),

@@ -72,9 +72,5 @@ export const hideSchema = z.object({
   note: opt(wellFormedText.trim().max(500, 'field.tooLong')),
 });
 
-export const selectionSchema = z.object({
-  ids: z.array(uuid).min(1, 'review.selectionEmpty').max(10000),
-});
-
 /** Creating or deleting a reply template (/staff/templates). */
 export const templateForm = z.object({ op: z.enum(['create', 'delete']), id: uuid.optional(), title: z.string().optional(), body: z.string().optional(), draftId: z.string().optional() });

@@ -125,13 +125,3 @@ export async function removeStationDeputy(stationId: string, userId: string, act
     await recordAudit(tx, actor, { action: 'station.deputy.remove', objectType: 'station', objectId: stationId, before: { userId } });
   });
 }
-
-/** True when `userId` is one of the station's deputies. */
-export async function isStationDeputy(stationId: string, userId: string, db: DbOrTx = getDb()): Promise<boolean> {
-  const [row] = await db
-    .select({ userId: stationDeputies.userId })
-    .from(stationDeputies)
-    .where(and(eq(stationDeputies.stationId, stationId), eq(stationDeputies.userId, userId)))
-    .limit(1);
-  return Boolean(row);
-}

@@ -30,11 +30,6 @@ export function setKioskCookie(cookies: CookieJar, credential: string): void {
   cookies.set(kioskCookieName(s), credential, { ...options(s), maxAge: ONE_YEAR });
 }
 
-export function deleteKioskCookie(cookies: CookieJar): void {
-  const s = secureCookies();
-  cookies.delete(kioskCookieName(s), options(s));
-}
-
 /** The enrolled, unrevoked kiosk making this request, or null. */
 export async function kioskFromRequest(request: Request, cookies: CookieJar, db: DbOrTx = getDb()): Promise<KioskPrincipal | null> {
   return authenticateKiosk(readKioskCredential(request, cookies), db);
