@@ -168,6 +168,8 @@ describe('reading the comment form strictly', () => {
 
   it('refuses other content types and more than 64 KB', async () => {
     await expect(readForm(formRequest('{}', 'application/json'))).rejects.toMatchObject({ code: 'UnsupportedMediaType' });
+    // The comment form and the receipt pages take no files: a multipart body is refused as other types are.
+    await expect(readForm(formRequest('--B--', 'multipart/form-data; boundary=B'), undefined, true)).rejects.toMatchObject({ code: 'UnsupportedMediaType' });
     await expect(readForm(formRequest(`body=${'a'.repeat(65 * 1024)}`))).rejects.toMatchObject({ code: 'PayloadTooLarge' });
     expect((await readForm(formRequest(`body=${'a'.repeat(60 * 1024)}`))).get('body')).toHaveLength(60 * 1024);
   });

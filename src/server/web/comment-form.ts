@@ -60,7 +60,7 @@ export async function postCommentForm({ astro, slug }: CommentPost): Promise<Com
     const rc = receiptCookie(result.receipt, result.lookupCode, true);
     astro.cookies.set(RECEIPT_COOKIE, rc.value, rc.options);
     return result.receipt;
-  }, { mapError: placeError, keepChars: FORM_LIMIT_BYTES });
+  }, { mapError: placeError, keepChars: FORM_LIMIT_BYTES, urlencodedOnly: true });
   if (form.ok) return { done: true, receipt: form.result };
 
   const err = form.error!;

@@ -61,6 +61,8 @@ export interface FormOptions {
   limitBytes?: number;
   /** The most characters of a field typed back (2,000 unless said). */
   keepChars?: number;
+  /** Refuse multipart bodies (415), as a form without a file field is never sent so. */
+  urlencodedOnly?: boolean;
   /**
    * The page's own reading of a known error before it is shown: e.g. a Conflict becomes a
    * message on one field, or a field the form does not show is named 'form'.
@@ -76,7 +78,7 @@ export async function handleForm<S extends z.ZodType, R>(
   const state = emptyForm();
   state.submitted = true;
   try {
-    const { form, invalid } = await readFields(astro.request, opts.limitBytes);
+    const { form, invalid } = await readFields(astro.request, opts.limitBytes, opts.urlencodedOnly);
     const raw: Record<string, unknown> = {};
     for (const key of new Set(form.keys())) {
       if (opts.files?.includes(key)) {
@@ -109,12 +111,12 @@ export async function handleForm<S extends z.ZodType, R>(
 }
 
 /**
- * Reads an urlencoded or multipart form of at most `limitBytes`. Throws UnsupportedMediaType,
+ * Reads an urlencoded or (unless `urlencodedOnly`) multipart form of at most `limitBytes`. Throws UnsupportedMediaType,
  * PayloadTooLarge (before reading it all), BadRequest (raw bytes not UTF-8, malformed multipart)
  * or ValidationFailed naming each field whose percent-escapes are not UTF-8 (%FF, %E4%B8).
  */
-export async function readForm(request: Request, limitBytes = FORM_LIMIT_BYTES): Promise<URLSearchParams | FormData> {
-  const { form, invalid } = await readFields(request, limitBytes);
+export async function readForm(request: Request, limitBytes = FORM_LIMIT_BYTES, urlencodedOnly = false): Promise<URLSearchParams | FormData> {
+  const { form, invalid } = await readFields(request, limitBytes, urlencodedOnly);
   refuseInvalid(invalid);
   return form;
 }
@@ -126,14 +128,14 @@ function refuseInvalid(invalid: string[]): void {
 }
 
 /** The form, and the fields whose value is not UTF-8 (shown with U+FFFD, so what was typed can be shown again). */
-async function readFields(request: Request, limitBytes = FORM_LIMIT_BYTES): Promise<{ form: URLSearchParams | FormData; invalid: string[] }> {
+async function readFields(request: Request, limitBytes = FORM_LIMIT_BYTES, urlencodedOnly = false): Promise<{ form: URLSearchParams | FormData; invalid: string[] }> {
   const type = request.headers.get('content-type') ?? '';
   if (/^application\/x-www-form-urlencoded\b/i.test(type)) {
     const text = await readText(request, limitBytes);
     // URLSearchParams turns bytes that are not UTF-8 (%ED%A0%80, a lone surrogate's) into U+FFFD: never store that.
     return { form: new URLSearchParams(text), invalid: badlyEncodedFields(text) };
   }
-  if (/^multipart\/form-data\b/i.test(type)) {
+  if (!urlencodedOnly && /^multipart\/form-data\b/i.test(type)) {
     // Size-limited even when chunked; a malformed body (no boundary, cut short) is a 400, not a crash.
     const bytes = await readBytes(request, limitBytes);
     try {
