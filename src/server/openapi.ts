@@ -1,208 +1,215 @@
 /**
- * The OpenAPI 3.1 description of the public contract in ../shared/docs/api.md: reading, commenting,
- * receipts and the staff API. Served at GET /api/v1/openapi.json. Keep names and shapes in step with
- * api.md; fields may be added, never renamed.
+ * The OpenAPI 3.1 description of the public contract in ../shared/docs/api.md, generated from the
+ * zod schemas the routes use (z.toJSONSchema): `apiRoutes` is the table of routes — the route file,
+ * method, path, the schemas of its path parameters, query and body, and a response schema per
+ * status — and `openApiDocument` is built from it. Served at GET /api/v1/openapi.json.
+ * tests/unit/openapi.test.ts checks that every route file has an entry and uses these schemas.
  */
-import { errorCatalogue } from './errors';
+import { z } from 'zod';
+import { slugSchema, draftQuerySchema, diffQuerySchema, roundNumberSchema } from './drafts/schemas';
+import { decisionSchema, inboxFilterSchema, tagsRequestSchema } from './review/schemas';
+import { commentInputSchema } from './comments/schemas';
+import { kioskCommentBodySchema } from './stations/kiosk-comments';
+import { uuid } from './params';
+import * as res from './api-responses';
 
-type Schema = Record<string, unknown>;
-const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
-const str = (description?: string, extra: Schema = {}): Schema => ({ type: 'string', ...(description ? { description } : {}), ...extra });
-const int = (description?: string, extra: Schema = {}): Schema => ({ type: 'integer', ...(description ? { description } : {}), ...extra });
-const dateTime = (description?: string): Schema => str(description, { format: 'date-time' });
-const obj = (properties: Record<string, Schema>, required: string[] = [], extra: Schema = {}): Schema => ({ type: 'object', properties, required, ...extra });
-const arr = (items: Schema): Schema => ({ type: 'array', items });
-const nullable = (s: Schema): Schema => ({ oneOf: [s, { type: 'null' }] });
+type JsonSchema = Record<string, unknown>;
+type Security = 'staff' | 'kiosk';
+/** A response: a zod schema (JSON), a media type for a file, or for an error the error names it gives. */
+export type ApiResponse = { description: string; schema: z.ZodType } | { description: string; file: string } | { errors: string };
 
-const jsonContent = (schema: Schema) => ({ 'application/json': { schema } });
-const ok = (description: string, schema: Schema) => ({ description, content: jsonContent(schema) });
-const error = (description: string) => ({ description, content: jsonContent(ref('Error')) });
+export interface ApiRoute {
+  /** The route file under src/pages. */
+  file: string;
+  method: 'get' | 'post';
+  path: string;
+  tags: ['reading' | 'commenting' | 'staff' | 'kiosk'];
+  summary: string;
+  security?: Security;
+  params?: z.ZodObject;
+  query?: z.ZodObject;
+  body?: { schema: z.ZodType; description?: string; alternatives?: Record<string, JsonSchema> };
+  responses: Record<string, ApiResponse>;
+}
 
-const slug = { name: 'slug', in: 'path', required: true, description: '草案标识，如 jiesu-jiban', schema: str(undefined, { pattern: '^[a-z0-9][a-z0-9-]{1,62}$' }) };
-const roundQuery = (description: string) => ({ name: 'round', in: 'query', required: false, description, schema: int(undefined, { minimum: 1, maximum: 9 }) });
-const commentId = { name: 'id', in: 'path', required: true, schema: str(undefined, { format: 'uuid' }) };
-const staffSecurity = [{ bearerAuth: [] }, { sessionCookie: [] }];
-const staffErrors = { '401': error('Unauthenticated / SessionExpired'), '403': error('Forbidden') };
-
-const adoption = ['adopted', 'partially_adopted', 'not_adopted', 'already_provided', 'out_of_scope', 'pending'];
-const roundStatus = { type: 'string', enum: ['upcoming', 'open', 'closed'], description: '征求意见期状态，按服务器时间判断' };
-
-const schemas: Record<string, Schema> = {
-  Error: obj(
-    {
-      error: obj(
-        {
-          code: str('永久不变的错误名', { enum: Object.keys(errorCatalogue) }),
-          message: str('中文（或 lang=en 时英文）说明：发生了什么、接下来怎么做'),
-          fields: arr(obj({ field: str(), message: str() }, ['field', 'message'])),
-        },
-        ['code', 'message'],
-      ),
-    },
-    ['error'],
-  ),
-  Round: obj(
-    {
-      number: int('审次序号 1–9', { minimum: 1, maximum: 9 }),
-      label: str('一审稿、二审稿……'),
-      opensAt: dateTime('征求意见开始时间'),
-      closesAt: dateTime('征求意见截止时间'),
-      status: roundStatus,
-    },
-    ['number', 'label', 'opensAt', 'closesAt', 'status'],
-  ),
-  DraftSummary: obj(
-    {
-      slug: str(),
-      title: str(),
-      summary: nullable(str()),
-      rounds: arr({ allOf: [ref('Round'), obj({ commentCount: int('本审次收到的意见数') })] }),
-    },
-    ['slug', 'title', 'rounds'],
-  ),
-  Chapter: obj(
-    {
-      number: int(),
-      label: str('第一章'),
-      title: str('总则'),
-      sections: arr(obj({ number: int(), label: str('第一节'), title: str() }, ['number', 'title'])),
-    },
-    ['number', 'title', 'sections'],
-  ),
-  Article: obj(
-    {
-      id: str('条文的沿革标识：各审次中相互对应的条文标识相同', { format: 'uuid' }),
-      number: int('条文序号（第十条 → 10）'),
-      label: str('第十条'),
-      chapter: nullable(int('所在章的序号')),
-      section: nullable(int('所在节的序号')),
-      caption: str('条旨（如有）'),
-      text: str('条文全文（不含“第十条”），款、项之间以换行分隔'),
-      paragraphs: arr(obj({ text: str('款的正文'), items: arr(str('项，含“（一）”等序号')) }, ['text', 'items'])),
-      commentCount: int('本审次对本条的意见数'),
-    },
-    ['id', 'number', 'label', 'chapter', 'section', 'text', 'paragraphs', 'commentCount'],
-  ),
-  DraftRound: obj(
-    {
-      slug: str(),
-      title: str(),
-      round: { allOf: [ref('Round'), obj({ note: nullable(str('起草说明（Markdown）')) })] },
-      rounds: arr(ref('Round')),
-      preamble: arr(str('通过、修正日期等题注')),
-      chapters: arr(ref('Chapter')),
-      articles: arr(ref('Article')),
-      generalCommentCount: int('本审次的总体意见数'),
-    },
-    ['slug', 'title', 'round', 'chapters', 'articles'],
-  ),
-  ArticleRef: obj({ number: int(), text: str() }, ['number', 'text']),
-  Diff: obj(
-    {
-      slug: str(),
-      title: str(),
-      from: obj({ number: int(), label: str() }),
-      to: obj({ number: int(), label: str() }),
-      summary: obj(Object.fromEntries(['unchanged', 'renumbered', 'modified', 'added', 'removed'].map((k) => [k, int()]))),
-      articles: arr(
-        obj(
-          {
-            change: str('renumbered：文字相同、序号改变；只有空白或全角半角标点不同的视为相同', {
-              enum: ['unchanged', 'modified', 'renumbered', 'added', 'removed'],
-            }),
-            from: ref('ArticleRef'),
-            to: ref('ArticleRef'),
-            similarity: { type: 'number', minimum: 0, maximum: 1 },
-            via: str('拆分或合并产生的对应', { enum: ['split', 'merged'] }),
-          },
-          ['change'],
-        ),
-      ),
-    },
-    ['articles'],
-  ),
-  Stats: obj(
-    {
-      draft: obj({ slug: str(), title: str() }),
-      round: { allOf: [ref('Round'), obj({ feedbackPublished: { type: 'boolean' } })] },
-      totals: obj({ comments: int(), people: int(), voices: int('代表录入时所代表的群众人数合计'), general: int('总体意见数') }),
-      byChannel: arr(obj({ channel: str(), count: int() }, ['channel', 'count'])),
-      byDistrict: arr(obj({ district: nullable(str()), count: int() }, ['district', 'count'])),
-      byStatus: arr(obj({ status: str(), count: int() }, ['status', 'count'])),
-      byAdoption: nullable(arr(obj({ adoption: str(undefined, { enum: adoption }), count: int() }))),
-      rates: nullable(obj({ response: { type: 'number' }, adoption: { type: 'number' }, satisfaction: { type: 'number' } })),
-      articles: arr(obj({ number: int(), label: str(), caption: nullable(str()), count: int() }, ['number', 'label', 'count'])),
-    },
-    ['round', 'totals', 'byChannel', 'byDistrict', 'byStatus', 'articles'],
-    { description: '意见统计（不含已屏蔽的意见）；byAdoption 和 rates 在公布采纳情况后才有值' },
-  ),
-  CommentInput: obj(
-    {
-      article: int('条文序号；不填为总体意见', { minimum: 1 }),
-      body: str('意见正文', { minLength: 5, maxLength: 5000 }),
-      name: str('姓名（可不填）', { maxLength: 50 }),
-      district: str('所在区', { maxLength: 50 }),
-      occupation: str('职业', { maxLength: 50 }),
-      contact: str('联系方式（手机或邮箱）：仅用于答复，从不公开', { maxLength: 100 }),
-      publishName: { type: 'boolean', description: '同意公开姓名' },
-      idempotencyKey: str('同一键重复提交返回同一回执，只保存一条意见', { minLength: 8, maxLength: 200 }),
-      round: int('审次；不填为正在征求意见的审次', { minimum: 1, maximum: 9 }),
-    },
-    ['body'],
-  ),
-  Receipt: obj({ receipt: str('回执号，如 JS3-4F7K-9Q'), lookupCode: str('查询码：只显示这一次，请保存') }, ['receipt', 'lookupCode']),
-  ReceiptStatus: obj(
-    {
-      receipt: str(),
-      draft: str('草案标识'),
-      round: int(),
-      article: int('条文序号（总体意见无此字段）'),
-      status: str(undefined, { enum: ['received', 'under_review', 'answered'] }),
-      adoption: str(undefined, { enum: adoption }),
-      reason: str(),
-      response: str(),
-      respondedAt: dateTime(),
-    },
-    ['receipt', 'draft', 'round', 'status'],
-  ),
-  StaffComment: obj(
-    {
-      id: str(undefined, { format: 'uuid' }),
-      receipt: str(),
-      draft: str(),
-      round: int(),
-      article: nullable(int()),
-      body: str(),
-      channel: str(undefined, { enum: ['web', 'kiosk', 'station_qr', 'deputy', 'letter', 'api'] }),
-      status: str(undefined, { enum: ['received', 'under_review', 'answered'] }),
-      adoption: nullable(str(undefined, { enum: adoption })),
-      tags: arr(str()),
-      createdAt: dateTime(),
-    },
-    ['id', 'receipt', 'body', 'status'],
-  ),
-  Decision: obj(
-    {
-      adoption: str(undefined, { enum: adoption }),
-      reason: str('除 adopted 和 pending 外必填'),
-      response: str('给意见人的答复'),
-      publish: { type: 'boolean', description: '公开答复' },
-    },
-    ['adoption'],
-  ),
-};
-
-const report = (format: 'docx' | 'xlsx' | 'csv', type: string) => ({
-  get: {
-    tags: ['staff'],
-    summary: `意见采纳情况报告（${format}）`,
-    security: staffSecurity,
-    parameters: [slug, { name: 'n', in: 'path', required: true, schema: int(undefined, { minimum: 1, maximum: 9 }) }],
-    responses: { '200': { description: '报告文件', content: { [type]: { schema: { type: 'string', format: 'binary' } } } }, ...staffErrors, '404': error('DraftNotFound / RoundNotFound') },
-  },
+const ok = (description: string, schema: z.ZodType): ApiResponse => ({ description, schema });
+const err = (errors: string): ApiResponse => ({ errors });
+const slugParams = z.object({ slug: slugSchema });
+const idParams = z.object({ id: uuid });
+const staffErrors = { '401': err('Unauthenticated / SessionExpired'), '403': err('Forbidden') };
+const report = (format: 'docx' | 'xlsx' | 'csv', type: string): ApiRoute => ({
+  file: 'src/pages/staff/drafts/[slug]/rounds/[n]/report.[format].ts',
+  method: 'get',
+  path: `/staff/drafts/{slug}/rounds/{n}/report.${format}`,
+  tags: ['staff'],
+  summary: `意见采纳情况报告（${format}）`,
+  security: 'staff',
+  params: slugParams.extend({ n: roundNumberSchema }),
+  responses: { '200': { description: '报告文件', file: type }, ...staffErrors, '404': err('DraftNotFound / RoundNotFound') },
 });
 
-/** The OpenAPI document. */
+/** Every route of the JSON API (and the staff report downloads), in the order of api.md. */
+export const apiRoutes: ApiRoute[] = [
+  { file: 'src/pages/api/v1/drafts/index.ts', method: 'get', path: '/api/v1/drafts', tags: ['reading'], summary: '全部法规草案及其审次', responses: { '200': ok('草案列表', res.draftListResponse) } },
+  {
+    file: 'src/pages/api/v1/drafts/[slug]/index.ts', method: 'get', path: '/api/v1/drafts/{slug}', tags: ['reading'],
+    summary: '某一审次的草案全文，逐条，附意见数', params: slugParams, query: draftQuerySchema,
+    responses: { '200': ok('草案全文', res.draftRoundResponse), '400': err('ValidationFailed'), '404': err('DraftNotFound / RoundNotFound') },
+  },
+  {
+    file: 'src/pages/api/v1/drafts/[slug]/diff.ts', method: 'get', path: '/api/v1/drafts/{slug}/diff', tags: ['reading'],
+    summary: '两个审次之间的修改对照（from 默认 to 的上一审次，to 默认最新一审次）', params: slugParams, query: diffQuerySchema,
+    responses: { '200': ok('逐条对照', res.diffResponse), '400': err('ValidationFailed（审次相同或没有可对照的审次）'), '404': err('DraftNotFound / RoundNotFound') },
+  },
+  {
+    file: 'src/pages/api/v1/drafts/[slug]/stats.ts', method: 'get', path: '/api/v1/drafts/{slug}/stats', tags: ['reading'],
+    summary: '意见统计：按渠道、区、状态和条文', params: slugParams, query: draftQuerySchema,
+    responses: { '200': ok('统计', res.statsResponse), '400': err('ValidationFailed'), '404': err('DraftNotFound / RoundNotFound') },
+  },
+  {
+    file: 'src/pages/api/v1/drafts/[slug]/comments.ts', method: 'post', path: '/api/v1/drafts/{slug}/comments', tags: ['commenting'],
+    summary: '提交意见（对某一条或总体意见）', params: slugParams, body: { schema: commentInputSchema, description: '同一 idempotencyKey 重复提交返回同一回执，只保存一条意见' },
+    responses: {
+      '201': ok('已保存；回执号和查询码', res.receiptResponse),
+      '200': ok('同一 idempotencyKey 的重复提交：同一回执', res.receiptResponse),
+      '400': err('ValidationFailed / MalformedJson'),
+      '403': err('CrossOriginRefused'),
+      '404': err('DraftNotFound / ArticleNotFound'),
+      '409': err('ConsultationClosed / ConsultationNotOpen / Conflict'),
+      '413': err('PayloadTooLarge'),
+      '415': err('UnsupportedMediaType'),
+      '429': err('RateLimited（带 Retry-After）'),
+    },
+  },
+  {
+    file: 'src/pages/api/v1/receipts/[receipt].ts', method: 'get', path: '/api/v1/receipts/{receipt}', tags: ['commenting'],
+    summary: '凭回执号和查询码查询意见的办理情况',
+    params: z.object({ receipt: z.string().meta({ examples: ['JS3-4F7K-9Q'] }) }),
+    query: z.object({ code: z.string().optional().meta({ description: '查询码（本人登录时可不填）' }) }),
+    responses: { '200': ok('办理情况', res.receiptStatusResponse), '404': err('ReceiptNotFound'), '429': err('RateLimited') },
+  },
+  {
+    file: 'src/pages/api/v1/staff/comments/index.ts', method: 'get', path: '/api/v1/staff/comments', tags: ['staff'], security: 'staff',
+    summary: '意见列表（筛选、搜索、分页）', query: inboxFilterSchema,
+    responses: { '200': ok('一页意见', res.staffListResponse), '400': err('ValidationFailed'), ...staffErrors },
+  },
+  {
+    file: 'src/pages/api/v1/staff/comments/[id]/index.ts', method: 'get', path: '/api/v1/staff/comments/{id}', tags: ['staff'], security: 'staff',
+    summary: '一条意见：标签、分组、采纳决定和操作记录', params: idParams,
+    responses: { '200': ok('意见', res.staffCommentResponse), ...staffErrors, '404': err('CommentNotFound') },
+  },
+  {
+    file: 'src/pages/api/v1/staff/comments/[id]/decision.ts', method: 'post', path: '/api/v1/staff/comments/{id}/decision', tags: ['staff'], security: 'staff',
+    summary: '决定采纳情况并答复（除 adopted 和 pending 外须填理由）', params: idParams, body: { schema: decisionSchema },
+    responses: { '200': ok('已记录；意见如 GET 所返回', res.staffCommentResponse), '400': err('ValidationFailed'), ...staffErrors, '404': err('CommentNotFound'), '409': err('ApprovalRequired'), '422': err('ReasonRequired') },
+  },
+  {
+    file: 'src/pages/api/v1/staff/comments/[id]/tags.ts', method: 'post', path: '/api/v1/staff/comments/{id}/tags', tags: ['staff'], security: 'staff',
+    summary: '给意见加标签（按名称或标识；replace 时只保留这些）', params: idParams, body: { schema: tagsRequestSchema },
+    responses: { '200': ok('意见现有的标签', res.tagsResponse), '400': err('ValidationFailed'), ...staffErrors, '404': err('CommentNotFound') },
+  },
+  {
+    file: 'src/pages/api/v1/staff/comments/import.ts', method: 'post', path: '/api/v1/staff/comments/import', tags: ['staff'], security: 'staff',
+    summary: '批量导入意见（CSV 或 JSON { rows }，至多 50 MB；有一行不合格则全部不导入）',
+    body: { schema: z.object({ rows: z.array(z.record(z.string(), z.unknown())) }), alternatives: { 'text/csv': { type: 'string', description: '列同 npm run comments:import' } } },
+    responses: { '200': ok('导入结果；查询码只显示这一次', res.importResponse), '400': err('ValidationFailed / MalformedJson'), ...staffErrors, '413': err('PayloadTooLarge'), '415': err('UnsupportedMediaType'), '422': err('ValidationFailed（逐行说明）') },
+  },
+  {
+    file: 'src/pages/api/v1/kiosk/status.ts', method: 'get', path: '/api/v1/kiosk/status', tags: ['kiosk'], security: 'kiosk',
+    summary: '意见箱终端检查服务器和自身登记', responses: { '200': ok('终端所属的站点', res.kioskStatusResponse), '401': err('KioskUnauthorized') },
+  },
+  {
+    file: 'src/pages/api/v1/kiosk/comments.ts', method: 'post', path: '/api/v1/kiosk/comments', tags: ['kiosk'], security: 'kiosk',
+    summary: '意见箱终端提交群众意见', body: { schema: kioskCommentBodySchema },
+    responses: { '201': ok('已保存', res.kioskReceiptResponse), '200': ok('同一 idempotencyKey：同一回执', res.kioskReceiptResponse), '400': err('ValidationFailed'), '401': err('KioskUnauthorized'), '409': err('ConsultationClosed / ConsultationNotOpen / Conflict'), '429': err('RateLimited') },
+  },
+  report('docx', 'application/vnd.openxmlformats-officedocument.wordprocessingml.document'),
+  report('xlsx', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'),
+  report('csv', 'text/csv'),
+  {
+    file: 'src/pages/api/v1/openapi.json.ts', method: 'get', path: '/api/v1/openapi.json', tags: ['reading'], summary: '本文档',
+    responses: { '200': { description: 'OpenAPI 3.1', schema: z.record(z.string(), z.unknown()) } },
+  },
+];
+
+/**
+ * The z.toJSONSchema options of the document. `format: date-time` says it all (zod's 300-character
+ * pattern only makes the document unreadable), and so does `integer` without the safe-integer bounds.
+ */
+export const jsonSchemaOptions = {
+  unrepresentable: 'any',
+  override(ctx: { jsonSchema: JsonSchema }) {
+    const s = ctx.jsonSchema;
+    if (s.format === 'date-time') delete s.pattern;
+    if (s.minimum === Number.MIN_SAFE_INTEGER) delete s.minimum;
+    if (s.maximum === Number.MAX_SAFE_INTEGER) delete s.maximum;
+  },
+} as const;
+
+const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
+
+/** A request schema as JSON Schema: what a client may send (io 'input'), nested named schemas inline. */
+export function requestJsonSchema(schema: z.ZodType): JsonSchema {
+  const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { io: 'input', ...jsonSchemaOptions }) as JsonSchema;
+  return rest;
+}
+
+/** The response schemas with an id (`.meta({ id })` in api-responses.ts), as components. */
+const responseRegistry = z.registry<{ id: string }>();
+for (const schema of Object.values(res)) {
+  const id = z.globalRegistry.get(schema)?.id;
+  if (id) responseRegistry.add(schema, { id });
+}
+
+/** A response schema as JSON Schema (io 'output'): a $ref for a named one, the schema itself otherwise. */
+export function responseJsonSchema(schema: z.ZodType): JsonSchema {
+  const id = z.globalRegistry.get(schema)?.id;
+  if (id) return ref(id);
+  // Named schemas nested in it come out as $defs; they are components of the document already.
+  const { $schema: _drop, $defs: _defs, ...rest } = z.toJSONSchema(schema, { io: 'output', ...jsonSchemaOptions }) as JsonSchema;
+  return JSON.parse(JSON.stringify(rest).replaceAll('"#/$defs/', '"#/components/schemas/')) as JsonSchema;
+}
+
+function parameters(where: 'path' | 'query', schema: z.ZodObject | undefined) {
+  if (!schema) return [];
+  const json = requestJsonSchema(schema) as { properties?: Record<string, JsonSchema>; required?: string[] };
+  return Object.entries(json.properties ?? {}).map(([name, s]) => {
+    const { description, ...rest } = s;
+    return { name, in: where, required: where === 'path' || (json.required ?? []).includes(name), ...(description ? { description } : {}), schema: rest };
+  });
+}
+
+const securityOf: Record<Security, Array<Record<string, []>>> = { staff: [{ bearerAuth: [] }, { sessionCookie: [] }], kiosk: [{ kioskCookie: [] }, { kioskHeader: [] }] };
+
+function operation(r: ApiRoute) {
+  const responses = Object.fromEntries(Object.entries(r.responses).map(([status, x]) => {
+    if ('errors' in x) return [status, { description: x.errors, content: { 'application/json': { schema: ref('Error') } } }];
+    if ('file' in x) return [status, { description: x.description, content: { [x.file]: { schema: { type: 'string', format: 'binary' } } } }];
+    return [status, { description: x.description, content: { 'application/json': { schema: responseJsonSchema(x.schema) } } }];
+  }));
+  return {
+    operationId: `${r.method}${r.path.replace(/\{(\w+)\}/g, 'By-$1').replace(/\.(\w+)$/, '-$1').split(/[/.-]/).filter((s) => s && s !== 'api' && s !== 'v1').map((s) => s[0].toUpperCase() + s.slice(1)).join('')}`,
+    tags: r.tags,
+    summary: r.summary,
+    ...(r.security ? { security: securityOf[r.security] } : {}),
+    ...(r.params || r.query ? { parameters: [...parameters('path', r.params), ...parameters('query', r.query)] } : {}),
+    ...(r.body
+      ? { requestBody: { required: true, ...(r.body.description ? { description: r.body.description } : {}), content: { 'application/json': { schema: requestJsonSchema(r.body.schema) }, ...Object.fromEntries(Object.entries(r.body.alternatives ?? {}).map(([t, s]) => [t, { schema: s }])) } } }
+      : {}),
+    responses,
+  };
+}
+
+const paths: Record<string, Record<string, unknown>> = {};
+for (const r of apiRoutes) (paths[r.path] ??= {})[r.method] = operation(r);
+
+const components = z.toJSONSchema(responseRegistry, { io: 'output', ...jsonSchemaOptions, uri: (id) => `#/components/schemas/${id}` }) as { schemas: Record<string, JsonSchema> };
+for (const s of Object.values(components.schemas)) {
+  delete s.$schema;
+  delete s.$id;
+}
+
+/** The OpenAPI document; the route adds the servers list from publicOrigin(). */
 export const openApiDocument = {
   openapi: '3.1.0',
   info: {
@@ -216,124 +223,16 @@ export const openApiDocument = {
     { name: 'reading', description: '无需登录' },
     { name: 'commenting', description: '征求意见期内无需登录' },
     { name: 'staff', description: '工作人员：会话 Cookie 或 Bearer 令牌（npm run tokens:create）' },
+    { name: 'kiosk', description: '已登记的意见箱终端：设备凭据' },
   ],
-  paths: {
-    '/api/v1/drafts': {
-      get: { tags: ['reading'], summary: '全部法规草案及其审次', responses: { '200': ok('草案列表', arr(ref('DraftSummary'))) } },
-    },
-    '/api/v1/drafts/{slug}': {
-      get: {
-        tags: ['reading'],
-        summary: '某一审次的草案全文，逐条，附意见数',
-        parameters: [slug, roundQuery('审次；默认最新一审次')],
-        responses: { '200': ok('草案全文', ref('DraftRound')), '400': error('ValidationFailed'), '404': error('DraftNotFound / RoundNotFound') },
-      },
-    },
-    '/api/v1/drafts/{slug}/diff': {
-      get: {
-        tags: ['reading'],
-        summary: '两个审次之间的修改对照',
-        parameters: [
-          slug,
-          { name: 'from', in: 'query', required: false, description: '原稿审次；默认 to 的上一审次', schema: int(undefined, { minimum: 1, maximum: 9 }) },
-          { name: 'to', in: 'query', required: false, description: '修改稿审次；默认最新一审次', schema: int(undefined, { minimum: 1, maximum: 9 }) },
-        ],
-        responses: { '200': ok('逐条对照', ref('Diff')), '400': error('ValidationFailed（审次相同或没有可对照的审次）'), '404': error('DraftNotFound / RoundNotFound') },
-      },
-    },
-    '/api/v1/drafts/{slug}/stats': {
-      get: {
-        tags: ['reading'],
-        summary: '意见统计：按渠道、区、状态和条文',
-        parameters: [slug, roundQuery('审次；默认最新一审次')],
-        responses: { '200': ok('统计', ref('Stats')), '404': error('DraftNotFound / RoundNotFound') },
-      },
-    },
-    '/api/v1/drafts/{slug}/comments': {
-      post: {
-        tags: ['commenting'],
-        summary: '提交意见（对某一条或总体意见）',
-        parameters: [slug],
-        requestBody: { required: true, content: jsonContent(ref('CommentInput')) },
-        responses: {
-          '201': ok('已保存；回执号和查询码', ref('Receipt')),
-          '200': ok('同一 idempotencyKey 的重复提交：同一回执', ref('Receipt')),
-          '400': error('ValidationFailed / MalformedJson'),
-          '403': error('CrossOriginRefused'),
-          '404': error('DraftNotFound / ArticleNotFound'),
-          '409': error('ConsultationClosed / ConsultationNotOpen / Conflict'),
-          '413': error('PayloadTooLarge'),
-          '415': error('UnsupportedMediaType'),
-          '429': error('RateLimited（带 Retry-After）'),
-        },
-      },
-    },
-    '/api/v1/receipts/{receipt}': {
-      get: {
-        tags: ['commenting'],
-        summary: '凭回执号和查询码查询意见的办理情况',
-        parameters: [
-          { name: 'receipt', in: 'path', required: true, schema: str(undefined, { examples: ['JS3-4F7K-9Q'] }) },
-          { name: 'code', in: 'query', required: false, description: '查询码（本人登录时可不填）', schema: str() },
-        ],
-        responses: { '200': ok('办理情况', ref('ReceiptStatus')), '404': error('ReceiptNotFound'), '429': error('RateLimited') },
-      },
-    },
-    '/api/v1/staff/comments': {
-      get: {
-        tags: ['staff'],
-        summary: '意见列表（筛选、分页）',
-        security: staffSecurity,
-        parameters: ['draft', 'round', 'article', 'channel', 'station', 'status', 'tag', 'q', 'cursor'].map((name) => ({
-          name,
-          in: 'query',
-          required: false,
-          schema: ['round', 'article'].includes(name) ? int() : str(),
-        })),
-        responses: { '200': ok('一页意见', obj({ comments: arr(ref('StaffComment')), nextCursor: nullable(str()) })), '400': error('ValidationFailed'), ...staffErrors },
-      },
-    },
-    '/api/v1/staff/comments/{id}': {
-      get: {
-        tags: ['staff'],
-        summary: '一条意见：标签、分组、采纳决定和操作记录',
-        security: staffSecurity,
-        parameters: [commentId],
-        responses: { '200': ok('意见', ref('StaffComment')), ...staffErrors, '404': error('CommentNotFound') },
-      },
-    },
-    '/api/v1/staff/comments/{id}/decision': {
-      post: {
-        tags: ['staff'],
-        summary: '决定采纳情况并答复',
-        security: staffSecurity,
-        parameters: [commentId],
-        requestBody: { required: true, content: jsonContent(ref('Decision')) },
-        responses: { '200': ok('已记录', ref('StaffComment')), '400': error('ValidationFailed'), ...staffErrors, '404': error('CommentNotFound'), '409': error('ApprovalRequired'), '422': error('ReasonRequired') },
-      },
-    },
-    '/api/v1/staff/comments/{id}/tags': {
-      post: {
-        tags: ['staff'],
-        summary: '设置意见的标签',
-        security: staffSecurity,
-        parameters: [commentId],
-        requestBody: { required: true, content: jsonContent(obj({ tags: arr(str()) }, ['tags'])) },
-        responses: { '200': ok('已记录', ref('StaffComment')), '400': error('ValidationFailed'), ...staffErrors, '404': error('CommentNotFound') },
-      },
-    },
-    '/staff/drafts/{slug}/rounds/{n}/report.docx': report('docx', 'application/vnd.openxmlformats-officedocument.wordprocessingml.document'),
-    '/staff/drafts/{slug}/rounds/{n}/report.xlsx': report('xlsx', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'),
-    '/staff/drafts/{slug}/rounds/{n}/report.csv': report('csv', 'text/csv'),
-    '/api/v1/openapi.json': {
-      get: { tags: ['reading'], summary: '本文档', responses: { '200': { description: 'OpenAPI 3.1', content: { 'application/json': {} } } } },
-    },
-  },
+  paths,
   components: {
-    schemas,
+    schemas: components.schemas,
     securitySchemes: {
       bearerAuth: { type: 'http', scheme: 'bearer', description: 'npm run tokens:create -- --email E 生成的令牌' },
       sessionCookie: { type: 'apiKey', in: 'cookie', name: 'kaimen_session', description: 'HTTPS 部署时名为 __Host-kaimen_session' },
+      kioskCookie: { type: 'apiKey', in: 'cookie', name: 'kaimen_kiosk', description: '意见箱终端的设备凭据' },
+      kioskHeader: { type: 'apiKey', in: 'header', name: 'X-Kiosk-Credential', description: '意见箱终端的设备凭据' },
     },
   },
-} as const;
+};

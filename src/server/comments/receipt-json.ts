@@ -1,12 +1,14 @@
 /** The JSON shape of a receipt's status for GET /api/v1/receipts/{receipt} (api.md, plus extra fields). */
 import type { ReceiptStatus } from './get-receipt-status';
+import type { z } from 'zod';
+import type { receiptStatusResponse } from '../api-responses';
 
 /**
  * `draft` is the slug, `round` the round's number and `article` the article's number (absent for a
  * general comment), as in the POST body; titles and labels come alongside. The answer fields are
  * present only once the comment has been answered.
  */
-export function toReceiptJson(s: ReceiptStatus) {
+export function toReceiptJson(s: ReceiptStatus): z.output<typeof receiptStatusResponse> {
   return {
     receipt: s.receipt,
     draft: s.draft.slug,

@@ -5,6 +5,8 @@
 import type { DraftSummary, RoundSummary } from './list-drafts';
 import type { DraftRound, RoundInfo } from './get-draft';
 import type { RoundsDiff } from './diff-rounds';
+import type { z } from 'zod';
+import type { diffResponse, draftListResponse, draftRoundResponse } from '../api-responses';
 
 /** Public reading endpoints may be cached briefly by browsers and proxies. */
 export const PUBLIC_CACHE = { 'cache-control': 'public, max-age=30' } as const;
@@ -14,7 +16,7 @@ function publicRound(r: RoundSummary | RoundInfo) {
 }
 
 /** GET /api/v1/drafts */
-export function toPublicDraftList(list: DraftSummary[]) {
+export function toPublicDraftList(list: DraftSummary[]): z.output<typeof draftListResponse> {
   return list.map((d) => ({
     slug: d.slug,
     title: d.title,
@@ -24,7 +26,7 @@ export function toPublicDraftList(list: DraftSummary[]) {
 }
 
 /** GET /api/v1/drafts/{slug}?round=N */
-export function toPublicDraftRound(d: DraftRound) {
+export function toPublicDraftRound(d: DraftRound): z.output<typeof draftRoundResponse> {
   return {
     slug: d.draft.slug,
     title: d.draft.title,
@@ -53,7 +55,7 @@ export function toPublicDraftRound(d: DraftRound) {
 }
 
 /** GET /api/v1/drafts/{slug}/diff?from=M&to=N */
-export function toPublicDiff(d: RoundsDiff) {
+export function toPublicDiff(d: RoundsDiff): z.output<typeof diffResponse> {
   const round = (r: RoundInfo) => ({ number: r.number, label: r.label });
   return {
     slug: d.draft.slug,

@@ -74,3 +74,7 @@ export const hideSchema = z.object({
 
 /** Creating or deleting a reply template (/staff/templates). */
 export const templateForm = z.object({ op: z.enum(['create', 'delete']), id: uuid.optional(), title: z.string().optional(), body: z.string().optional(), draftId: z.string().optional() });
+
+// ── JSON API request bodies (OpenAPI, issue 16 C) ──
+/** POST /api/v1/staff/comments/{id}/tags: the tags to add, or with replace the only tags to keep. */
+export const tagsRequestSchema = tagsSchema.extend({ replace: z.boolean().optional() });

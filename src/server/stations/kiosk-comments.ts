@@ -12,6 +12,7 @@ import { limits } from '../auth/limits';
 import { submitComment } from '../comments/submit-comment';
 import { channelKey, idempotencyDigest, lookupCodeFor } from '../comments/receipts';
 import { kioskKey } from './schemas';
+import { commentInputSchema } from '../comments/schemas';
 import { parseOrFail } from '../validation';
 import type { KioskPrincipal } from './kiosks';
 
@@ -20,6 +21,9 @@ const envelope = z.object({
   draft: z.string({ message: 'field.required' }).trim().min(1, { message: 'field.required' }).max(100, { message: 'field.tooLong' }),
   idempotencyKey: kioskKey,
 });
+
+/** The whole JSON body of POST /api/v1/kiosk/comments, for the OpenAPI document: the envelope and the comment fields passed on. */
+export const kioskCommentBodySchema = commentInputSchema.pick({ round: true, article: true, body: true, name: true, district: true, contact: true }).extend(envelope.shape);
 
 /** The raw idempotency key stored (hashed) for a kiosk's key: namespaced so it never meets a web client's. */
 export function kioskRawKey(key: string): string {
