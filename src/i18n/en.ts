@@ -338,7 +338,7 @@ export const en: Record<MessageKey, string> = {
   'deputy.comments.voices': 'voiced by {n} residents',
   'deputy.comments.response': 'Response: ',
   'deputy.comments.slip': 'Print feedback slip',
-  'deputy.comments.slipLabel': 'Print the feedback slip for {receipt}',
+  'deputy.comments.slipLabel': 'Print feedback slip ({receipt})',
   'deputy.channel.web': 'Website',
   'deputy.channel.kiosk': 'Station kiosk',
   'deputy.channel.station_qr': 'Station QR code',

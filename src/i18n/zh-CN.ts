@@ -336,7 +336,7 @@ export const zhCN = {
   'deputy.comments.voices': '{n} 位居民提出',
   'deputy.comments.response': '答复：',
   'deputy.comments.slip': '打印反馈单',
-  'deputy.comments.slipLabel': '打印回执号 {receipt} 的反馈单',
+  'deputy.comments.slipLabel': '打印反馈单（回执号 {receipt}）',
   'deputy.channel.web': '网站',
   'deputy.channel.kiosk': '站点终端',
   'deputy.channel.station_qr': '扫码提交',

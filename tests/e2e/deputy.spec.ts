@@ -2,8 +2,8 @@
  * The deputy's journeys (issue 6): a deputy batch-enters a paper sheet of five comments, sees
  * them on the dashboard and prints the feedback slip; the station poster and its QR landing.
  */
-import { test, expect, type Page } from '@playwright/test';
-import { checkA11y } from './fixtures';
+import type { Page } from '@playwright/test';
+import { test, expect, checkA11y } from './fixtures';
 import { E2E_PASSWORD, startStationServer, type StationServer } from './stations-support';
 
 test.describe.configure({ mode: 'serial' });

@@ -1,6 +1,7 @@
 /**
  * The e2e test fixture: `a11y()` runs axe-core on the current page and fails on any serious or
- * critical violation; it also runs automatically on the last page of every test.
+ * critical violation; it also runs automatically, with the browser-console check, on the last page
+ * of every test (auto fixture), whether or not the test asks for it.
  */
 import { test as base, expect, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
@@ -21,11 +22,12 @@ export const test = base.extend<{ a11y: () => Promise<void>; consoleErrors: stri
     page.on('pageerror', (e) => errors.push(String(e)));
     await use(errors);
   },
-  a11y: async ({ page, consoleErrors }, use) => {
+  // Automatic: every test of every spec importing this file gets both checks on its page.
+  a11y: [async ({ page, consoleErrors }, use) => {
     await use(() => checkA11y(page));
     if (page.url().startsWith('http')) await checkA11y(page);
     expect(consoleErrors.filter((e) => !/status of (4\d\d)/.test(e)), 'browser console errors').toEqual([]);
-  },
+  }, { auto: true }],
 });
 
 export { expect };

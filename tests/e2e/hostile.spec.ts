@@ -6,7 +6,7 @@
  * escaped, the staff CSV neutralising formulas; then, with the server stopped, the database holds
  * exactly what the accepted requests stored and nothing of the refused ones.
  */
-import { test, expect } from '@playwright/test';
+import { test, expect } from './fixtures';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { connect } from 'node:net';

@@ -3,8 +3,8 @@
  * submissions that survive a reload and are stored exactly once; what a kiosk credential
  * cannot do; revocation. Runs against its own seeded server (stations-support.ts).
  */
-import { test, expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
-import { checkA11y } from './fixtures';
+import type { Browser, BrowserContext, Page } from '@playwright/test';
+import { test, expect, checkA11y } from './fixtures';
 import { E2E_PASSWORD, startStationServer, type StationServer } from './stations-support';
 
 test.describe.configure({ mode: 'serial' });

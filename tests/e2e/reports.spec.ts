@@ -4,7 +4,7 @@
  * it when ready, publish the feedback page; a visitor reads it and downloads the public data.
  * Runs against its own seeded server (reports-seed.ts) on a fresh PGlite dir.
  */
-import { test, expect, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import JSZip from 'jszip';
 import { parse } from 'csv-parse/sync';
-import { checkA11y } from './fixtures';
+import { test, expect, checkA11y } from './fixtures';
 
 test.describe.configure({ mode: 'serial' });
 const port = Number(process.env.E2E_PORT ?? 4399) + 23;

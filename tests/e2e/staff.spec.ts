@@ -4,13 +4,13 @@
  * answer a campaign group at once; the citizen's receipt page shows the answer.
  * Runs against its own seeded server (staff-seed.ts) on a fresh PGlite dir.
  */
-import { test, expect, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Document, Packer, Paragraph, HeadingLevel } from 'docx';
-import { checkA11y } from './fixtures';
+import { test, expect, checkA11y } from './fixtures';
 
 test.describe.configure({ mode: 'serial' });
 const PASSWORD = 'Kaimen-e2e-Passw0rd!';
