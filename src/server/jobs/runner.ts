@@ -30,7 +30,10 @@ export interface JobContext {
 export type JobHandler = (ctx: JobContext) => Promise<{ resultPath: string }>;
 
 export const MAX_ATTEMPTS = 3;
-const handlers = new Map<string, JobHandler>();
+// On globalThis, like the runner: the server bundle and Astro's bundle each hold a copy of this
+// module, and a job enqueued by a page is run through the copy that page imported.
+const HANDLERS = Symbol.for('kaimen.jobHandlers');
+const handlers: Map<string, JobHandler> = ((globalThis as { [HANDLERS]?: Map<string, JobHandler> })[HANDLERS] ??= new Map());
 
 /** Registers the handler of a job kind (boot.ts registers every kind before starting the runner). */
 export function registerJobHandler(kind: string, handler: JobHandler): void {
