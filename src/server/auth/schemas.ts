@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { lineText } from '../text-rules';
 import { isCommonPassword, PASSWORD_MAX, PASSWORD_MIN } from './passwords';
 import { beijingDistricts } from '../districts';
-import { dateTime } from '../params';
+import { dateTime, wholeNumber } from '../params';
 
 export const OTHER_DISTRICT = 'other';
 
@@ -149,3 +149,12 @@ export const signupConfirmForm = z.discriminatedUnion('intent', [
 
 /** The query of the outbox page (/staff/outbox): older than `before`. */
 export const outboxQuery = z.object({ before: dateTime.optional() });
+
+// ── the audit page's filters (admin/audit.astro) ──
+const trimmedTo = (max: number) => z.string().transform((v) => v.trim().slice(0, max)).optional();
+export const auditQuery = z.object({
+  action: trimmedTo(60),
+  object: trimmedTo(100),
+  before: wholeNumber(1, Number.MAX_SAFE_INTEGER).optional(),
+  verify: z.string().optional(),
+});

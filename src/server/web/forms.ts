@@ -14,7 +14,7 @@
  * keeps it for a page that answers it with a redirect or a 404. Pages that must keep long text
  * or a secret typed back read the body with `readForm` (the same checks) and map errors themselves.
  */
-import type { z } from 'zod';
+import { z } from 'zod';
 import { t, type Locale } from '../../i18n';
 import { AppError, errorCatalogue, isAppError, normaliseError } from '../errors';
 import { readBytes, readText } from './http';
@@ -122,6 +122,9 @@ export async function readForm(request: Request, limitBytes = FORM_LIMIT_BYTES, 
 }
 
 export const FORM_LIMIT_BYTES = 64 * 1024;
+
+/** Every field as typed, for a use case that validates the form itself (station QR, deputy entry, station admin). */
+export const rawForm = z.record(z.string(), z.string());
 
 function refuseInvalid(invalid: string[]): void {
   if (invalid.length) throw new AppError('ValidationFailed', {}, invalid.map((field) => ({ field, key: 'comment.field.invalidEncoding' as const })));
