@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { checkSession, newSessionTimes, sessionPolicy } from '../../src/server/auth/session-policy';
 import { isCommonPassword } from '../../src/server/auth/passwords';
 import { parseAccountId, signUpSchema } from '../../src/server/auth/schemas';
-import { maskContact } from '../../src/server/auth/users';
+import { maskContact } from '../../src/server/mask-contact';
 
 const MIN = 60_000;
 const DAY = 24 * 60 * MIN;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { estimateSimilarity, jaccard, lshBandsOf, LSH_BANDS, minhashOf, MINHASH_SIZE, shinglesOf } from '../../src/server/grouping/minhash';
-import { maskContact } from '../../src/server/review/mask-contact';
+import { maskContact } from '../../src/server/mask-contact';
 import { normaliseText } from '../../src/server/grouping/text-features';
 import { escapeLike, searchTerms } from '../../src/server/review/search';
 import { flattenTree } from '../../src/server/review/tags';

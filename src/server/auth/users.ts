@@ -2,6 +2,7 @@
  * Accounts: finding one by email or phone, creating one (sign-up, admin page, CLI), activating
  * and deactivating, listing for the admin pages.
  */
+import { maskContact } from '../mask-contact';
 import { and, desc, eq, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
 import { getDb, type DbOrTx } from '../../db/client';
 import { sessions, stationDeputies, stations, users } from '../../db/schema';
@@ -15,16 +16,6 @@ export type UserRow = typeof users.$inferSelect;
 
 export function toSessionUser(u: UserRow, via: SessionUser['via']): SessionUser {
   return { id: u.id, role: u.role, name: u.name, email: u.email, phone: u.phone, district: u.district, occupation: u.occupation, via };
-}
-
-/** Masks contact details for audit rows and lists: 138****5678, z***@example.com. */
-export function maskContact(value: string | null | undefined): string | null {
-  if (!value) return null;
-  if (value.includes('@')) {
-    const [local, domain] = value.split('@');
-    return `${local.slice(0, 1)}***@${domain}`;
-  }
-  return value.length >= 7 ? `${value.slice(0, 3)}****${value.slice(-4)}` : '****';
 }
 
 /** What the audit trail keeps of an account: no password hash, contacts masked. */

@@ -7,7 +7,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { getDb, type DbOrTx } from '../../db/client';
-import { maskContact, maskName } from '../review/mask-contact';
+import { maskContact, maskName } from '../mask-contact';
 import type { ReportScope } from './adoption-report';
 
 export interface CommentRow {

@@ -8,7 +8,7 @@ import { sql } from 'drizzle-orm';
 import { getDb, type DbOrTx } from '../../db/client';
 import { AppError } from '../errors';
 import { isUuid } from '../params';
-import { maskContact } from './mask-contact';
+import { maskContact } from '../mask-contact';
 import type { Adoption } from './schemas';
 import { rowsOf } from '../../db/rows';
 
