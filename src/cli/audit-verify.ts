@@ -9,7 +9,7 @@ import { checkAuditChain, type ChainProblem } from '../server/audit';
 import { makeAnchor, readAnchors, writeAnchor, type AnchorProblem } from '../server/audit-anchor';
 import { auditAnchorFile, loadConfig } from '../server/config';
 import { keyRing } from '../server/keys';
-import { CliUsageError, parseFlags, runCli, withDatabase } from './run-cli';
+import { CliUsageError, consoleIo, parseFlags, runCli, runIfStarted, withDatabase, type CliIo, type CliOptions } from './run-cli';
 
 const USAGE = 'npm run audit:verify [-- --anchors <锚点文件或日志>]…';
 const REPORT = '记录可能被篡改：请立即报告，并保全数据库、锚点文件和日志。';
@@ -48,32 +48,36 @@ function anchorMessages(problems: AnchorProblem[]): string[] {
   ];
 }
 
-await runCli(async () => {
-  const flags = parseFlags({ anchors: { type: 'string', multiple: true } }, USAGE);
-  const config = loadConfig();
-  const ring = keyRing('audit', config);
-  const anchorFile = resolve(auditAnchorFile(config));
-  const files = [...new Set([anchorFile, ...(flags.anchors ?? []).map((f) => resolve(f))])];
-  const read = await readAnchors(files, ring);
-  for (const file of read.missing) {
-    if (file !== anchorFile) throw new CliUsageError(`找不到锚点文件 ${file}。`, USAGE);
-    console.log(`注意：锚点文件 ${file} 不存在。首次核对时这是正常的；若此前已写过锚点，说明它被删除或移走了。`);
-  }
-  if (read.unreadable.length) console.log(`注意：${places(read.unreadable)} 不是完整的锚点（可能是断电时写了一半），已跳过。`);
-
-  const report = await withDatabase((database) => checkAuditChain(database.db, { anchors: read.anchors, ring }));
-  const problems = [...anchorMessages(read.problems), ...(report.problem ? [chainMessage(report.problem, report.checked)] : [])];
-  if (problems.length) {
-    // CliUsageError: runCli prints the message alone (no stack trace) and exits 1.
-    throw new CliUsageError(problems.join('\n'));
-  }
-  console.log(`审计链完整：已核对 ${report.checked} 条记录和 ${report.anchorsChecked} 个锚点（读取 ${read.lines} 行锚点）。`);
-  if (report.head) {
-    try {
-      writeAnchor(anchorFile, makeAnchor(report.head, ring), (l) => console.log(l));
-    } catch (err) {
-      throw new CliUsageError(`核对通过，但无法写入锚点文件 ${anchorFile}：${(err as Error).message}`);
+export async function main(argv: string[], io: CliIo = consoleIo, options: CliOptions = {}): Promise<number> {
+  return runCli(io, async () => {
+    const flags = parseFlags(argv, { anchors: { type: 'string', multiple: true } }, USAGE);
+    const config = loadConfig();
+    const ring = keyRing('audit', config);
+    const anchorFile = resolve(auditAnchorFile(config));
+    const files = [...new Set([anchorFile, ...(flags.anchors ?? []).map((f) => resolve(f))])];
+    const read = await readAnchors(files, ring);
+    for (const file of read.missing) {
+      if (file !== anchorFile) throw new CliUsageError(`找不到锚点文件 ${file}。`, USAGE);
+      io.out(`注意：锚点文件 ${file} 不存在。首次核对时这是正常的；若此前已写过锚点，说明它被删除或移走了。`);
     }
-    console.log(`已写入新锚点：到第 ${report.head.lastId} 条，共 ${report.head.count} 条记录（${anchorFile}）。`);
-  }
-});
+    if (read.unreadable.length) io.out(`注意：${places(read.unreadable)} 不是完整的锚点（可能是断电时写了一半），已跳过。`);
+
+    const report = await withDatabase((database) => checkAuditChain(database.db, { anchors: read.anchors, ring }), options.database);
+    const problems = [...anchorMessages(read.problems), ...(report.problem ? [chainMessage(report.problem, report.checked)] : [])];
+    if (problems.length) {
+      // CliUsageError: runCli prints the message alone (no stack trace) and exits 1.
+      throw new CliUsageError(problems.join('\n'));
+    }
+    io.out(`审计链完整：已核对 ${report.checked} 条记录和 ${report.anchorsChecked} 个锚点（读取 ${read.lines} 行锚点）。`);
+    if (report.head) {
+      try {
+        writeAnchor(anchorFile, makeAnchor(report.head, ring), (l) => io.out(l));
+      } catch (err) {
+        throw new CliUsageError(`核对通过，但无法写入锚点文件 ${anchorFile}：${(err as Error).message}`);
+      }
+      io.out(`已写入新锚点：到第 ${report.head.lastId} 条，共 ${report.head.count} 条记录（${anchorFile}）。`);
+    }
+  });
+}
+
+await runIfStarted(import.meta.url, main);

@@ -10,7 +10,7 @@
 import { createReadStream, createWriteStream, existsSync, renameSync, rmSync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { eq } from 'drizzle-orm';
-import { CliUsageError, parseFlags, runCli, withDatabase } from './run-cli';
+import { CliUsageError, consoleIo, parseFlags, runCli, runIfStarted, withDatabase, type CliIo, type CliOptions } from './run-cli';
 import { importComments, type ImportReceipt } from '../server/comments/import-comments';
 import { systemActor, type Actor } from '../server/audit';
 import { users } from '../db/schema';
@@ -42,38 +42,42 @@ async function actorFor(email: string | undefined, db: Db): Promise<Actor> {
   return { id: user.id, kind: 'user' };
 }
 
-await runCli(async () => {
-  const flags = parseFlags({ file: { type: 'string' }, out: { type: 'string' }, by: { type: 'string' } }, usage);
-  if (!flags.file) throw new CliUsageError('缺少 --file。', usage);
-  if (!existsSync(flags.file) || !statSync(flags.file).isFile()) throw new CliUsageError(`无法读取文件 ${flags.file}。`, usage);
-  if (flags.out && existsSync(flags.out)) throw new CliUsageError(`输出文件 ${flags.out} 已存在；为免覆盖已发出的查询码，请换一个文件名。`, usage);
-  const outPath = flags.out ?? defaultOut(flags.file);
-  const partial = `${outPath}.partial`;
-  const started = Date.now();
+export async function main(argv: string[], io: CliIo = consoleIo, options: CliOptions = {}): Promise<number> {
+  return runCli(io, async () => {
+    const flags = parseFlags(argv, { file: { type: 'string' }, out: { type: 'string' }, by: { type: 'string' } }, usage);
+    if (!flags.file) throw new CliUsageError('缺少 --file。', usage);
+    if (!existsSync(flags.file) || !statSync(flags.file).isFile()) throw new CliUsageError(`无法读取文件 ${flags.file}。`, usage);
+    if (flags.out && existsSync(flags.out)) throw new CliUsageError(`输出文件 ${flags.out} 已存在；为免覆盖已发出的查询码，请换一个文件名。`, usage);
+    const outPath = flags.out ?? defaultOut(flags.file);
+    const partial = `${outPath}.partial`;
+    const started = Date.now();
 
-  await withDatabase(async ({ db }) => {
-    const actor = await actorFor(flags.by, db);
-    const out = createWriteStream(partial, { flags: 'wx' });
-    out.write('\uFEFFline,external_id,receipt,lookup_code,status\n');
-    const write = (r: ImportReceipt) => {
-      out.write(`${r.line},${csvCell(r.externalId)},${r.receipt},${r.lookupCode ?? ''},${r.status}\n`);
-    };
-    let result;
-    try {
-      result = await importComments({ csv: createReadStream(flags.file!) }, { actor, source: 'cli', onReceipt: write }, db);
-    } catch (err) {
-      out.destroy();
-      rmSync(partial, { force: true });
-      throw err;
-    }
-    out.end();
-    await once(out, 'finish');
-    renameSync(partial, outPath);
-    const seconds = ((Date.now() - started) / 1000).toFixed(1);
-    console.log(
-      `意见导入完成：共 ${result.rows} 行，新增 ${result.imported} 条，已导入过 ${result.alreadyPresent} 条（未重复导入），` +
-        `${result.grouped} 条新意见归入重复意见组；用时 ${seconds} 秒。`,
-    );
-    console.log(`回执号和查询码已写入 ${outPath}（查询码只出现在这个文件中，请妥善转交来信人）。文件 SHA-256：${result.sha256}`);
+    await withDatabase(async ({ db }) => {
+      const actor = await actorFor(flags.by, db);
+      const out = createWriteStream(partial, { flags: 'wx' });
+      out.write('\uFEFFline,external_id,receipt,lookup_code,status\n');
+      const write = (r: ImportReceipt) => {
+        out.write(`${r.line},${csvCell(r.externalId)},${r.receipt},${r.lookupCode ?? ''},${r.status}\n`);
+      };
+      let result;
+      try {
+        result = await importComments({ csv: createReadStream(flags.file!) }, { actor, source: 'cli', onReceipt: write }, db);
+      } catch (err) {
+        out.destroy();
+        rmSync(partial, { force: true });
+        throw err;
+      }
+      out.end();
+      await once(out, 'finish');
+      renameSync(partial, outPath);
+      const seconds = ((Date.now() - started) / 1000).toFixed(1);
+      io.out(
+        `意见导入完成：共 ${result.rows} 行，新增 ${result.imported} 条，已导入过 ${result.alreadyPresent} 条（未重复导入），` +
+          `${result.grouped} 条新意见归入重复意见组；用时 ${seconds} 秒。`,
+      );
+      io.out(`回执号和查询码已写入 ${outPath}（查询码只出现在这个文件中，请妥善转交来信人）。文件 SHA-256：${result.sha256}`);
+    }, options.database);
   });
-});
+}
+
+await runIfStarted(import.meta.url, main);

@@ -6,7 +6,7 @@
  * different text for a round that has comments is refused (VersionConflict).
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { CliUsageError, parseFlags, runCli, withDatabase } from './run-cli';
+import { CliUsageError, consoleIo, parseFlags, runCli, runIfStarted, withDatabase, type CliIo, type CliOptions } from './run-cli';
 import { publishVersion } from '../server/drafts/publish-version';
 import { importFlagsSchema } from '../server/drafts/schemas';
 import { parseOrFail } from '../server/validation';
@@ -21,49 +21,55 @@ function readInputFile(path: string, what: string, limit: number): Buffer {
   return readFileSync(path);
 }
 
-await runCli(async () => {
-  const raw = parseFlags(
-    {
-      file: { type: 'string' },
-      slug: { type: 'string' },
-      round: { type: 'string' },
-      label: { type: 'string' },
-      opens: { type: 'string' },
-      closes: { type: 'string' },
-      title: { type: 'string' },
-      note: { type: 'string' },
-      code: { type: 'string' },
-    },
-    usage,
-  );
-  if (raw.code !== undefined && !/^[A-Z]{2,4}$/.test(raw.code)) throw new CliUsageError('--code 应为 2 到 4 个大写字母，例如 JS。', usage);
-  const flags = parseOrFail(importFlagsSchema, raw);
-  const text = readInputFile(flags.file, '法规文本文件', MAX_INPUT_BYTES);
-  const noteMd = flags.note ? readInputFile(flags.note, '起草说明文件', 512 * 1024).toString('utf8') : undefined;
-
-  const result = await withDatabase((database) =>
-    publishVersion(
+export async function main(argv: string[], io: CliIo = consoleIo, options: CliOptions = {}): Promise<number> {
+  return runCli(io, async () => {
+    const raw = parseFlags(
+      argv,
       {
-        slug: flags.slug,
-        roundNumber: flags.round,
-        text: new Uint8Array(text),
-        title: flags.title,
-        code: raw.code,
-        label: flags.label,
-        opensAt: flags.opens,
-        closesAt: flags.closes,
-        noteMd,
+        file: { type: 'string' },
+        slug: { type: 'string' },
+        round: { type: 'string' },
+        label: { type: 'string' },
+        opens: { type: 'string' },
+        closes: { type: 'string' },
+        title: { type: 'string' },
+        note: { type: 'string' },
+        code: { type: 'string' },
       },
-      undefined,
-      database.db,
-    ),
-  );
-  const c = result.counts;
-  const counts = `${c.chapters} 章、${c.sections} 节、${c.articles} 条、${c.paragraphs} 款、${c.items} 项`;
-  for (const w of result.warnings) console.warn(`注意：${w}`);
-  if (result.created) {
-    console.log(`已导入 ${flags.slug} 第 ${flags.round} 审次：${counts}。`);
-  } else {
-    console.log(`${flags.slug} 第 ${flags.round} 审次已是这份文本（${counts}），未做任何修改。`);
-  }
-});
+      usage,
+    );
+    if (raw.code !== undefined && !/^[A-Z]{2,4}$/.test(raw.code)) throw new CliUsageError('--code 应为 2 到 4 个大写字母，例如 JS。', usage);
+    const flags = parseOrFail(importFlagsSchema, raw);
+    const text = readInputFile(flags.file, '法规文本文件', MAX_INPUT_BYTES);
+    const noteMd = flags.note ? readInputFile(flags.note, '起草说明文件', 512 * 1024).toString('utf8') : undefined;
+
+    const result = await withDatabase((database) =>
+      publishVersion(
+        {
+          slug: flags.slug,
+          roundNumber: flags.round,
+          text: new Uint8Array(text),
+          title: flags.title,
+          code: raw.code,
+          label: flags.label,
+          opensAt: flags.opens,
+          closesAt: flags.closes,
+          noteMd,
+        },
+        undefined,
+        database.db,
+      ),
+      options.database,
+    );
+    const c = result.counts;
+    const counts = `${c.chapters} 章、${c.sections} 节、${c.articles} 条、${c.paragraphs} 款、${c.items} 项`;
+    for (const w of result.warnings) io.err(`注意：${w}`);
+    if (result.created) {
+      io.out(`已导入 ${flags.slug} 第 ${flags.round} 审次：${counts}。`);
+    } else {
+      io.out(`${flags.slug} 第 ${flags.round} 审次已是这份文本（${counts}），未做任何修改。`);
+    }
+  });
+}
+
+await runIfStarted(import.meta.url, main);

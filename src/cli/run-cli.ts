@@ -1,28 +1,67 @@
 /**
  * The frame of every admin command: parse flags, open the database, run, print what was done,
  * and exit non-zero with a clear Chinese message on error (no stack trace for known errors).
+ *
+ * Each command exports `main(argv, io, options)` returning its exit code, so that tests call it
+ * in-process (with their own database) and read what it printed; the file runs it only when it is
+ * the script node started (`npm run …` through tsx), see runIfStarted.
  */
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { inspect, parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadConfig } from '../server/config';
-import { createDatabase, migrateDatabase, setDatabase, type Database } from '../db/client';
+import { createDatabase, getDatabase, migrateDatabase, setDatabase, type Database } from '../db/client';
 import { isAppError, toErrorBody } from '../server/errors';
 
-export async function runCli(main: () => Promise<void>): Promise<void> {
+/** Where a command prints: stdout and stderr lines. */
+export interface CliIo {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+export interface CliOptions {
+  /** An already open and migrated database to use instead of the configured one (tests); left open. */
+  database?: Database;
+}
+
+export type CliMain = (argv: string[], io: CliIo, options?: CliOptions) => Promise<number>;
+
+export const consoleIo: CliIo = { out: (line) => console.log(line), err: (line) => console.error(line) };
+
+/** Runs a command's body: 0 when done; 1 with its message on `io.err` when it throws. */
+export async function runCli(io: CliIo, body: () => Promise<void>): Promise<number> {
   try {
-    await main();
-    process.exit(0);
+    await body();
+    return 0;
   } catch (err) {
     if (isAppError(err)) {
       const { body } = toErrorBody(err);
       const fields = body.error.fields?.map((f) => `\n  ${f.field}: ${f.message}`).join('') ?? '';
-      console.error(`错误（${body.error.code}）：${body.error.message}${fields}`);
+      io.err(`错误（${body.error.code}）：${body.error.message}${fields}`);
     } else if (err instanceof Error && (err.name === 'CliUsageError' || err.name === 'PgliteLockedError' || /配置有误/.test(err.message))) {
-      console.error(err.message);
+      io.err(err.message);
     } else {
-      console.error(err);
+      io.err(inspect(err));
     }
-    process.exit(1);
+    return 1;
   }
+}
+
+/** Whether the module at `moduleUrl` is the script node was started with (not imported by a test). */
+export function isStartedScript(moduleUrl: string): boolean {
+  const script = process.argv[1];
+  if (!script) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(moduleUrl));
+  } catch {
+    return false;
+  }
+}
+
+/** Runs `main` with the process's arguments and console when its module is the started script. */
+export async function runIfStarted(moduleUrl: string, main: CliMain): Promise<void> {
+  if (!isStartedScript(moduleUrl)) return;
+  process.exit(await main(process.argv.slice(2), consoleIo));
 }
 
 export class CliUsageError extends Error {
@@ -32,17 +71,29 @@ export class CliUsageError extends Error {
   }
 }
 
-/** Parses `--flag value` options strictly; unknown flags are a usage error. */
-export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>>(options: T, usage: string) {
+/** Parses `--flag value` options in `args` strictly; unknown flags are a usage error. */
+export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T, usage: string) {
   try {
-    return parseArgs({ options, strict: true, allowPositionals: false }).values;
+    return parseArgs({ args, options, strict: true, allowPositionals: false }).values;
   } catch (err) {
     throw new CliUsageError(`参数有误：${(err as Error).message}`, usage);
   }
 }
 
-/** Opens, migrates and registers the configured database for a command; closes it after `fn`. */
-export async function withDatabase<R>(fn: (database: Database) => Promise<R>): Promise<R> {
+/**
+ * Opens, migrates and registers the configured database for a command; closes it after `fn`.
+ * With `given` (tests): registers that one for the time of `fn`, then restores the previous one.
+ */
+export async function withDatabase<R>(fn: (database: Database) => Promise<R>, given?: Database): Promise<R> {
+  if (given) {
+    const previous = getDatabase();
+    setDatabase(given);
+    try {
+      return await fn(given);
+    } finally {
+      setDatabase(previous);
+    }
+  }
   const config = loadConfig();
   const database = await createDatabase({ databaseUrl: config.DATABASE_URL, pgliteDir: config.PGLITE_DIR, poolMax: 4 });
   try {

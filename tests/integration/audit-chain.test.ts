@@ -4,14 +4,12 @@
  * rotation, anchors that catch a cut-off tail, and `npm run audit:verify` exiting 1.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { execFile } from 'node:child_process';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { asc, sql } from 'drizzle-orm';
 import { createTestDatabase, type TestDatabase } from '../support/test-db';
-import { createDatabase, migrateDatabase, setDatabase, type Db } from '../../src/db/client';
+import { createDatabase, migrateDatabase, setDatabase, type Database, type Db } from '../../src/db/client';
 import { auditEvents } from '../../src/db/schema';
 import { GENESIS, checkAuditChain, hashEvent, hmacEvent, recordAudit, systemActor, verifyAuditChain } from '../../src/server/audit';
 import { anchorAuditChain, makeAnchor, readAnchors, readChainHead, writeAnchor } from '../../src/server/audit-anchor';
@@ -20,6 +18,8 @@ import { keyId, keyRing, resetKeyRings } from '../../src/server/keys';
 import { stopJobRunner } from '../../src/server/jobs/runner';
 import { startBackgroundWork } from '../../src/server/boot';
 import { log as logger } from '../../src/server/log';
+import { main } from '../../src/cli/audit-verify';
+import { runMain, runScript } from '../support/cli';
 
 const KEY_1 = 'audit-key-one-for-tests-0123456789abcdef';
 const KEY_2 = 'audit-key-two-for-tests-0123456789abcdef';
@@ -295,47 +295,39 @@ describe('anchors', () => {
 });
 
 describe('npm run audit:verify (f)', () => {
-  const root = resolve(import.meta.dirname, '../..');
-  const run = (env: Record<string, string>, ...args: string[]) => promisify(execFile)(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), 'src/cli/audit-verify.ts', ...args], {
-    cwd: root, env: { ...process.env, ...env },
-  }).then((r) => ({ code: 0, out: r.stdout + r.stderr }), (e) => ({ code: e.code as number, out: String(e.stdout) + String(e.stderr) }));
+  /** The command in-process against `database`, with AUDIT_ANCHOR_FILE set to `anchors` for the call. */
+  async function verify(database: Database, anchors: string, ...args: string[]) {
+    process.env.AUDIT_ANCHOR_FILE = anchors;
+    resetConfigCache();
+    try {
+      const r = await runMain(main, args, { database });
+      return { code: r.code, out: r.out + r.err };
+    } finally {
+      if (saved.AUDIT_ANCHOR_FILE === undefined) delete process.env.AUDIT_ANCHOR_FILE;
+      else process.env.AUDIT_ANCHOR_FILE = saved.AUDIT_ANCHOR_FILE;
+      resetConfigCache();
+    }
+  }
 
   it('anchors a verified chain, then exits 1 when its newest rows are cut off or an anchor is forged', async () => {
     const file = anchorFile();
-    const env: Record<string, string> = { AUDIT_KEY: KEY_1, AUDIT_ANCHOR_FILE: file, SECRETS_DIR: join(dir, 'secrets'), SEED_SAMPLES: 'false' };
-    let connect: () => Promise<{ db: Db; close(): Promise<void> }>;
-    if (process.env.DATABASE_URL) {
-      const database = await createTestDatabase();
-      open.push(database);
-      env.DATABASE_URL = database.url!;
-      connect = async () => ({ db: database.db, close: async () => {} });
-    } else {
-      env.PGLITE_DIR = join(dir, 'cli-db');
-      connect = async () => {
-        const d = await createDatabase({ pgliteDir: env.PGLITE_DIR });
-        await migrateDatabase(d);
-        return d;
-      };
-    }
-    let d = await connect();
-    await events(d.db, 4);
-    const rows = await rowsOf(d.db);
-    await d.close();
+    const database = await createTestDatabase();
+    open.push(database);
+    await events(database.db, 4);
+    const rows = await rowsOf(database.db);
 
-    const good = await run(env);
+    const good = await verify(database, file);
     expect(good.out).toContain('审计链完整：已核对 4 条记录和 0 个锚点');
     expect(good.out).toContain(`已写入新锚点：到第 ${rows[3].id} 条，共 4 条记录`);
     expect(good.out).toMatch(/\[audit\] anchor \{/);
     expect(good.code).toBe(0);
     expect(readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(1);
-    const again = await run(env);
+    const again = await verify(database, file);
     expect(again.out).toContain('审计链完整：已核对 4 条记录和 1 个锚点');
     expect(again.code).toBe(0);
 
-    d = await connect();
-    await tamper(d.db, sql`delete from audit_events where id >= ${rows[2].id}`);
-    await d.close();
-    const cut = await run(env);
+    await tamper(database.db, sql`delete from audit_events where id >= ${rows[2].id}`);
+    const cut = await verify(database, file);
     expect(cut.code).toBe(1);
     expect(cut.out).toContain(`锚点（${file}:1）记载审计链到第 ${rows[3].id} 条共 4 条记录`);
     expect(cut.out).toContain('末尾的记录被截去或删除了');
@@ -344,11 +336,38 @@ describe('npm run audit:verify (f)', () => {
     const forgedFile = join(dir, 'forged.jsonl');
     const forged = makeAnchor({ lastId: rows[1].id, count: 2, head: rows[1].hash }, { ...keyRing('audit'), current: Buffer.from(OTHER) });
     writeFileSync(forgedFile, `${JSON.stringify(forged)}\n`);
-    const bad = await run({ ...env, AUDIT_ANCHOR_FILE: join(dir, 'none.jsonl') }, '--anchors', forgedFile);
+    const bad = await verify(database, join(dir, 'none.jsonl'), '--anchors', forgedFile);
     expect(bad.code).toBe(1);
     expect(bad.out).toContain(`锚点签名不符（${forgedFile}:1）`);
-    const missing = await run(env, '--anchors', join(dir, 'nope.jsonl'));
+    const missing = await verify(database, file, '--anchors', join(dir, 'nope.jsonl'));
     expect(missing.code).toBe(1);
     expect(missing.out).toContain('找不到锚点文件');
-  }, 180_000);
+  });
+
+  it('runs as the started script: checks the configured database, prints the anchor line, exits 0 (smoke)', async () => {
+    const file = anchorFile();
+    const env: NodeJS.ProcessEnv = { ...process.env, AUDIT_KEY: KEY_1, AUDIT_ANCHOR_FILE: file, SECRETS_DIR: join(dir, 'secrets'), SEED_SAMPLES: 'false' };
+    let rows;
+    if (process.env.DATABASE_URL) {
+      const database = await createTestDatabase();
+      open.push(database);
+      env.DATABASE_URL = database.url!;
+      await events(database.db, 2);
+      rows = await rowsOf(database.db);
+    } else {
+      env.PGLITE_DIR = join(dir, 'cli-db');
+      const d = await createDatabase({ pgliteDir: env.PGLITE_DIR });
+      await migrateDatabase(d);
+      await events(d.db, 2);
+      rows = await rowsOf(d.db);
+      await d.close();
+    }
+    const r = await runScript('audit-verify', [], env);
+    expect(r.err).toBe('');
+    expect(r.out).toContain('审计链完整：已核对 2 条记录和 0 个锚点');
+    expect(r.out).toMatch(/\[audit\] anchor \{/);
+    expect(r.out).toContain(`已写入新锚点：到第 ${rows[1].id} 条，共 2 条记录（${file}）。`);
+    expect(r.code).toBe(0);
+    expect(readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(1);
+  }, 120_000);
 });

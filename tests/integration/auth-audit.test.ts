@@ -1,20 +1,20 @@
 /** The audit trail: append-only in the database, HMAC-chained, checked by `npm run audit:verify` (more: audit-chain.test.ts). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { createTestDatabase, type TestDatabase } from '../support/test-db';
-import { createDatabase, migrateDatabase, type Db } from '../../src/db/client';
+import type { Db } from '../../src/db/client';
 import { recordAudit, systemActor, verifyAuditChain } from '../../src/server/audit';
 import { createUser } from '../../src/server/auth/users';
 import { signIn } from '../../src/server/auth/sign-in';
 import { resetConfigCache } from '../../src/server/config';
 import { resetKeyRings } from '../../src/server/keys';
+import { main } from '../../src/cli/audit-verify';
+import { runMain } from '../support/cli';
 
-// This file's own audit key and anchor file (the CLI below inherits them), never ./data's.
+// This file's own audit key and anchor file (the command below reads them), never ./data's.
 const saved = { AUDIT_KEY: process.env.AUDIT_KEY, AUDIT_ANCHOR_FILE: process.env.AUDIT_ANCHOR_FILE };
 let database: TestDatabase;
 beforeAll(async () => {
@@ -71,40 +71,23 @@ describe('audit trail', () => {
 });
 
 describe('npm run audit:verify', () => {
-  const root = resolve(import.meta.dirname, '../..');
-  const run = (env: Record<string, string>) => promisify(execFile)(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), 'src/cli/audit-verify.ts'], {
-    cwd: root, env: { ...process.env, ...env },
-  }).then((r) => ({ code: 0, out: r.stdout + r.stderr }), (e) => ({ code: e.code as number, out: String(e.stdout) + String(e.stderr) }));
-
+  // In-process with a database of its own (this file's was tampered with above); the started
+  // script's smoke test is in audit-chain.test.ts.
   it('passes on an intact chain and fails with a clear message on a deleted event', async () => {
-    let env: Record<string, string>;
-    let open: () => Promise<{ db: Db; close(): Promise<void> }>;
-    const fresh = database.url ? await createTestDatabase() : undefined; // the file's database was tampered with above
-    if (fresh) {
-      env = { DATABASE_URL: fresh.url! };
-      open = async () => ({ db: fresh.db, close: async () => {} });
-    } else {
-      const dir = join(mkdtempSync(join(tmpdir(), 'kaimen-audit-')), 'db');
-      env = { PGLITE_DIR: dir };
-      open = async () => {
-        const d = await createDatabase({ pgliteDir: dir });
-        await migrateDatabase(d);
-        return d;
-      };
-    }
-    let d = await open();
-    await someEvents(d.db);
-    await d.close();
-    const good = await run(env);
-    expect(good.out).toMatch(/审计链完整/);
-    expect(good.code).toBe(0);
+    const fresh = await createTestDatabase();
+    try {
+      await someEvents(fresh.db);
+      const good = await runMain(main, [], { database: fresh });
+      expect(good.out).toMatch(/审计链完整/);
+      expect(good.err).toBe('');
+      expect(good.code).toBe(0);
 
-    d = await open();
-    await tamper(d.db, sql`delete from audit_events where id = (select min(id) + 1 from audit_events)`);
-    await d.close();
-    const bad = await run(env);
-    await fresh?.close();
-    expect(bad.code).toBe(1);
-    expect(bad.out).toMatch(/审计链在第 \d+ 条记录处断开/);
-  }, 180_000);
+      await tamper(fresh.db, sql`delete from audit_events where id = (select min(id) + 1 from audit_events)`);
+      const bad = await runMain(main, [], { database: fresh });
+      expect(bad.code).toBe(1);
+      expect(bad.err).toMatch(/审计链在第 \d+ 条记录处断开/);
+    } finally {
+      await fresh.close();
+    }
+  });
 });

@@ -4,13 +4,14 @@
  * bodies stored as text, the letters' period rule, duplicate grouping, 10,000 rows, the staff
  * API (CSV and JSON, 422) and `npm run comments:import` with its output file.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq, inArray } from 'drizzle-orm';
 import { createTestDatabase, type TestDatabase } from '../support/test-db';
+import { runMain, runScript, stderrBesidesKeyNotice } from '../support/cli';
+import { main } from '../../src/cli/comments-import';
 import { createDatabase, migrateDatabase, setDatabase } from '../../src/db/client';
 import { auditEvents, comments, lshBuckets } from '../../src/db/schema';
 import { bigramKey } from '../../src/server/grouping/text-features';
@@ -261,10 +262,47 @@ describe('POST /api/v1/staff/comments/import', () => {
 
 describe('npm run comments:import', () => {
   let dir: string;
-  let env: NodeJS.ProcessEnv;
-  beforeAll(async () => {
+  beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'kaimen-comments-import-'));
-    env = { ...process.env, SEED_SAMPLES: 'false' };
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const cli = (...args: string[]) => runMain(main, args, { database });
+
+  it('writes receipts and lookup codes to the output file, re-runs idempotently, and exits 1 naming bad lines', async () => {
+    const file = join(dir, '来信.csv');
+    writeFileSync(file, `${HEADER}\n${unique('CLI')},${OPEN},,,"=1+1 看起来像公式的来信",,,,,,,,,\n`);
+    const first = await cli('--file', file);
+    expect(first.err).toBe('');
+    expect(first.code).toBe(0);
+    expect(first.out).toContain('新增 1 条');
+    const out = join(dir, '来信.receipts.csv');
+    const lines = readFileSync(out, 'utf8').replace(/^\uFEFF/, '').trim().split('\n');
+    expect(lines[0]).toBe('line,external_id,receipt,lookup_code,status');
+    expect(lines[1]).toMatch(/^2,CLI-\w+,JS3-\w{4}-\w{2},\w{4}-\w{4},imported$/);
+    const again = await cli('--file', file);
+    expect(again.code).toBe(0);
+    expect(again.out).toContain('新增 0 条，已导入过 1 条');
+    expect(again.out).toContain('来信.receipts-2.csv');
+    expect(readFileSync(out, 'utf8')).toContain(',imported'); // never overwritten
+
+    const bad = join(dir, 'bad.csv');
+    writeFileSync(bad, `${HEADER}\n${unique('CLI')},${OPEN},,,好的一条意见内容。,,,,,,,,,\n${unique('CLI')},${OPEN},,,坏,,,,,,,,,\n`);
+    const refused = await cli('--file', bad, '--out', join(dir, 'bad-out.csv'));
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain('ValidationFailed');
+    expect(refused.err).toContain('line 3: body: 至少需要 5 个字。');
+    expect(existsSync(join(dir, 'bad-out.csv'))).toBe(false);
+    expect(existsSync(join(dir, 'bad-out.csv.partial'))).toBe(false);
+    const missing = await cli('--file', join(dir, 'nope.csv'));
+    expect(missing.code).toBe(1);
+    expect(missing.err).toContain('无法读取文件');
+    const taken = await cli('--file', file, '--out', out);
+    expect(taken.code).toBe(1);
+    expect(taken.err).toContain('已存在');
+  });
+
+  it('runs as the started script: imports into the configured database, writes the receipts, exits 0 (smoke)', async () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, SEED_SAMPLES: 'false' };
     if (database.url) {
       env.DATABASE_URL = database.url;
     } else {
@@ -275,40 +313,13 @@ describe('npm run comments:import', () => {
       await seedDrafts(own.db);
       await own.close();
     }
-  }, 60_000);
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const cli = (...args: string[]) => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/comments-import.ts', ...args], { env, encoding: 'utf8', timeout: 90_000 });
-    return { code: r.status, out: r.stdout, err: r.stderr };
-  };
-
-  it('writes receipts and lookup codes to the output file, re-runs idempotently, and exits 1 naming bad lines', () => {
-    const file = join(dir, '来信.csv');
-    writeFileSync(file, `${HEADER}\n${unique('CLI')},${OPEN},,,"=1+1 看起来像公式的来信",,,,,,,,,\n`);
-    const first = cli('--file', file);
-    // Nothing on stderr but the log line noting that keys were generated (no AUDIT_KEY in a test's environment).
-    expect(first.err.split('\n').filter((l) => l && !l.includes('"msg":"[kaimen] 未设置')).join('\n')).toBe('');
-    expect(first.code).toBe(0);
-    expect(first.out).toContain('新增 1 条');
-    const out = join(dir, '来信.receipts.csv');
-    const lines = readFileSync(out, 'utf8').replace(/^\uFEFF/, '').trim().split('\n');
-    expect(lines[0]).toBe('line,external_id,receipt,lookup_code,status');
-    expect(lines[1]).toMatch(/^2,CLI-\w+,JS3-\w{4}-\w{2},\w{4}-\w{4},imported$/);
-    const again = cli('--file', file);
-    expect(again.code).toBe(0);
-    expect(again.out).toContain('新增 0 条，已导入过 1 条');
-    expect(again.out).toContain('来信.receipts-2.csv');
-    expect(readFileSync(out, 'utf8')).toContain(',imported'); // never overwritten
-
-    const bad = join(dir, 'bad.csv');
-    writeFileSync(bad, `${HEADER}\n${unique('CLI')},${OPEN},,,好的一条意见内容。,,,,,,,,,\n${unique('CLI')},${OPEN},,,坏,,,,,,,,,\n`);
-    const refused = cli('--file', bad, '--out', join(dir, 'bad-out.csv'));
-    expect(refused.code).toBe(1);
-    expect(refused.err).toContain('ValidationFailed');
-    expect(refused.err).toContain('line 3: body: 至少需要 5 个字。');
-    expect(existsSync(join(dir, 'bad-out.csv'))).toBe(false);
-    expect(existsSync(join(dir, 'bad-out.csv.partial'))).toBe(false);
-    expect(cli('--file', join(dir, 'nope.csv')).err).toContain('无法读取文件');
-    expect(cli('--file', file, '--out', out).err).toContain('已存在');
-  }, 240_000);
+    const file = join(dir, 'smoke.csv');
+    writeFileSync(file, `${HEADER}\n${unique('CLI')},${OPEN},,,一条从命令行导入的来信。,,,,,,,,,\n`);
+    const r = await runScript('comments-import', ['--file', file], env);
+    expect(stderrBesidesKeyNotice(r.err)).toBe('');
+    expect(r.out).toContain('新增 1 条');
+    expect(r.out).toContain(`回执号和查询码已写入 ${join(dir, 'smoke.receipts.csv')}`);
+    expect(r.code).toBe(0);
+    expect(readFileSync(join(dir, 'smoke.receipts.csv'), 'utf8')).toMatch(/,imported\n$/);
+  }, 120_000);
 });
