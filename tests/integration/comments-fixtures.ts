@@ -5,6 +5,26 @@ import type { DbOrTx } from '../../src/db/client';
 import { loadSampleDrafts } from '../../src/server/drafts/sample-drafts';
 import { publishVersion } from '../../src/server/drafts/publish-version';
 import { parseShanghaiTime } from '../../src/server/time';
+import { afterAll, beforeAll } from 'vitest';
+import { setDatabase } from '../../src/db/client';
+import { createTestDatabase, type TestDatabase } from '../support/test-db';
+
+/**
+ * A fresh database, registered as the process's getDb(), with the drafts seeded, for the tests of
+ * one file; closed after them. Returns a getter (the database exists once beforeAll has run).
+ */
+export function useSeededGlobalDatabase(): () => TestDatabase {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase({ global: true });
+    await seedDrafts(database.db);
+  });
+  afterAll(async () => {
+    setDatabase(undefined);
+    await database.close();
+  });
+  return () => database;
+}
 
 /** The open sample draft (三审稿 open from 3 days ago for 30 days). */
 export const OPEN = 'jiesu-jiban';

@@ -2,10 +2,8 @@
  * The HTTP edges of commenting: the JSON API routes (called as Astro would, errors mapped as the
  * middleware maps them) and the strict form reader used by the comment form handler.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { createTestDatabase, type TestDatabase } from '../support/test-db';
-import { setDatabase } from '../../src/db/client';
 import { errorResponse } from '../../src/server/errors';
 import { clearTargetCache } from '../../src/server/comments/comment-target';
 import { readForm } from '../../src/server/web/forms';
@@ -14,17 +12,9 @@ import { zhCN } from '../../src/i18n/zh-CN';
 import { RECEIPT_COOKIE, RECENT_COOKIE } from '../../src/server/web/web-session';
 import { POST } from '../../src/pages/api/v1/drafts/[slug]/comments';
 import { GET } from '../../src/pages/api/v1/receipts/[receipt]';
-import { CLOSED, OPEN, commentCount, seedDrafts, validComment } from './comments-fixtures';
+import { CLOSED, OPEN, commentCount, validComment, useSeededGlobalDatabase } from './comments-fixtures';
 
-let database: TestDatabase;
-beforeAll(async () => {
-  database = await createTestDatabase({ global: true });
-  await seedDrafts(database.db);
-});
-afterAll(async () => {
-  setDatabase(undefined);
-  await database.close();
-});
+const testDatabase = useSeededGlobalDatabase();
 beforeEach(() => clearTargetCache());
 
 let ipCounter = 0;
@@ -71,13 +61,13 @@ describe('POST /api/v1/drafts/{slug}/comments', () => {
   });
 
   it('400 ValidationFailed with Chinese field messages, nothing stored', async () => {
-    const before = await commentCount(database.db);
+    const before = await commentCount(testDatabase().db);
     const body = await expectError(await postJson({ article: 10, body: '  ', contact: 'nope' }), 400, 'ValidationFailed');
     expect(body.error.fields).toEqual(expect.arrayContaining([
       { field: 'body', message: '请填写此项。' },
       { field: 'contact', message: expect.stringContaining('11 位手机号') },
     ]));
-    expect(await commentCount(database.db)).toBe(before);
+    expect(await commentCount(testDatabase().db)).toBe(before);
   });
 
   it('400 MalformedJson for a malformed body', async () => {
@@ -193,7 +183,7 @@ describe('the comment page\'s POST (postCommentForm)', () => {
   const form = (fields: Record<string, string>) => new URLSearchParams({ article: '10', ...fields }).toString();
 
   it('refuses a field that is not UTF-8 with its message, keeps what was typed, stores nothing', async () => {
-    const before = await commentCount(database.db);
+    const before = await commentCount(testDatabase().db);
     const { astro, jar } = page(`${form({ name: '王五' })}&body=${encodeURIComponent('建议明确时限')}%E4%B8`);
     const out = await postCommentForm({ astro, slug: OPEN });
     expect(out.done).toBe(false);
@@ -203,7 +193,7 @@ describe('the comment page\'s POST (postCommentForm)', () => {
     expect(out.values.name).toBe('王五');
     expect(out.values.body).toBe('建议明确时限\ufffd');
     expect(jar.size).toBe(0);
-    expect(await commentCount(database.db)).toBe(before);
+    expect(await commentCount(testDatabase().db)).toBe(before);
   });
 
   it('stores a comment and sets the receipt cookie; the same comment sent again keeps its first key and receipt', async () => {

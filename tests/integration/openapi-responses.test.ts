@@ -4,9 +4,7 @@
  * the zod schema of its route's entry and against the served document's JSON Schema (read back
  * with z.fromJSONSchema), and a changed field fails both.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../support/test-db';
-import { setDatabase } from '../../src/db/client';
+import { describe, expect, it } from 'vitest';
 import { errorResponse } from '../../src/server/errors';
 import { apiRoutes } from '../../src/server/openapi';
 import { documentedResponse } from '../support/openapi-check';
@@ -24,17 +22,9 @@ import { POST as postTags } from '../../src/pages/api/v1/staff/comments/[id]/tag
 import { createUser } from '../../src/server/auth/users';
 import { systemActor } from '../../src/server/audit';
 import type { SessionUser } from '../../src/server/auth/session-user';
-import { OPEN, seedDrafts, validComment } from './comments-fixtures';
+import { OPEN, validComment, useSeededGlobalDatabase } from './comments-fixtures';
 
-let database: TestDatabase;
-beforeAll(async () => {
-  database = await createTestDatabase({ global: true });
-  await seedDrafts(database.db);
-});
-afterAll(async () => {
-  setDatabase(undefined);
-  await database.close();
-});
+const testDatabase = useSeededGlobalDatabase();
 
 type Call = (ctx: never) => Response | Promise<Response>;
 let ip = 0;
@@ -93,7 +83,7 @@ describe('responses match the OpenAPI document', () => {
   });
 
   it('staff: the inbox, one comment, a decision and tags', async () => {
-    const row = await createUser({ role: 'admin', account: { kind: 'email', value: 'openapi@example.cn' }, password: 'correct horse battery staple', name: '审阅' }, systemActor, database.db);
+    const row = await createUser({ role: 'admin', account: { kind: 'email', value: 'openapi@example.cn' }, password: 'correct horse battery staple', name: '审阅' }, systemActor, testDatabase().db);
     const admin: SessionUser = { id: row.id, role: 'admin', name: '审阅', email: 'openapi@example.cn', phone: null, district: null, occupation: null, via: 'token' };
     const json = (data: unknown): RequestInit => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(data) });
     const page = await call(listStaffComments as Call, '/api/v1/staff/comments', {}, undefined, admin);
