@@ -73,6 +73,14 @@ describe('access log', () => {
     expect(await res.text()).toContain(id);
     expect(await accessLines(id)).toHaveLength(1); // the rewrite to the error page is not a second request
   });
+
+  it('never shows a {placeholder} on the error page opened without the error behind it', async () => {
+    const res = await fetch(`${server!.url}/error?code=ConsultationClosed`);
+    const html = await res.text();
+    expect(res.status).toBe(409);
+    expect(html).not.toMatch(/\{\w+\}/);
+    expect(html).toContain('请求有误');
+  });
 });
 
 describe('/metrics', () => {
