@@ -80,4 +80,18 @@ describe('inbox counts across instances', () => {
     expect(await version(dbB)).toBe(before + 1);
     expect((await counts(instanceB, dbB)).status?.get('under_review')).toBe(1);
   });
+
+  it('a submission that groups its founder leaves the version alone (no queue on its row); a staff change of group moves it', async () => {
+    const version = async () => Number(rowsOf<{ version: string }>(await dbA.execute(sql`select version from inbox_counts_version`))[0].version);
+    const letter = '建议在条例中明确规定物业服务企业必须每季度公开维修资金的使用情况和收支明细';
+    const founder = await comment(dbA, 'wuye', letter);
+    const before = await version();
+    const copy = await comment(dbA, 'wuye', letter);
+    const groups = rowsOf<{ group_id: string | null }>(await dbA.execute(sql`select group_id from comments where id in (${founder}::uuid, ${copy}::uuid)`));
+    expect(groups.map((g) => g.group_id)).toEqual([groups[0].group_id, groups[0].group_id]);
+    expect(groups[0].group_id).not.toBeNull();
+    expect(await version()).toBe(before);
+    await dbA.execute(sql`update comments set group_id = null where id = ${copy}::uuid`);
+    expect(await version()).toBe(before + 1);
+  });
 });

@@ -168,7 +168,12 @@ async function createGroupWith(tx: DbOrTx, roundId: string, fingerprint: string 
     select id from comment_groups
     where id = ${founderId}::uuid or (round_id = ${roundId}::uuid and fingerprint = ${fingerprint})
     order by (id = ${founderId}::uuid) desc limit 1`))[0].id;
-  await tx.execute(sql`update comments set group_id = ${groupId}::uuid where id = ${founderId}::uuid`);
+  // Part of a submission: not a change the inbox counts' version tracks (migration 0012), so
+  // concurrent submissions do not queue on that version's row.
+  await tx.execute(sql`
+    update comments set group_id = ${groupId}::uuid
+    from (select set_config('kaimen.new_comments', 'on', true)) as submission
+    where id = ${founderId}::uuid`);
   return groupId;
 }
 
