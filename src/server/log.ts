@@ -5,12 +5,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
-import { loadConfig } from './config';
+import { currentConfig } from './config';
 
 function level(): string {
   // An invalid configuration is reported by whoever loads it; the logger still has to work to say so.
   try {
-    return loadConfig().LOG_LEVEL;
+    return currentConfig().LOG_LEVEL;
   } catch {
     return 'info';
   }
