@@ -102,6 +102,8 @@ export const users = pgTable('users', {
    * sign in, and a new sign-up with the same contact replaces it (auth/sign-up.ts).
    */
   signupPending: boolean('signup_pending').notNull().default(false),
+  /** Send "your comment was answered" to the account's verified contact (a setting on /account). */
+  notifyAnswers: boolean('notify_answers').notNull().default(true),
   createdAt: createdAt(),
 }, (t) => [check('users_login', sql`${t.email} is not null or ${t.phone} is not null`)]);
 
@@ -147,21 +149,72 @@ export const rateLimits = pgTable('rate_limits', {
   resetAt: ts('reset_at').notNull(),
 });
 
-/** Messages a real SMS/email gateway would send; the default notifier only writes here. */
+/**
+ * Every message to a person (codes, "your comment was answered", follow notices): queued in the
+ * transaction of the event that caused it, delivered by a `message` job (messages/deliver.ts).
+ * A message is rendered from its kind's template, its locale and `params` when it is sent; a
+ * code travels only in `sealed` (AES-256-GCM, messages/seal.ts), erased once the message is
+ * delivered or has failed. Staff see the row, never a code (messages/deliveries.ts).
+ */
 export const outbox = pgTable('outbox', {
   id: id(),
+  /** sms or email. */
   channel: text('channel').notNull(),
+  /** The phone number or e-mail address (personal information: masked on every page). */
   recipient: text('recipient').notNull(),
-  /** verify, reset, signup-exists, … (auth/notifier.ts). */
+  /** The template: verify, reset, signup-exists, answered, follow-confirm, round-opened, feedback-published. */
   kind: text('kind').notNull().default('message'),
-  subject: text('subject').notNull(),
-  /** Kept empty: a message with a code is seen by its recipient only (never stored). */
-  body: text('body'),
-  /** How it left: console, file, or a gateway's name. */
-  delivery: text('delivery').notNull().default('console'),
+  locale: text('locale').notNull().default('zh-CN'),
+  /** The template's parameters that are not secret (draft, article, receipt, links). */
+  params: jsonb('params').$type<Record<string, string>>().notNull().default({}),
+  /** The secret parameters (a code), sealed; null once delivered or failed. */
+  sealed: text('sealed'),
+  /** queued, delivered, failed. */
+  state: text('state').notNull().default('queued'),
+  attempts: integer('attempts').notNull().default(0),
+  lastError: text('last_error'),
+  /** One message per event: a second queueing of the same key is ignored. */
+  dedupeKey: text('dedupe_key').unique(),
+  /** Not delivered after this (a code's expiry): the message fails instead. */
+  expiresAt: ts('expires_at'),
+  commentId: uuid('comment_id'),
+  followId: uuid('follow_id'),
+  /** Subject line of rows from before delivery existed; new rows render theirs at sending. */
+  subject: text('subject'),
+  /** How it left: smtp, sms, console, file (manual: an earlier record passed on by hand). */
+  delivery: text('delivery'),
+  /** The id the SMTP server or gateway gave the message. */
+  providerId: text('provider_id'),
   createdAt: createdAt(),
+  /** When it was delivered. */
   sentAt: ts('sent_at'),
-});
+}, (t) => [
+  index('outbox_created').on(t.createdAt, t.id),
+  index('outbox_state_created').on(t.state, t.createdAt, t.id),
+  index('outbox_comment').on(t.commentId),
+  check('outbox_state', sql`${t.state} in ('queued', 'delivered', 'failed')`),
+  check('outbox_channel', sql`${t.channel} in ('sms', 'email')`),
+]);
+
+/**
+ * Followers of a draft (messages/follows.ts): by e-mail, confirmed by a link sent there (double
+ * opt-in), or with an account (its verified contact). Unsubscribing keeps the row, marked.
+ */
+export const follows = pgTable('follows', {
+  id: id(),
+  draftId: uuid('draft_id').notNull().references(() => drafts.id),
+  userId: uuid('user_id').references(() => users.id),
+  email: text('email'),
+  locale: text('locale').notNull().default('zh-CN'),
+  confirmedAt: ts('confirmed_at'),
+  unsubscribedAt: ts('unsubscribed_at'),
+  createdAt: createdAt(),
+}, (t) => [
+  uniqueIndex('follows_draft_email').on(t.draftId, t.email).where(sql`${t.email} is not null`),
+  uniqueIndex('follows_draft_user').on(t.draftId, t.userId).where(sql`${t.userId} is not null`),
+  index('follows_draft_active').on(t.draftId).where(sql`${t.confirmedAt} is not null and ${t.unsubscribedAt} is null`),
+  check('follows_who', sql`(${t.email} is null) <> (${t.userId} is null)`),
+]);
 
 export const auditEvents = pgTable('audit_events', {
   id: bigserial('id', { mode: 'number' }).primaryKey(),
@@ -251,6 +304,8 @@ export const comments = pgTable('comments', {
   userId: uuid('user_id').references(() => users.id),
   /** A deputy's own comment, kept apart from residents' comments entered by a deputy. */
   byDeputy: boolean('by_deputy').notNull().default(false),
+  /** The commenter asked to be told at `contact` when the comment is answered (messages/answered.ts). */
+  notify: boolean('notify').notNull().default(false),
   /** How many residents voiced it (a deputy's sheet); 1 otherwise. */
   voices: integer('voices').notNull().default(1),
   /** Character bigrams of the body as 32-bit keys (text-features.ts bigramKey), for two-character Chinese search. */
@@ -354,8 +409,16 @@ export const jobs = pgTable('jobs', {
   lockedBy: text('locked_by'),
   lockedUntil: ts('locked_until'),
   resultPath: text('result_path'),
+  /** Which of the runner's lanes runs it: default (exports, one at a time) or messages (several at once). */
+  lane: text('lane').notNull().default('default'),
+  /** Not before this: a retry's backoff. */
+  runAfter: ts('run_after').notNull().defaultNow(),
   error: text('error'),
   createdBy: uuid('created_by').references(() => users.id),
   createdAt: createdAt(),
   finishedAt: ts('finished_at'),
-}, (t) => [index('jobs_status').on(t.status, t.createdAt)]);
+}, (t) => [
+  index('jobs_status').on(t.status, t.createdAt),
+  // The runner's claim: the oldest runnable job of a lane (jobs/runner.ts claimJob).
+  index('jobs_lane_runnable').on(t.lane, t.runAfter, t.createdAt).where(sql`${t.status} in ('queued', 'running')`),
+]);

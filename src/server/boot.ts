@@ -75,7 +75,7 @@ export interface BackgroundOptions {
 
 /**
  * The background work of every instance, in one place: the job kinds the runner knows
- * (jobs/runner.ts), and the periodic tasks — housekeeping about every hour (jobs/housekeeping.ts)
+ * (jobs/runner.ts: report exports, message deliveries in their own lane), and the periodic tasks — housekeeping about every hour (jobs/housekeeping.ts)
  * and an audit anchor about every minute when the chain has grown (audit-anchor.ts), once more at stop.
  */
 export async function startBackgroundWork(opts: BackgroundOptions): Promise<void> {
@@ -83,12 +83,17 @@ export async function startBackgroundWork(opts: BackgroundOptions): Promise<void
   const { runReportJob } = await import('./reports/report-export');
   const { runHousekeeping } = await import('./jobs/housekeeping');
   const { anchorAuditChain } = await import('./audit-anchor');
+  const { registerMessageDelivery } = await import('./messages/deliver');
+  const { MESSAGE_LANE } = await import('./messages/outbox');
   registerJobHandler('report', runReportJob);
+  registerMessageDelivery();
   let anchored: Awaited<ReturnType<typeof anchorAuditChain>> = null;
   startJobRunner({
     exportDir: opts.exportDir,
     leaseMs: opts.leaseMs,
     pollMs: opts.pollMs,
+    // Messages: several sends at once (each mostly waits on the network), looked for every second.
+    lanes: [{ name: MESSAGE_LANE, concurrency: 4, pollMs: Math.min(opts.pollMs ?? 1000, 1000) }],
     tasks: [
       {
         name: 'housekeeping',
@@ -130,6 +135,7 @@ export function ensureStarted(): Promise<Database> {
 export async function stop(): Promise<void> {
   // A running export goes back to the queue, and the last audit anchor is written, before the database closes.
   await (await import('./jobs/runner')).stopJobRunner();
+  (await import('./messages/transports')).closeTransports();
   const database = getDatabase();
   setDatabase(undefined);
   (globalThis as Holder)[KEY] = undefined;

@@ -58,6 +58,20 @@ const schema = z.object({
    * the console, while no SMTP or SMS gateway is configured (development, end-to-end tests).
    */
   MESSAGES_FILE: z.string().min(1).optional(),
+  /**
+   * E-mail delivery (messages/transports.ts): smtp://user:pass@host:587 (STARTTLS when the server
+   * offers it) or smtps://user:pass@host:465 (TLS from the start). Unset: e-mail goes to the console.
+   */
+  SMTP_URL: z.string().regex(/^smtps?:\/\/[^/\s]+\/?$/, 'SMTP_URL 必须形如 smtp://用户:密码@主机:587 或 smtps://用户:密码@主机:465').optional(),
+  /** The sender of e-mail, e.g. "开门立法 <noreply@yijian.example.gov.cn>"; unset: noreply@ the PUBLIC_URL host. */
+  MAIL_FROM: z.string().min(3).max(200).optional(),
+  /**
+   * The SMS gateway adapter: a JSON POST of { id, to, template, params } signed with SMS_SECRET
+   * (docs/deploy.md shows the shape). Unset: SMS goes to the console.
+   */
+  SMS_URL: z.string().regex(/^https?:\/\/\S+$/, 'SMS_URL 必须是 http:// 或 https:// 开头的网址').optional(),
+  /** The shared secret the SMS gateway checks X-Kaimen-Signature with (≥ 32 characters). */
+  SMS_SECRET: secret('SMS_SECRET').optional(),
   /** Where keys generated on first start are kept when not given below (src/server/keys.ts). */
   SECRETS_DIR: z.string().min(1).default('./data/secrets'),
   /** The audit trail's HMAC key (≥ 32 characters); never stored in the database. */
@@ -74,7 +88,7 @@ const schema = z.object({
   LOOKUP_CODE_SECRET: secret('LOOKUP_CODE_SECRET').optional(),
   /** Earlier lookup-code secrets, comma-separated (a retried submission still gets its first code). */
   LOOKUP_CODE_PREVIOUS_SECRETS: secretList('LOOKUP_CODE_PREVIOUS_SECRETS').optional(),
-});
+}).refine((c) => !c.SMS_URL || c.SMS_SECRET, { path: ['SMS_SECRET'], message: '设置了 SMS_URL 时必须设置 SMS_SECRET（短信网关用它核对请求签名）' });
 
 export type Config = z.infer<typeof schema>;
 

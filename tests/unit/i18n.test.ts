@@ -14,8 +14,8 @@ const dictionaries: Record<(typeof locales)[number], Record<string, string>> = {
  * prefixes counts as used. Each prefix must still be built somewhere in src/ (checked below).
  */
 const DYNAMIC_PREFIXES = [
-  'audit.action.', 'auth.code.body.', 'auth.code.subject.', 'deputy.channel.', 'diff.change.', 'exports.status.',
-  'kiosks.state.', 'outbox.delivery.', 'outbox.kind.', 'receipt.adoption.', 'receipt.change.', 'receipt.rate.',
+  'audit.action.', 'deputy.channel.', 'diff.change.', 'exports.status.',
+  'kiosks.state.', 'message.', 'outbox.delivery.', 'outbox.kind.', 'receipt.adoption.', 'receipt.change.', 'receipt.rate.',
   'receipt.status.', 'report.adoption.', 'report.change.', 'report.channel.', 'report.satisfaction.', 'report.status.',
   'review.adoption.', 'review.channel.', 'review.hideReason.', 'review.status.', 'role.', 'round.status.', 'station.type.',
 ];

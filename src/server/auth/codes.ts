@@ -1,13 +1,17 @@
 /**
  * One-time six-digit codes (contact verification, password reset): only the hash is stored; a
- * code expires after 15 minutes, allows 5 tries, and issuing a new one voids the old ones.
+ * code expires after 15 minutes, allows 5 tries, and issuing a new one voids the old ones. The
+ * message carrying it is queued sealed (messages/outbox.ts) and is not sent after the expiry;
+ * one phone or address receives at most a few codes an hour (limits.codesTo).
  */
 import { and, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
 import { verificationCodes, type users } from '../../db/schema';
-import { t } from '../../i18n';
+import { publicOrigin } from '../config';
+import { queueMessage } from '../messages/outbox';
 import { generateNumericCode, sameDigest, sha256Hex } from './secrets';
-import { getNotifier } from './notifier';
+import { limits } from './limits';
+import { tryLimits } from './rate-limit';
 
 export type CodePurpose = 'verify' | 'reset';
 export const CODE_TTL_MS = 15 * 60_000;
@@ -18,24 +22,32 @@ type User = Pick<typeof users.$inferSelect, 'id' | 'email' | 'phone'>;
 /** The code's hash is bound to the user and purpose, so a code for one cannot serve another. */
 const codeHash = (userId: string, purpose: CodePurpose, code: string) => sha256Hex(`${purpose}:${userId}:${code}`);
 
-/** Issues a code for `user` and hands the message to the notifier (in `db`'s transaction). */
-export async function issueCode(user: User, purpose: CodePurpose, db: DbOrTx, now = new Date()): Promise<void> {
+/**
+ * Issues a code for `user` and queues the message that carries it (in `db`'s transaction).
+ * False, and nothing issued, when the recipient had too many codes this hour.
+ */
+export async function issueCode(user: User, purpose: CodePurpose, db: DbOrTx, now = new Date()): Promise<boolean> {
+  const recipient = (user.phone ?? user.email)!;
+  if (!(await tryLimits([limits.codesTo(recipient)], db))) return false;
   const code = generateNumericCode(6);
+  const expiresAt = new Date(now.getTime() + CODE_TTL_MS);
   await db.update(verificationCodes).set({ usedAt: now })
     .where(and(eq(verificationCodes.userId, user.id), eq(verificationCodes.purpose, purpose), isNull(verificationCodes.usedAt)));
   await db.insert(verificationCodes).values({
-    userId: user.id, purpose, codeHash: codeHash(user.id, purpose, code),
-    expiresAt: new Date(now.getTime() + CODE_TTL_MS), createdAt: now,
+    userId: user.id, purpose, codeHash: codeHash(user.id, purpose, code), expiresAt, createdAt: now,
   });
-  const channel = user.phone ? 'sms' : 'email';
-  const minutes = CODE_TTL_MS / 60_000;
-  await getNotifier().send({
-    channel,
+  await queueMessage(db, {
+    recipient,
     kind: purpose,
-    recipient: (user.phone ?? user.email)!,
-    subject: t('zh-CN', `auth.code.subject.${purpose}`),
-    body: t('zh-CN', `auth.code.body.${purpose}`, { code, minutes }),
-  }, db);
+    params: {
+      minutes: String(CODE_TTL_MS / 60_000),
+      // The reset page with the account filled in: the person types only the code and a new password.
+      ...(purpose === 'reset' ? { url: `${publicOrigin()}/account/reset-confirm?account=${encodeURIComponent(recipient)}` } : {}),
+    },
+    secret: { code },
+    expiresAt,
+  });
+  return true;
 }
 
 /** Uses up the code when it matches; counts a failed try otherwise. True when it matched. */

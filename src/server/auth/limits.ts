@@ -17,6 +17,8 @@ export const limits = {
   signUpIp: (ip: string): Limit => ({ key: `signup:ip:${ip}`, points: 10, windowSeconds: 3600 }),
   resetAccount: (identifier: string): Limit => ({ key: `reset:account:${account(identifier)}`, points: 3, windowSeconds: 3600 }),
   resetIp: (ip: string): Limit => ({ key: `reset:ip:${ip}`, points: 20, windowSeconds: 3600 }),
+  /** Codes sent to one phone or address, whatever account or purpose asked (no SMS bombing). */
+  codesTo: (recipient: string): Limit => ({ key: `code:to:${account(recipient)}`, points: 5, windowSeconds: 3600 }),
   codeUser: (userId: string): Limit => ({ key: `code:user:${userId}`, points: 5, windowSeconds: 600 }),
   passwordUser: (userId: string): Limit => ({ key: `password:user:${userId}`, points: 5, windowSeconds: 60 }),
   /** Every POST/PUT/PATCH/DELETE from one IP (browsers, kiosks behind one address). */

@@ -11,6 +11,7 @@ import type { AccountId } from './schemas';
 import { invalidateUserSessions } from './sessions';
 import { findUserByAccount } from './users';
 import { consumeCode, issueCode } from './codes';
+import { messagesQueued } from '../messages/outbox';
 
 /**
  * Sends a reset code to the account's email or phone when the account exists and is active;
@@ -24,6 +25,7 @@ export async function requestPasswordReset(account: AccountId, ctx: { ip: string
     await issueCode(user, 'reset', tx, now);
     await recordAudit(tx, { id: null, kind: 'anonymous', ip: ctx.ip }, { action: 'auth.reset.request', objectType: 'user', objectId: user.id });
   });
+  messagesQueued();
 }
 
 /**

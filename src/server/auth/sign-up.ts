@@ -12,7 +12,6 @@
 import { eq } from 'drizzle-orm';
 import { getDb, type DbOrTx } from '../../db/client';
 import { users } from '../../db/schema';
-import { t } from '../../i18n';
 import { recordAudit } from '../audit';
 import { AppError } from '../errors';
 import { enforceLimits, tryLimits } from './rate-limit';
@@ -22,9 +21,9 @@ import { createSession } from './sessions';
 import { createUser, findUserByAccount, toSessionUser } from './users';
 import { consumeCode, issueCode } from './codes';
 import { hashPassword } from './passwords';
-import { getNotifier } from './notifier';
+import { messagesQueued, queueMessage } from '../messages/outbox';
 import type { SignedIn } from './sign-in';
-import { secureCookies } from '../config';
+import { publicOrigin, secureCookies } from '../config';
 
 /** The address being signed up, from the sign-up form to the confirmation page (30 minutes, HttpOnly). */
 export const SIGNUP_COOKIE = 'signup_account';
@@ -53,6 +52,7 @@ export async function signUp(input: SignUpInput, ctx: { ip: string }, db: DbOrTx
         await issueCode(user, 'verify', tx, now);
         await recordAudit(tx, anonymous, { action: 'auth.signup', objectType: 'user', objectId: user.id });
       });
+      messagesQueued();
       return;
     } catch (err) {
       // Two sign-ups for one address at the same moment: the other one made it; answer alike.
@@ -66,20 +66,20 @@ export async function signUp(input: SignUpInput, ctx: { ip: string }, db: DbOrTx
       await issueCode(existing, 'verify', tx, now);
       await recordAudit(tx, anonymous, { action: 'auth.signup.repeat', objectType: 'user', objectId: existing.id });
     });
+    messagesQueued();
     return;
   }
   // An account in use: tell its owner, never the person at the form (a few notices an hour at most).
   if (!existing.active || !(await tryLimits([limits.signUpNotice(input.account.value)], db))) return;
   await db.transaction(async (tx) => {
-    await getNotifier().send({
-      channel: existing.phone ? 'sms' : 'email',
-      kind: 'signup-exists',
+    await queueMessage(tx, {
       recipient: (existing.phone ?? existing.email)!,
-      subject: t('zh-CN', 'auth.signUp.existsSubject'),
-      body: t('zh-CN', 'auth.signUp.existsBody'),
-    }, tx);
+      kind: 'signup-exists',
+      params: { url: `${publicOrigin()}/account/reset?account=${encodeURIComponent((existing.phone ?? existing.email)!)}` },
+    });
     await recordAudit(tx, anonymous, { action: 'auth.signup.existing', objectType: 'user', objectId: existing.id });
   });
+  messagesQueued();
 }
 
 /**
@@ -108,4 +108,5 @@ export async function resendSignUpCode(account: AccountId, ctx: { ip: string }, 
   const user = await findUserByAccount(account, db);
   if (!user || !user.signupPending || !user.active) return;
   await db.transaction((tx) => issueCode(user, 'verify', tx, now));
+  messagesQueued();
 }

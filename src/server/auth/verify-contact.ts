@@ -8,6 +8,7 @@ import { enforceLimits } from './rate-limit';
 import { limits } from './limits';
 import { getUser } from './users';
 import { consumeCode, issueCode } from './codes';
+import { messagesQueued } from '../messages/outbox';
 
 /** Sends a new code to verify the account's email or phone (5 per 10 minutes). */
 export async function sendVerificationCode(userId: string, ctx: { ip: string }, db: DbOrTx = getDb(), now = new Date()): Promise<void> {
@@ -15,6 +16,7 @@ export async function sendVerificationCode(userId: string, ctx: { ip: string }, 
   const user = await getUser(userId, db);
   if (user.verifiedAt) return;
   await db.transaction((tx) => issueCode(user, 'verify', tx, now));
+  messagesQueued();
 }
 
 /** Marks the account's contact as verified when `code` is right. Throws CodeInvalid. */

@@ -152,7 +152,8 @@ function prepareRow(unit: Unit, line: number, record: Record<string, unknown>, t
     key: importKeyDigest(row.external_id), receipt, lookupHash: hashLookupCode(receipt, lookupCode),
     roundId: target.roundId, articleId: target.articleId, articleNumber: target.articleNumber, body: row.body,
     name: row.name ?? null, publishName: row.publish_name, district: row.district ?? null, occupation: row.occupation ?? null,
-    contact: row.contact ?? null, channel: row.channel, stationId: target.stationId, voices: row.voices,
+    // Letters and partners' files record no wish to be told: the import never sends messages.
+    contact: row.contact ?? null, notify: false, channel: row.channel, stationId: target.stationId, voices: row.voices,
     bigrams: features.bigrams, fingerprint: features.fingerprint, minhash: features.minhash, lshBands: features.lshBands,
     at: target.at,
   };

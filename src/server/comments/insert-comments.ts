@@ -33,6 +33,8 @@ export interface CommentFields {
   district: string | null;
   occupation: string | null;
   contact: string | null;
+  /** Tell `contact` when the comment is answered (the commenter asked; a deputy's resident gave it for that). */
+  notify: boolean;
   channel: Channel;
   stationId: string | null;
   voices: number;
@@ -82,6 +84,7 @@ const COLUMNS: Column[] = [
   { name: 'district', type: 'text', of: (r) => r.district },
   { name: 'occupation', type: 'text', of: (r) => r.occupation },
   { name: 'contact', type: 'text', of: (r) => r.contact },
+  { name: 'notify', type: 'bool', of: (r) => r.notify },
   { name: 'channel', type: 'text', of: (r) => r.channel },
   { name: 'station_id', type: 'uuid', of: (r) => r.stationId },
   { name: 'kiosk_id', type: 'uuid', of: (r) => r.kioskId },
@@ -123,10 +126,10 @@ export async function insertComments(db: DbOrTx, rows: CommentRow[]): Promise<In
       from t left join lateral (select * from ${pick} as x where not t.decided) pk on true
     ), ins as (
       insert into comments (receipt, lookup_hash, idempotency_key, draft_id, round_id, article_id, article_number, body,
-        name, publish_name, district, occupation, contact, channel, station_id, kiosk_id, deputy_id, user_id, by_deputy,
+        name, publish_name, district, occupation, contact, notify, channel, station_id, kiosk_id, deputy_id, user_id, by_deputy,
         voices, bigrams, fingerprint, group_id, minhash)
       select t.receipt, t.lookup_hash, t.idempotency_key, r.draft_id, r.id, t.article_id, t.article_number, t.body,
-        t.name, t.publish_name, t.district, t.occupation, t.contact, t.channel::channel, t.station_id, t.kiosk_id, t.deputy_id,
+        t.name, t.publish_name, t.district, t.occupation, t.contact, t.notify, t.channel::channel, t.station_id, t.kiosk_id, t.deputy_id,
         t.user_id, t.by_deputy, t.voices, t.bigrams::int[], t.fingerprint, p.group_id, t.minhash::int[]
       from t join p on p.n = t.n
       join rounds r on r.id = t.round_id and r.draft_id = t.draft_id

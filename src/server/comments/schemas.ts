@@ -119,6 +119,8 @@ export const commentInputSchema = z.object({
   district: shortText(SHORT_MAX),
   occupation: shortText(SHORT_MAX),
   contact,
+  /** Tell me at `contact` when my comment is answered (unticked unless the person ticks it). */
+  notify: flag,
   idempotencyKey,
 });
 

@@ -70,7 +70,7 @@ export async function submitComment(slug: string, raw: unknown, ctx: SubmitConte
       // A retry that arrives after the period closed still gets the receipt it already has.
       if (input.idempotencyKey && isAppError(err) && (err.code === 'ConsultationClosed' || err.code === 'ConsultationNotOpen')) {
         const existing = await findByKey(keyDigest, db);
-        if (existing) return replay(existing, slug, input, rawKey);
+        if (existing) return replay(existing, slug, input, rawKey, ctx);
       }
       throw err;
     }
@@ -81,7 +81,7 @@ export async function submitComment(slug: string, raw: unknown, ctx: SubmitConte
       const inserted = await insertGrouped(db, args);
       if (inserted) return { commentId: inserted.id, receipt, lookupCode, created: true, createdAt: inserted.createdAt };
       const existing = await findByKey(keyDigest, db);
-      if (existing) return replay(existing, slug, input, rawKey);
+      if (existing) return replay(existing, slug, input, rawKey, ctx);
       // Neither a duplicate key nor (usually) a taken receipt: the cached period or article may be stale.
       clearTargetCache();
       target = await resolveCommentTarget(slug, input.round, input.article, now, db, true);
@@ -97,7 +97,7 @@ async function findByKey(keyDigest: string, db: DbOrTx) {
     .select({
       id: comments.id, receipt: comments.receipt, lookupHash: comments.lookupHash, createdAt: comments.createdAt, roundId: comments.roundId,
       articleNumber: comments.articleNumber, body: comments.body, name: comments.name, publishName: comments.publishName,
-      district: comments.district, occupation: comments.occupation, contact: comments.contact,
+      district: comments.district, occupation: comments.occupation, contact: comments.contact, notify: comments.notify,
       slug: sql<string>`(select slug from drafts where id = ${comments.draftId})`,
       roundNumber: sql<number>`(select number from rounds where id = ${comments.roundId})`,
     })
@@ -107,7 +107,7 @@ async function findByKey(keyDigest: string, db: DbOrTx) {
 }
 
 /** The stored comment for a repeated key, if the request is the same one; else Conflict. */
-function replay(existing: Existing, slug: string, input: CommentInput, rawKey: string): SubmitResult {
+function replay(existing: Existing, slug: string, input: CommentInput, rawKey: string, ctx: SubmitContext): SubmitResult {
   const same =
     existing.slug === slug &&
     (input.round === undefined || Number(existing.roundNumber) === input.round) &&
@@ -117,7 +117,8 @@ function replay(existing: Existing, slug: string, input: CommentInput, rawKey: s
     existing.publishName === input.publishName &&
     existing.district === (input.district ?? null) &&
     existing.occupation === (input.occupation ?? null) &&
-    existing.contact === (input.contact ?? null);
+    existing.contact === (input.contact ?? null) &&
+    existing.notify === notifyOf(input, ctx);
   if (!same) throw new AppError('Conflict');
   const lookupCode = lookupCodeFor(rawKey, existing.receipt, existing.lookupHash);
   return { commentId: existing.id, receipt: existing.receipt, lookupCode, created: false, createdAt: existing.createdAt };
@@ -162,12 +163,22 @@ async function insertGrouped(db: DbOrTx, a: InsertArgs): Promise<{ id: string; c
   }
 }
 
+/**
+ * Whether the commenter is told at their contact when the comment is answered: when they ticked
+ * it, or — a resident's comment a deputy entered — whenever the deputy recorded a contact, which
+ * the resident gave for the answer (docs/decisions/020-message-delivery.md).
+ */
+function notifyOf(input: CommentInput, ctx: Pick<SubmitContext, 'deputyId' | 'byDeputy'> | null): boolean {
+  if (!input.contact) return false;
+  return input.notify || (ctx?.deputyId != null && !ctx.byDeputy);
+}
+
 function commentRow({ input, ctx, target, receipt, keyDigest, lookupHash, now, text }: InsertArgs): CommentRow {
   return {
     receipt, lookupHash, keyDigest, text, at: now,
     draftId: target.draft.id, roundId: target.round.id, articleId: target.article?.id ?? null, articleNumber: target.article?.number ?? null,
     body: input.body, name: input.name ?? null, publishName: input.publishName, district: input.district ?? null,
-    occupation: input.occupation ?? null, contact: input.contact ?? null,
+    occupation: input.occupation ?? null, contact: input.contact ?? null, notify: notifyOf(input, ctx),
     channel: ctx.channel ?? 'web', stationId: ctx.stationId ?? null, kioskId: ctx.kioskId ?? null, deputyId: ctx.deputyId ?? null,
     userId: ctx.userId ?? null, byDeputy: ctx.byDeputy ?? false, voices: ctx.voices ?? 1,
   };

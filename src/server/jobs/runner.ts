@@ -4,6 +4,11 @@
  * while it works it renews the lease and writes progress. A job whose instance died is taken over
  * once its lease has run out; every state change is conditional on still holding the lease, so a
  * job completes exactly once however many instances run. A server that stops puts its job back.
+ *
+ * Jobs run in lanes: `default` (exports: heavy, one at a time per instance) and `messages`
+ * (deliveries: light, several at once), so a code is never kept waiting behind a long export.
+ * A job that fails for a reason that may pass (a network error) is queued again after a backoff
+ * (run_after) until its kind's attempts are used up; an AppError fails it at once.
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -26,38 +31,63 @@ export interface JobContext {
   progress(percent: number): Promise<void>;
 }
 
-/** A job kind's work; returns the result file's path relative to EXPORT_DIR. */
-export type JobHandler = (ctx: JobContext) => Promise<{ resultPath: string }>;
+/** A job kind's work; returns the result file's path relative to EXPORT_DIR, when it makes one. */
+export type JobHandler = (ctx: JobContext) => Promise<{ resultPath?: string | null } | void>;
 
 export const MAX_ATTEMPTS = 3;
+
+/** How a kind retries. */
+export interface JobKindOptions {
+  /** Tries before the job fails (default MAX_ATTEMPTS). */
+  maxAttempts?: number;
+  /** The wait before try `attempt + 1` after try `attempt` failed (default: none). */
+  retryDelayMs?: (attempt: number) => number;
+  /** Called (outside the handler) when the job fails for good: a kind that keeps state elsewhere records it. */
+  onGiveUp?: (job: Job, error: string, db: DbOrTx) => Promise<void>;
+}
+
+interface Kind extends JobKindOptions {
+  handler: JobHandler;
+}
 // On globalThis, like the runner: the server bundle and Astro's bundle each hold a copy of this
 // module, and a job enqueued by a page is run through the copy that page imported.
 const HANDLERS = Symbol.for('kaimen.jobHandlers');
-const handlers: Map<string, JobHandler> = ((globalThis as { [HANDLERS]?: Map<string, JobHandler> })[HANDLERS] ??= new Map());
+const handlers: Map<string, Kind> = ((globalThis as { [HANDLERS]?: Map<string, Kind> })[HANDLERS] ??= new Map());
 
 /** Registers the handler of a job kind (boot.ts registers every kind before starting the runner). */
-export function registerJobHandler(kind: string, handler: JobHandler): void {
-  handlers.set(kind, handler);
+export function registerJobHandler(kind: string, handler: JobHandler, options: JobKindOptions = {}): void {
+  handlers.set(kind, { handler, ...options });
 }
 
-/** Adds a queued job; call inside the transaction that records the audit event. */
-export async function enqueueJob(kind: string, payload: unknown, createdBy: string | null, db: DbOrTx = getDb()): Promise<Job> {
-  const [job] = await db.insert(jobs).values({ kind, payload, createdBy }).returning();
+/** Adds a queued job; call inside the transaction that records the event that caused it. */
+export async function enqueueJob(
+  kind: string, payload: unknown, createdBy: string | null, db: DbOrTx = getDb(), opts: { lane?: string } = {},
+): Promise<Job> {
+  const [job] = await db.insert(jobs).values({ kind, payload, createdBy, lane: opts.lane ?? 'default' }).returning();
   return job;
 }
 
+/** A failure that may pass (a server down, a timeout): the job is tried again after `delayMs` or its kind's backoff. */
+export class RetryLater extends Error {
+  constructor(message: string, readonly delayMs?: number) {
+    super(message);
+    this.name = 'RetryLater';
+  }
+}
+
 /**
- * Claims the oldest runnable job — queued, or running with an expired lease (its instance died) —
- * for `workerId` until now + leaseMs. Returns null when there is none.
+ * Claims the oldest runnable job of `lane` — queued and due, or running with an expired lease (its
+ * instance died) — for `workerId` until now + leaseMs. Returns null when there is none.
  */
-export async function claimJob(workerId: string, leaseMs: number, db: DbOrTx = getDb()): Promise<Job | null> {
+export async function claimJob(workerId: string, leaseMs: number, db: DbOrTx = getDb(), lane = 'default'): Promise<Job | null> {
   const { rows } = await db.execute<{ id: string }>(sql`
     update jobs set status = 'running', locked_by = ${workerId},
       locked_until = now() + make_interval(secs => ${leaseMs / 1000}), attempts = attempts + 1
     where id = (
       select id from jobs
-      where status = 'queued' or (status = 'running' and locked_until < now())
-      order by created_at, id
+      where lane = ${lane} and status in ('queued', 'running') and run_after <= now()
+        and (status = 'queued' or locked_until < now())
+      order by run_after, created_at, id
       for update skip locked
       limit 1)
     returning id`);
@@ -94,6 +124,8 @@ export interface RunOptions {
   leaseMs?: number;
   signal?: AbortSignal;
   db?: DbOrTx;
+  /** The lane to take a job from (default: default). */
+  lane?: string;
 }
 
 /** Claims and runs one job to its end. Returns the job as claimed, or null when none was waiting. */
@@ -101,12 +133,15 @@ export async function runNextJob(opts: RunOptions): Promise<Job | null> {
   const db = opts.db ?? getDb();
   const leaseMs = opts.leaseMs ?? 60_000;
   if (opts.signal?.aborted) return null;
-  const job = await claimJob(opts.workerId, leaseMs, db);
+  const job = await claimJob(opts.workerId, leaseMs, db, opts.lane);
   if (!job) return null;
-  const handler = handlers.get(job.kind);
-  if (job.attempts > MAX_ATTEMPTS || !handler) {
-    const error = handler ? '多次尝试均未完成（服务进程中断）。' : `未知的任务类型：${job.kind}`;
-    await settle(job.id, opts.workerId, sql`status = 'failed', error = ${error}, finished_at = now()`, db);
+  const kind = handlers.get(job.kind);
+  const maxAttempts = kind?.maxAttempts ?? MAX_ATTEMPTS;
+  if (job.attempts > maxAttempts || !kind) {
+    const error = kind ? '多次尝试均未完成（服务进程中断）。' : `未知的任务类型：${job.kind}`;
+    if (await settle(job.id, opts.workerId, sql`status = 'failed', error = ${error}, finished_at = now()`, db)) {
+      await kind?.onGiveUp?.(job, error, db).catch(() => {});
+    }
     return job;
   }
   const inner = new AbortController();
@@ -121,25 +156,27 @@ export async function runNextJob(opts: RunOptions): Promise<Job | null> {
     }, () => {});
   }, Math.max(200, leaseMs / 3));
   try {
-    const { resultPath } = await handler({
+    const result = await kind.handler({
       job, db, exportDir: opts.exportDir, workerId: opts.workerId, signal: inner.signal,
       async progress(p) {
         percent = p;
         inner.signal.throwIfAborted();
       },
     });
-    await settle(job.id, opts.workerId, sql`status = 'done', progress = 100, result_path = ${resultPath}, error = null, finished_at = now()`, db);
+    await settle(job.id, opts.workerId, sql`status = 'done', progress = 100, result_path = ${result?.resultPath ?? null}, error = null, finished_at = now()`, db);
   } catch (err) {
     if (opts.signal?.aborted && !(inner.signal.reason instanceof LeaseLost)) {
       // The server is stopping: give the job back, this try does not count.
       await settle(job.id, opts.workerId, sql`status = 'queued', attempts = greatest(attempts - 1, 0), progress = 0`, db).catch(() => {});
     } else if (!(inner.signal.reason instanceof LeaseLost)) {
-      const permanent = isAppError(err) || job.attempts >= MAX_ATTEMPTS;
+      const permanent = isAppError(err) || job.attempts >= maxAttempts;
       const message = isAppError(err) ? err.code : err instanceof Error ? err.message.slice(0, 500) : String(err);
       if (!isAppError(err)) log.warn(`[jobs] ${job.kind} ${job.id} failed: ${message}`);
-      await settle(job.id, opts.workerId, permanent
+      const delayMs = (err instanceof RetryLater ? err.delayMs : undefined) ?? kind.retryDelayMs?.(job.attempts) ?? 0;
+      const settled = await settle(job.id, opts.workerId, permanent
         ? sql`status = 'failed', error = ${message}, finished_at = now()`
-        : sql`status = 'queued', error = ${message}`, db).catch(() => {});
+        : sql`status = 'queued', error = ${message}, run_after = now() + make_interval(secs => ${delayMs / 1000})`, db).catch(() => false);
+      if (settled && permanent) await kind.onGiveUp?.(job, message, db).catch(() => {});
     }
   } finally {
     clearInterval(beat);
@@ -170,44 +207,62 @@ interface ScheduledTask {
 }
 
 const KEY = Symbol.for('kaimen.jobRunner');
+
+/** A lane of the runner: its jobs run `concurrency` at a time, looked for every `pollMs`. */
+export interface LaneOptions {
+  name: string;
+  concurrency?: number;
+  pollMs?: number;
+}
+
+interface Lane {
+  name: string;
+  concurrency: number;
+  pollMs: number;
+  timer?: NodeJS.Timeout;
+  /** The loops draining this lane now (at most `concurrency`). */
+  loops: Set<Promise<void>>;
+  again: boolean;
+}
+
 interface Runner {
   workerId: string;
-  timer?: NodeJS.Timeout;
   stop: AbortController;
-  busy?: Promise<void>;
-  again: boolean;
   exportDir: string;
-  pollMs: number;
   leaseMs: number;
+  lanes: Lane[];
   tasks: ScheduledTask[];
 }
 type Holder = { [KEY]?: Runner };
 
 export interface RunnerOptions {
   exportDir: string;
+  /** The default lane's poll (other lanes say their own). */
   pollMs?: number;
   leaseMs?: number;
+  /** Lanes besides `default` (one at a time, every pollMs). */
+  lanes?: LaneOptions[];
   tasks?: PeriodicTask[];
 }
 
 /**
- * Starts polling for jobs every few seconds, and the periodic tasks. Job kinds are registered
+ * Starts polling for jobs, lane by lane, and the periodic tasks. Job kinds are registered
  * before (registerJobHandler); boot.ts does both once the database is open.
  */
 export function startJobRunner(opts: RunnerOptions): void {
   const holder = globalThis as Holder;
   if (holder[KEY]) return;
+  const lanes: LaneOptions[] = [{ name: 'default', concurrency: 1, pollMs: opts.pollMs ?? 3000 }, ...(opts.lanes ?? [])];
   holder[KEY] = {
     workerId: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
     stop: new AbortController(),
-    again: false,
     exportDir: opts.exportDir,
-    pollMs: opts.pollMs ?? 3000,
     leaseMs: opts.leaseMs ?? 60_000,
+    lanes: lanes.map((l) => ({ name: l.name, concurrency: l.concurrency ?? 1, pollMs: l.pollMs ?? 3000, loops: new Set(), again: false })),
     tasks: (opts.tasks ?? []).map((task) => ({ task })),
   };
   const r = holder[KEY];
-  schedule(r, 500);
+  for (const lane of r.lanes) schedule(r, lane, 500);
   for (const t of r.tasks) {
     const first = setTimeout(() => {
       void runTask(r, t);
@@ -232,39 +287,46 @@ function runTask(r: Runner, t: ScheduledTask): Promise<void> {
   return t.running;
 }
 
-function schedule(r: Runner, delay: number): void {
+function schedule(r: Runner, lane: Lane, delay: number): void {
   if (r.stop.signal.aborted) return;
-  clearTimeout(r.timer);
-  r.timer = setTimeout(() => kick(r), delay);
-  r.timer.unref?.();
+  clearTimeout(lane.timer);
+  lane.timer = setTimeout(() => kick(r, lane), delay);
+  lane.timer.unref?.();
 }
 
-function kick(r: Runner): void {
-  if (r.busy) {
-    r.again = true;
+/** Starts the lane's loops up to its concurrency; each drains the lane until it finds nothing. */
+function kick(r: Runner, lane: Lane): void {
+  if (lane.loops.size >= lane.concurrency) {
+    lane.again = true;
     return;
   }
-  r.busy = (async () => {
-    try {
-      // Drain the queue, one job at a time (two cores: exports are heavy).
-      while (!r.stop.signal.aborted && getDatabase()) {
-        const job = await runNextJob({ workerId: r.workerId, exportDir: r.exportDir, leaseMs: r.leaseMs, signal: r.stop.signal });
-        if (!job) break;
+  while (lane.loops.size < lane.concurrency) {
+    const loop: Promise<void> = (async () => {
+      await null; // `loop` is assigned before this body can end
+      try {
+        while (!r.stop.signal.aborted && getDatabase()) {
+          const job = await runNextJob({ workerId: r.workerId, exportDir: r.exportDir, leaseMs: r.leaseMs, signal: r.stop.signal, lane: lane.name });
+          if (!job) break;
+        }
+      } catch (err) {
+        log.warn(`[jobs] poll failed: ${err instanceof Error ? err.message : err}`);
+      } finally {
+        lane.loops.delete(loop!);
+        if (lane.loops.size === 0) {
+          schedule(r, lane, lane.again ? 0 : lane.pollMs);
+          lane.again = false;
+        }
       }
-    } catch (err) {
-      log.warn(`[jobs] poll failed: ${err instanceof Error ? err.message : err}`);
-    } finally {
-      r.busy = undefined;
-      schedule(r, r.again ? 0 : r.pollMs);
-      r.again = false;
-    }
-  })();
+    })();
+    lane.loops.add(loop);
+  }
 }
 
-/** Looks for work now (after enqueueing) instead of at the next poll. */
-export function kickJobRunner(): void {
+/** Looks for work now (after a transaction that enqueued some commits) instead of at the next poll. */
+export function kickJobRunner(laneName?: string): void {
   const r = (globalThis as Holder)[KEY];
-  if (r) kick(r);
+  if (!r) return;
+  for (const lane of r.lanes) if (!laneName || lane.name === laneName) kick(r, lane);
 }
 
 /**
@@ -277,12 +339,12 @@ export async function stopJobRunner(): Promise<void> {
   if (!r) return;
   holder[KEY] = undefined;
   r.stop.abort();
-  clearTimeout(r.timer);
+  for (const lane of r.lanes) clearTimeout(lane.timer);
   for (const t of r.tasks) {
     clearTimeout(t.timer);
     clearInterval(t.timer);
   }
-  await r.busy;
+  await Promise.all(r.lanes.flatMap((lane) => [...lane.loops]));
   for (const t of r.tasks) await t.running;
   for (const t of r.tasks) if (t.task.atStop) await runTask(r, t);
 }

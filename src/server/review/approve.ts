@@ -9,6 +9,8 @@ import { recordAudit, type Actor } from '../audit';
 import { AppError } from '../errors';
 import { auditObject, targetCondition, uuidArray, type Target } from './target';
 import { rowsOf } from '../../db/rows';
+import { queueAnsweredMessages } from '../messages/answered';
+import { messagesQueued } from '../messages/outbox';
 
 export interface ApprovalResult {
   ids: string[];
@@ -40,10 +42,12 @@ async function settle(target: Target, actor: Actor, kind: 'approve' | 'return', 
     }
     const ids = waiting.map((r) => r.id);
     const idList = uuidArray(ids);
+    let notified = 0;
     if (kind === 'approve') {
       await tx.execute(sql`
         update comments set status = 'answered', responded_at = now(), approved_by = ${actor.id}::uuid, approval_requested_at = null
         where id = any(${idList})`);
+      notified = await queueAnsweredMessages(tx, ids);
     } else {
       await tx.execute(sql`
         update comments set status = 'under_review', approval_requested_at = null, approved_by = null
@@ -53,8 +57,8 @@ async function settle(target: Target, actor: Actor, kind: 'approve' | 'return', 
       action: kind === 'approve' ? 'comment.approve' : 'comment.return',
       ...auditObject(target, ids),
       before: { ids, pendingApproval: true },
-      after: { ids, pendingApproval: false, published: kind === 'approve' },
+      after: { ids, pendingApproval: false, published: kind === 'approve', ...(kind === 'approve' ? { notified } : {}) },
     });
     return { ids };
-  });
+  }).finally(messagesQueued);
 }

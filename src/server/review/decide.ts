@@ -13,6 +13,8 @@ import { parseOrFail } from '../validation';
 import { decisionSchema, reasonOptional, type Adoption, type DecisionInput } from './schemas';
 import { auditObject, targetCondition, type Target } from './target';
 import { rowsOf } from '../../db/rows';
+import { queueAnsweredMessages } from '../messages/answered';
+import { messagesQueued } from '../messages/outbox';
 
 export interface DecisionResult {
   /** The comments decided. */
@@ -83,14 +85,15 @@ export async function decideAdoption(
     const ids = rows.map((r) => r.id);
     const awaitingApproval = publish ? rows.filter((r) => r.require_approval).length : 0;
     const published = publish ? rows.length - awaitingApproval : 0;
+    const notified = published ? await queueAnsweredMessages(tx, rows.filter((r) => !r.require_approval).map((r) => r.id)) : 0;
     await recordAudit(tx, actor, {
       action: 'comment.decide',
       ...auditObject(target, ids),
       before: summariseBefore(rows),
-      after: { ids, adoption: d.adoption, reason: d.reason ?? null, response: d.response ?? null, publish, published, awaitingApproval },
+      after: { ids, adoption: d.adoption, reason: d.reason ?? null, response: d.response ?? null, publish, published, awaitingApproval, notified },
     });
     return { ids, published, awaitingApproval };
-  });
+  }).finally(messagesQueued);
 }
 
 /**

@@ -8,6 +8,8 @@ import { recordAudit, type Actor } from '../audit';
 import { AppError } from '../errors';
 import { auditObject, targetCondition, type Target } from './target';
 import { rowsOf } from '../../db/rows';
+import { queueAnsweredMessages } from '../messages/answered';
+import { messagesQueued } from '../messages/outbox';
 
 export interface PublishResult {
   ids: string[];
@@ -37,12 +39,13 @@ export async function publishResponses(target: Target, actor: Actor, db: DbOrTx 
     if (!rows.length) throw new AppError('NothingToPublish');
     const ids = rows.map((r) => r.id);
     const awaitingApproval = rows.filter((r) => r.require_approval).length;
+    const notified = await queueAnsweredMessages(tx, rows.filter((r) => !r.require_approval).map((r) => r.id));
     await recordAudit(tx, actor, {
       action: 'comment.publish',
       ...auditObject(target, ids),
       before: { ids, published: false },
-      after: { ids, published: ids.length - awaitingApproval, awaitingApproval },
+      after: { ids, published: ids.length - awaitingApproval, awaitingApproval, notified },
     });
     return { ids, published: ids.length - awaitingApproval, awaitingApproval };
-  });
+  }).finally(messagesQueued);
 }
