@@ -1,5 +1,8 @@
-/** Sign-up, sign-in, rate limits, reset and verification codes through the notifier, stations, API tokens. */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+/**
+ * Sign-up, sign-in, rate limits, reset and verification codes — delivered for real, to an SMTP
+ * server and an SMS gateway running in this process — stations, API tokens.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { desc, eq, like } from 'drizzle-orm';
 import { createTestDatabase, type TestDatabase } from '../support/test-db';
 import { auditEvents, outbox, stations, users } from '../../src/db/schema';
@@ -12,38 +15,60 @@ import { confirmVerification } from '../../src/server/auth/verify-contact';
 import { createUser } from '../../src/server/auth/users';
 import { stationsOfDeputy } from '../../src/server/stations/stations';
 import { authenticateBearer, createApiToken, revokeApiToken } from '../../src/server/auth/tokens';
-import { setNotifier, type OutgoingMessage } from '../../src/server/auth/notifier';
+import { resetConfigCache } from '../../src/server/config';
+import { closeTransports } from '../../src/server/messages/transports';
+import { startSmtpSink, type SmtpSink } from '../support/smtp-sink';
+import { startSmsGateway, type SmsGateway } from '../support/sms-gateway';
+import { deliverQueued } from '../support/deliver';
 
 let database: TestDatabase;
-beforeAll(async () => { database = await createTestDatabase(); });
-afterAll(async () => { await database.close(); });
-
-// What reaches people, as their phone or mailbox would get it (the default notifier prints to the console).
-let sent: OutgoingMessage[] = [];
-beforeEach(() => {
-  sent = [];
-  setNotifier({ async send(m, db) { sent.push(m); await localRecord(m, db); } });
+let smtp: SmtpSink;
+let sms: SmsGateway;
+const SMS_SECRET = 'test-sms-secret-0123456789abcdefghij';
+beforeAll(async () => {
+  database = await createTestDatabase();
+  smtp = await startSmtpSink();
+  sms = await startSmsGateway({ secret: SMS_SECRET });
+  Object.assign(process.env, { SMTP_URL: smtp.url, SMS_URL: sms.url, SMS_SECRET });
+  resetConfigCache();
 });
-afterEach(() => setNotifier(undefined));
-/** The delivery row the built-in notifier keeps (no text), so tests see what staff see. */
-async function localRecord(m: OutgoingMessage, db: Parameters<NonNullable<Parameters<typeof setNotifier>[0]>['send']>[1]) {
-  await db.insert(outbox).values({ channel: m.channel, kind: m.kind, recipient: m.recipient, subject: m.subject, delivery: 'test', sentAt: new Date() });
+afterAll(async () => {
+  for (const k of ['SMTP_URL', 'SMS_URL', 'SMS_SECRET']) delete process.env[k];
+  resetConfigCache();
+  closeTransports();
+  await Promise.all([database.close(), smtp.close(), sms.close()]);
+});
+
+// What reaches people, as their phone or mailbox gets it: the gateway's requests and the mails the SMTP server took.
+interface Sent { kind: string; recipient: string; body: string }
+let seen = { mails: 0, sms: 0 };
+/** Everything delivered since the last `forget()` (delivering what is queued first, as the server's runner would). */
+async function sent(): Promise<Sent[]> {
+  await deliverQueued(database.db);
+  return [
+    ...smtp.messages.slice(seen.mails).map((m) => ({ kind: String(m.headers.get('x-kaimen-message')), recipient: m.to[0], body: m.text ?? '' })),
+    ...sms.messages.slice(seen.sms).map((m) => ({ kind: m.template, recipient: m.to, body: JSON.stringify(m.params) })),
+  ];
 }
+function forget() {
+  seen = { mails: smtp.messages.length, sms: sms.messages.length };
+}
+beforeEach(forget);
 
 let ipN = 0;
 const ip = () => `198.51.100.${++ipN}`;
 const input = (account: string, extra: Record<string, string> = {}): SignUpInput => signUpSchema.parse({
   account, password: 'Wang-wu-2026!', passwordConfirm: 'Wang-wu-2026!', name: '王五', district: '朝阳区', occupation: '工程师', ...extra,
 });
-const lastCode = (recipient: string) => {
-  const m = sent.filter((x) => x.recipient === recipient).at(-1)!;
-  return /(\d{6})/.exec(m.body)![1];
+const lastCode = async (recipient: string) => {
+  const m = (await sent()).filter((x) => x.recipient === recipient).at(-1)!;
+  return /(?<!\d)(\d{6})(?!\d)/.exec(m.body)![1];
 };
 /** Signs up and confirms with the code sent, as a person with the phone or mailbox would. */
 async function signUpConfirmed(account: string, from = ip()) {
   await signUp(input(account), { ip: from }, database.db);
   const parsed = signUpSchema.shape.account.parse(account);
-  return confirmSignUp({ account: parsed, code: lastCode(parsed.value) }, { ip: from }, database.db);
+  return confirmSignUp({ account: parsed, code: await lastCode(parsed.value) }, { ip: from }, database.db);
 }
 
 describe('sign-up and sign-in', () => {
@@ -55,7 +80,7 @@ describe('sign-up and sign-in', () => {
     // Not before the code: a pending sign-up cannot sign in (that would tell who has an account).
     const early = await signIn({ account: { kind: 'phone', value: '13900000001' }, password: 'Wang-wu-2026!' }, { ip: ip() }, database.db).catch((e) => e);
     expect(early.code).toBe('InvalidCredentials');
-    const code = lastCode('13900000001');
+    const code = await lastCode('13900000001');
     const account = { kind: 'phone' as const, value: '13900000001' };
     expect((await confirmSignUp({ account, code: code === '000000' ? '111111' : '000000' }, { ip: ip() }, database.db).catch((e) => e)).code).toBe('CodeInvalid');
     const r = await confirmSignUp({ account, code }, { ip: ip() }, database.db);
@@ -68,22 +93,25 @@ describe('sign-up and sign-in', () => {
   it('answers a sign-up for an existing account like a new one, and tells the owner instead', async () => {
     await signUpConfirmed('dup@example.cn');
     const before = await database.db.select().from(users);
-    sent = [];
+    forget();
     // The same call, the same (empty) answer: nothing says the account exists.
     await expect(signUp(input('DUP@example.cn'), { ip: ip() }, database.db)).resolves.toBeUndefined();
     expect(await database.db.select().from(users)).toEqual(before);
-    expect(sent).toHaveLength(1);
-    expect(sent[0]).toMatchObject({ kind: 'signup-exists', recipient: 'dup@example.cn' });
-    expect(sent[0].body).not.toMatch(/\d{6}/);
+    const notices = await sent();
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toMatchObject({ kind: 'signup-exists', recipient: 'dup@example.cn' });
+    expect(notices[0].body).not.toMatch(/(?<!\d)\d{6}(?!\d)/);
+    // It links the reset page with the account filled in.
+    expect(notices[0].body).toContain('/account/reset?account=dup%40example.cn');
     // A code for the existing account cannot be had, so its password cannot be taken over.
     const err = await confirmSignUp({ account: { kind: 'email', value: 'dup@example.cn' }, code: '123456' }, { ip: ip() }, database.db).catch((e) => e);
     expect(err.code).toBe('CodeInvalid');
   });
   it('lets a sign-up that was never confirmed be made again, by whoever receives the code', async () => {
     await signUp(input('again@example.cn'), { ip: ip() }, database.db);
-    const first = lastCode('again@example.cn');
+    const first = await lastCode('again@example.cn');
     await signUp(input('again@example.cn', { name: '赵六' }), { ip: ip() }, database.db);
-    const second = lastCode('again@example.cn');
+    const second = await lastCode('again@example.cn');
     const account = { kind: 'email' as const, value: 'again@example.cn' };
     if (first !== second) expect((await confirmSignUp({ account, code: first }, { ip: ip() }, database.db).catch((e) => e)).code).toBe('CodeInvalid');
     const r = await confirmSignUp({ account, code: second }, { ip: ip() }, database.db);
@@ -158,12 +186,14 @@ describe('rate limits', () => {
 describe('password reset through the outbox', () => {
   it('sends a code, accepts it once, ends sessions, and says nothing about unknown accounts', async () => {
     const r = await signUpConfirmed('13900000002');
-    sent = [];
+    forget();
     await requestPasswordReset({ kind: 'phone', value: '13900000002' }, { ip: ip() }, database.db);
     await requestPasswordReset({ kind: 'phone', value: '13900000099' }, { ip: ip() }, database.db); // no error, no message
     expect(await database.db.select().from(outbox).where(eq(outbox.recipient, '13900000099'))).toHaveLength(0);
-    expect(sent.map((m) => m.recipient)).toEqual(['13900000002']);
-    const code = lastCode('13900000002');
+    expect((await sent()).map((m) => m.recipient)).toEqual(['13900000002']);
+    // The gateway got the template's name and its parameters, signed; the code only there.
+    expect(sms.messages.at(-1)).toMatchObject({ to: '13900000002', template: 'reset', params: { minutes: '15' } });
+    const code = await lastCode('13900000002');
     const account = { kind: 'phone' as const, value: '13900000002' };
     const bad = await confirmPasswordReset({ account, code: code === '123456' ? '654321' : '123456', password: 'Brand-new-2026' }, { ip: ip() }, database.db).catch((e) => e);
     expect(bad.code).toBe('CodeInvalid');
@@ -176,30 +206,36 @@ describe('password reset through the outbox', () => {
     expect(await validateSessionToken(r.session.token, database.db)).toBeNull();
     expect((await signIn({ account, password: 'Brand-new-2026' }, { ip: ip() }, database.db)).user.id).toBe(r.user.id);
   });
-  it('keeps no code where staff could read it: the outbox row has no text, and no audit event holds the code', async () => {
-    setNotifier(undefined); // the built-in delivery (MESSAGES_FILE in tests, else the console)
-    const { mkdtempSync, readFileSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
-    const { resetConfigCache } = await import('../../src/server/config');
-    const file = join(mkdtempSync(join(tmpdir(), 'kaimen-messages-')), 'messages.jsonl');
-    process.env.MESSAGES_FILE = file;
-    resetConfigCache();
-    try {
-      await createUser({ role: 'admin', account: { kind: 'email', value: 'boss@example.cn' }, password: 'Boss-password-2026' }, systemActor, database.db);
-      await requestPasswordReset({ kind: 'email', value: 'boss@example.cn' }, { ip: ip() }, database.db);
-    } finally {
-      delete process.env.MESSAGES_FILE;
-      resetConfigCache();
-    }
-    const delivered = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    expect(delivered).toHaveLength(1);
-    const code = /(\d{6})/.exec(delivered[0].body)![1];
+  it('keeps no code where staff could read it: sealed while queued, erased once sent, never in the audit trail', async () => {
+    await createUser({ role: 'admin', account: { kind: 'email', value: 'boss@example.cn' }, password: 'Boss-password-2026' }, systemActor, database.db);
+    await requestPasswordReset({ kind: 'email', value: 'boss@example.cn' }, { ip: ip() }, database.db);
+    // Queued, not yet sent: the row holds ciphertext only.
+    const [queued] = await database.db.select().from(outbox).where(eq(outbox.recipient, 'boss@example.cn'));
+    expect(queued).toMatchObject({ kind: 'reset', state: 'queued' });
+    expect(queued.sealed).toMatch(/^v1\./);
+    const mails = (await sent()).filter((m) => m.recipient === 'boss@example.cn');
+    expect(mails).toHaveLength(1);
+    const code = /(?<!\d)(\d{6})(?!\d)/.exec(mails[0].body)![1];
+    expect(JSON.stringify(queued)).not.toContain(code);
+    // The mail links the reset page with the account filled in.
+    expect(mails[0].body).toContain('/account/reset-confirm?account=boss%40example.cn');
     const [row] = await database.db.select().from(outbox).where(eq(outbox.recipient, 'boss@example.cn'));
-    expect(row).toMatchObject({ kind: 'reset', delivery: 'file', body: null });
+    expect(row).toMatchObject({ kind: 'reset', state: 'delivered', delivery: 'smtp', sealed: null, attempts: 1 });
     expect(JSON.stringify(row)).not.toContain(code);
     const events = await database.db.select().from(auditEvents);
     expect(JSON.stringify(events)).not.toContain(code);
+  });
+  it('sends no more than 5 codes an hour to one phone, whatever asks', async () => {
+    await signUpConfirmed('13900000003');
+    forget();
+    for (let i = 0; i < 8; i++) {
+      // Each request from its own address and past the per-account limit, as a spread-out attacker would.
+      const { rateLimits } = await import('../../src/db/schema');
+      await database.db.delete(rateLimits).where(like(rateLimits.key, 'reset:%'));
+      await requestPasswordReset({ kind: 'phone', value: '13900000003' }, { ip: ip() }, database.db);
+    }
+    // The sign-up's code was the first of the hour.
+    expect((await sent()).filter((m) => m.recipient === '13900000003')).toHaveLength(4);
   });
 });
 
