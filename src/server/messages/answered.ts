@@ -8,9 +8,11 @@
  *   (users.notify_answers).
  * Comments with neither get no message: their receipt shows the answer, and a deputy's residents
  * without a contact hear it through the station's feedback slip (/deputy/feedback).
- * The message carries the decision, the reason and the response, and links the receipt. A
- * response published again later (changed) sends again; the same publication never twice.
+ * The message carries the decision, the reason and the response, and links the receipt. An
+ * answer published again with other content (a changed decision) sends again; the same answer
+ * published twice sends once (the dedupe key is the comment and a digest of what it says).
  */
+import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
 import { rowsOf } from '../../db/rows';
@@ -30,7 +32,6 @@ interface Answered {
   reason: string | null;
   response: string | null;
   account: boolean;
-  responded: string;
 }
 
 /**
@@ -45,8 +46,7 @@ export async function queueAnsweredMessages(db: DbOrTx, ids: readonly string[]):
       coalesce(
         case when c.notify and c.contact_erased_at is null then c.contact end,
         case when u.notify_answers and u.active and u.verified_at is not null then coalesce(u.phone, u.email) end) as recipient,
-      (c.user_id is not null) as account,
-      to_char(c.responded_at at time zone 'UTC', 'YYYYMMDDHH24MISSUS') as responded
+      (c.user_id is not null) as account
     from comments c
     join drafts d on d.id = c.draft_id
     join rounds r on r.id = c.round_id
@@ -68,7 +68,7 @@ export async function queueAnsweredMessages(db: DbOrTx, ids: readonly string[]):
       // The receipt page: its author signed in sees it; anyone else types the lookup code from the receipt.
       url: r.account ? `${origin}/receipts/${r.receipt}` : `${origin}/receipts?receipt=${encodeURIComponent(r.receipt)}`,
     },
-    dedupe_key: `answered:${r.id}:${r.responded}`,
+    dedupe_key: `answered:${r.id}:${createHash('sha256').update(JSON.stringify([r.adoption, r.reason, r.response])).digest('base64url').slice(0, 22)}`,
     comment_id: r.id,
   }));
   if (!messages.length) return 0;
