@@ -1,7 +1,8 @@
 /**
  * Prometheus metrics (prom-client): requests by method, route pattern and status, their latency,
- * background jobs and outbox messages by state (counted at scrape), the PostgreSQL pool and the
- * process. Served at /metrics to METRICS_ALLOW only (src/pages/metrics.ts, decision 018).
+ * background jobs by status and outbox messages by state and channel (counted at scrape), the
+ * PostgreSQL pool and the process. Served at /metrics to METRICS_ALLOW only (src/pages/metrics.ts,
+ * decision 018).
  */
 import { BlockList, isIP } from 'node:net';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
@@ -45,15 +46,15 @@ function metrics(): Metrics {
   });
   new Gauge({
     name: 'kaimen_outbox_messages',
-    help: 'Messages in the outbox by how they left (console, file, gateway) and whether they were sent.',
-    labelNames: ['delivery', 'sent'] as const,
+    help: 'Messages in the outbox by state (queued, delivered, failed) and channel (sms, email).',
+    labelNames: ['state', 'channel'] as const,
     registers: [registry],
     async collect() {
       this.reset();
-      const rows = await countBy(sql`select delivery || '|' || (sent_at is not null)::text as key, count(*)::int as n from outbox group by 1`);
+      const rows = await countBy(sql`select state || '|' || channel as key, count(*)::int as n from outbox group by state, channel`);
       for (const r of rows) {
-        const [delivery, sent] = r.key.split('|');
-        this.set({ delivery, sent }, r.n);
+        const [state, channel] = r.key.split('|');
+        this.set({ state, channel }, r.n);
       }
     },
   });

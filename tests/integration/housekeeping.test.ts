@@ -1,14 +1,15 @@
 /**
  * Housekeeping (src/server/jobs/housekeeping.ts): old export files go and their jobs stop naming them
  * (the download then answers ExportFileMissing), killed exports' .part files go after a day,
- * expired rate-limit windows and sessions go; everything recent stays.
+ * expired rate-limit windows and sessions go, outbox rows done 90 days ago keep only a masked
+ * recipient and no parameters, done message jobs go after 7 days; everything recent stays.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eq, sql } from 'drizzle-orm';
-import { jobs, rateLimits, sessions } from '../../src/db/schema';
+import { jobs, outbox, rateLimits, sessions } from '../../src/db/schema';
 import { createTestDatabase, type TestDatabase } from '../support/test-db';
 import { seedReportFixture, type Seeded } from './reports-fixture';
 import { runHousekeeping } from '../../src/server/jobs/housekeeping';
@@ -84,5 +85,42 @@ describe('housekeeping', () => {
     expect(await runHousekeeping({ exportDir, retentionDays: 14, now, db: database.db })).toMatchObject({ exports: 0, partFiles: 0, sessions: 0 });
     const [row] = await database.db.execute(sql`select count(*)::int as n from jobs where result_path is null and id = ${old.id}::uuid`).then((r) => r.rows);
     expect(row).toEqual({ n: 1 });
+  });
+
+  it('keeps only a masked contact and no parameters on outbox rows done 90 days ago, and drops done message jobs after 7 days', async () => {
+    const db = database.db;
+    const row = (recipient: string, state: string, daysAgo: number, lastError: string | null = null) => ({
+      channel: recipient.includes('@') ? 'email' : 'sms', recipient, kind: 'answered', state, lastError,
+      params: { draft: '示例条例', receipt: 'R-HK-1' }, createdAt: ago(daysAgo),
+    });
+    const inserted = await db.insert(outbox).values([
+      row('13800001234', 'delivered', 91),
+      row('old.reader@example.cn', 'failed', 120, '550 5.1.1 <old.reader@example.cn>: Recipient address rejected'),
+      row('recent@example.cn', 'delivered', 89),
+      row('13900005678', 'queued', 100), // still to be sent: its contact is still needed
+    ]).returning({ id: outbox.id, recipient: outbox.recipient });
+    const idOf = (recipient: string) => inserted.find((r) => r.recipient === recipient)!.id;
+    const messageJob = (status: string, finishedDaysAgo: number) =>
+      ({ kind: 'message', lane: 'messages', payload: { message: idOf('recent@example.cn') }, status, finishedAt: ago(finishedDaysAgo) });
+    const jobsIn = await db.insert(jobs).values([messageJob('done', 8), messageJob('done', 6), messageJob('failed', 30)]).returning({ id: jobs.id });
+
+    const result = await runHousekeeping({ exportDir, retentionDays: 14, now, db });
+    expect(result).toMatchObject({ outboxMasked: 2, messageJobs: 1 });
+
+    const byId = new Map((await db.select().from(outbox)).map((r) => [r.id, r]));
+    expect(byId.get(idOf('13800001234'))).toMatchObject({ recipient: '138****1234', params: {}, state: 'delivered' });
+    expect(byId.get(idOf('old.reader@example.cn'))).toMatchObject({
+      recipient: 'o***@example.cn', params: {}, state: 'failed', lastError: '550 5.1.1 <o***@example.cn>: Recipient address rejected',
+    });
+    expect(byId.get(idOf('recent@example.cn'))).toMatchObject({ recipient: 'recent@example.cn', params: { receipt: 'R-HK-1' } });
+    expect(byId.get(idOf('13900005678'))).toMatchObject({ recipient: '13900005678', params: { receipt: 'R-HK-1' } });
+    const left = (await db.select({ id: jobs.id }).from(jobs)).map((j) => j.id);
+    expect(left).not.toContain(jobsIn[0].id);
+    expect(left).toContain(jobsIn[1].id);
+    expect(left).toContain(jobsIn[2].id); // a failed job is kept (only done ones go)
+
+    // A second run masks nothing twice (138****1234 stays, is not masked again into 1***4).
+    expect(await runHousekeeping({ exportDir, retentionDays: 14, now, db })).toMatchObject({ outboxMasked: 0, messageJobs: 0 });
+    expect((await db.select().from(outbox).where(eq(outbox.id, idOf('13800001234'))))[0].recipient).toBe('138****1234');
   });
 });

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, removeBuild, serverDatabase, startServer, type RunningServer } from '../support/built-server';
 import type { TestDatabase } from '../support/test-db';
-import { jobs } from '../../src/db/schema';
+import { jobs, outbox } from '../../src/db/schema';
 
 let buildDir: string;
 let env: Record<string, string>;
@@ -20,6 +20,12 @@ beforeAll(async () => {
   testDb = made.testDb;
   // A failed job, for the jobs gauge (the runner leaves failed jobs alone).
   await made.database.db.insert(jobs).values({ kind: 'report', payload: {}, status: 'failed' });
+  // Outbox rows, for the outbox gauge by state and channel (none queued: the runner leaves these alone).
+  await made.database.db.insert(outbox).values([
+    { channel: 'email', recipient: 'a@example.cn', kind: 'answered', state: 'failed', lastError: '550' },
+    { channel: 'sms', recipient: '13800001111', kind: 'answered', state: 'delivered', delivery: 'sms', sentAt: new Date() },
+    { channel: 'sms', recipient: '13800002222', kind: 'round-opened', state: 'delivered', delivery: 'sms', sentAt: new Date() },
+  ]);
   if (!testDb) await made.database.close(); // PGlite: one process on the directory
   server = await startServer(buildDir, { ...env, LOG_LEVEL: 'info' });
 }, 240_000);
@@ -96,6 +102,10 @@ describe('/metrics', () => {
     expect(text).toContain('kaimen_http_request_duration_seconds_bucket');
     expect(text).toMatch(/kaimen_jobs\{status="failed"\} 1\n/);
     expect(text).toContain('# TYPE kaimen_outbox_messages gauge');
+    expect(text).toContain('# HELP kaimen_outbox_messages Messages in the outbox by state (queued, delivered, failed) and channel (sms, email).');
+    expect(text).toMatch(/kaimen_outbox_messages\{state="failed",channel="email"\} 1\n/);
+    expect(text).toMatch(/kaimen_outbox_messages\{state="delivered",channel="sms"\} 2\n/);
+    expect(text).not.toContain('13800001111');
     expect(text).toContain('kaimen_process_resident_memory_bytes');
     // The PostgreSQL pool's connections (PGlite has no pool).
     if (process.env.DATABASE_URL) expect(text).toMatch(/kaimen_db_pool_connections\{state="total"\} [1-9]/);

@@ -10,7 +10,7 @@ const expected: Record<Grantee, Permission[]> = {
     'comment:hide', 'comment:import', 'report:export', 'draft:manage', 'station:manage', 'kiosk:enroll', 'outbox:read'],
   admin: ['comment:create', 'comment:read', 'comment:tag', 'comment:decide', 'comment:approve', 'comment:assign',
     'comment:hide', 'comment:import', 'report:export', 'draft:manage', 'station:manage', 'kiosk:enroll', 'outbox:read',
-    'contact:view', 'export:unmasked', 'user:manage', 'token:manage', 'audit:read'],
+    'contact:view', 'export:unmasked', 'user:manage', 'token:manage', 'audit:read', 'outbox:retry'],
   kiosk: ['kiosk:operate', 'comment:create'],
 };
 
@@ -33,7 +33,7 @@ describe('can()', () => {
     expect(can({ role: 'root' as Grantee }, 'user:manage')).toBe(false);
   });
   it('keeps personal contact details and administration away from staff', () => {
-    for (const p of ['contact:view', 'export:unmasked', 'user:manage', 'token:manage', 'audit:read'] as const) expect(can({ role: 'staff' }, p)).toBe(false);
+    for (const p of ['contact:view', 'export:unmasked', 'user:manage', 'token:manage', 'audit:read', 'outbox:retry'] as const) expect(can({ role: 'staff' }, p)).toBe(false);
   });
   it('gives kiosk:operate to no person', () => {
     for (const role of ['citizen', 'deputy', 'staff', 'admin'] as const) expect(can({ role }, 'kiosk:operate')).toBe(false);

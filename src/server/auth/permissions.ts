@@ -30,6 +30,8 @@ export const permissions = [
   'token:manage',
   'audit:read',
   'outbox:read',
+  /** Sending a failed notice again (/staff/outbox); never a code, which is erased once it fails. */
+  'outbox:retry',
 ] as const;
 
 export type Permission = (typeof permissions)[number];
@@ -42,12 +44,12 @@ const staffWork: Permission[] = [
   'comment:hide', 'comment:import', 'report:export', 'draft:manage', 'station:manage', 'kiosk:enroll', 'outbox:read',
 ];
 
-/** The grants of each role. contact:view, export:unmasked and account/token/audit administration are admin-only. */
+/** The grants of each role. contact:view, export:unmasked, outbox:retry and account/token/audit administration are admin-only. */
 export const grants: Record<Grantee, ReadonlySet<Permission>> = {
   citizen: new Set<Permission>(['comment:create']),
   deputy: new Set<Permission>(['comment:create', 'deputy:enter']),
   staff: new Set<Permission>(staffWork),
-  admin: new Set<Permission>([...staffWork, 'contact:view', 'export:unmasked', 'user:manage', 'token:manage', 'audit:read']),
+  admin: new Set<Permission>([...staffWork, 'contact:view', 'export:unmasked', 'user:manage', 'token:manage', 'audit:read', 'outbox:retry']),
   kiosk: new Set<Permission>(['kiosk:operate', 'comment:create']),
 };
 

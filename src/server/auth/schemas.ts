@@ -7,6 +7,7 @@ import { lineText } from '../text-rules';
 import { isCommonPassword, PASSWORD_MAX, PASSWORD_MIN } from './passwords';
 import { beijingDistricts } from '../districts';
 import { dateTime, wholeNumber } from '../params';
+import { messageKinds } from '../messages/templates';
 
 export const OTHER_DISTRICT = 'other';
 
@@ -147,8 +148,20 @@ export const signupConfirmForm = z.discriminatedUnion('intent', [
   z.object({ intent: z.literal('resend'), account: accountField }),
 ]);
 
-/** The query of the outbox page (/staff/outbox): older than `before`. */
-export const outboxQuery = z.object({ before: dateTime.optional() });
+/**
+ * The query of the outbox page (/staff/outbox): the filters (state, kind, channel; an empty value
+ * is "all") and the next page's keyset, the last row's time and id (`before`, `beforeId`).
+ */
+export const outboxQuery = z.object({
+  state: z.enum(['queued', 'delivered', 'failed']).optional(),
+  kind: z.enum([...messageKinds, 'message']).optional(),
+  channel: z.enum(['sms', 'email']).optional(),
+  before: dateTime.optional(),
+  beforeId: z.uuid().optional(),
+});
+
+/** Sending a failed notice again (/staff/outbox). */
+export const outboxRetryForm = z.object({ id: z.uuid() });
 
 // ── the audit page's filters (admin/audit.astro) ──
 const trimmedTo = (max: number) => z.string().transform((v) => v.trim().slice(0, max)).optional();

@@ -5,7 +5,11 @@
  * - sessions past their expiry (a day's grace, for the audit of late requests);
  * - export files older than EXPORT_RETENTION_DAYS (the job stays listed; its download answers
  *   ExportFileMissing, and staff export again: every export can be made again from the data);
- * - `*.part` files of exports whose process was killed, a day after they were last written.
+ * - `*.part` files of exports whose process was killed, a day after they were last written;
+ * - outbox rows delivered or failed more than 90 days ago keep only a masked recipient (the
+ *   contact also masked in their last error) and no parameters (PIPL: a contact is kept no longer
+ *   than needed; the row stays as the record that a message was sent);
+ * - `message` jobs done more than 7 days ago (their outbox row keeps the record).
  */
 import { readdirSync, statSync, unlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -13,6 +17,8 @@ import { sql } from 'drizzle-orm';
 import { getDb, type DbOrTx } from '../../db/client';
 import { pruneLimits } from '../auth/rate-limit';
 import { rowsOf } from '../../db/rows';
+import { maskContact } from '../mask-contact';
+import { MESSAGE_JOB } from '../messages/outbox';
 
 export interface HousekeepingOptions {
   exportDir: string;
@@ -26,9 +32,16 @@ export interface HousekeepingResult {
   sessions: number;
   exports: number;
   partFiles: number;
+  /** Outbox rows whose recipient was masked and parameters emptied. */
+  outboxMasked: number;
+  /** Done `message` jobs deleted. */
+  messageJobs: number;
 }
 
 const DAY = 86_400_000;
+export const OUTBOX_RETENTION_DAYS = 90;
+export const MESSAGE_JOB_RETENTION_DAYS = 7;
+const MASK_BATCH = 500;
 
 export async function runHousekeeping(opts: HousekeepingOptions): Promise<HousekeepingResult> {
   const db = opts.db ?? getDb();
@@ -56,7 +69,45 @@ export async function runHousekeeping(opts: HousekeepingOptions): Promise<Housek
       if (statSync(join(opts.exportDir, name)).mtimeMs < now.getTime() - DAY && removeInside(opts.exportDir, name)) partFiles++;
     } catch { /* gone meanwhile */ }
   }
-  return { limits, sessions, exports, partFiles };
+  const outboxMasked = await maskOldOutbox(db, new Date(now.getTime() - OUTBOX_RETENTION_DAYS * DAY));
+  const doneJobs = await db.execute(sql`
+    delete from jobs where kind = ${MESSAGE_JOB} and status = 'done'
+      and finished_at < ${new Date(now.getTime() - MESSAGE_JOB_RETENTION_DAYS * DAY).toISOString()}::timestamptz`);
+  const messageJobs = Number((doneJobs as { rowCount?: number }).rowCount ?? 0);
+  return { limits, sessions, exports, partFiles, outboxMasked, messageJobs };
+}
+
+/**
+ * Masks the recipient (maskContact, also where the last error quotes it) and empties the
+ * parameters of outbox rows delivered or failed before `cutoff`, in batches. A masked recipient
+ * always holds '***' and a real contact never does: a row done once is not picked again.
+ */
+async function maskOldOutbox(db: DbOrTx, cutoff: Date): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const rows = rowsOf<{ id: string; recipient: string }>(await db.execute(sql`
+      select id, recipient from outbox
+      where state in ('delivered', 'failed') and created_at < ${cutoff.toISOString()}::timestamptz
+        and (params <> '{}'::jsonb or position('***' in recipient) = 0)
+      order by created_at, id
+      limit ${MASK_BATCH}`));
+    if (rows.length === 0) return total;
+    const masked = rows.map((r) => ({ id: r.id, masked: masked3(r.recipient) }));
+    await db.execute(sql`
+      update outbox set recipient = m.masked, params = '{}'::jsonb,
+        last_error = replace(last_error, outbox.recipient, m.masked)
+      from jsonb_to_recordset(${JSON.stringify(masked)}::jsonb) as m(id uuid, masked text)
+      where outbox.id = m.id`);
+    total += rows.length;
+    if (rows.length < MASK_BATCH) return total;
+  }
+}
+
+/** The masked contact, always holding '***' (a contact of two characters or fewer becomes just that). */
+function masked3(recipient: string): string {
+  if (recipient.includes('***')) return recipient;
+  const m = maskContact(recipient);
+  return m?.includes('***') ? m : '***';
 }
 
 /** Deletes `name` if it lies inside `dir`; false when it was not there. */
