@@ -51,6 +51,15 @@ afterAll(async () => {
 
 interface Message { kind: string; recipient: string; body: string }
 const messages = (): Message[] => (existsSync(messagesFile) ? readFileSync(messagesFile, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []);
+/** The messages once `count` of them match (delivery is a background job: usually within a second). */
+async function messagesWhen(match: (m: Message) => boolean, count = 1): Promise<Message[]> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const found = messages().filter(match);
+    if (found.length >= count || Date.now() > deadline) return found;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 const get = (path: string, headers: Record<string, string> = {}) =>
   fetch(`${server.url}${path}`, { redirect: 'manual', headers: { 'x-forwarded-for': fakeIp(), ...headers } });
 
@@ -58,7 +67,7 @@ describe('1. a reset code reaches only its recipient', () => {
   it('staff asking for an admin\'s reset see no code anywhere they can read', async () => {
     const res = await postForm(server.url, '/account/reset', { account: 'admin@security.test' });
     expect(res.status).toBe(303);
-    const sent = messages().filter((m) => m.recipient === 'admin@security.test' && m.kind === 'reset');
+    const sent = await messagesWhen((m) => m.recipient === 'admin@security.test' && m.kind === 'reset');
     expect(sent).toHaveLength(1);
     const code = /(\d{6})/.exec(sent[0].body)![1];
     const outbox = await get('/staff/outbox', { cookie: cookies.staff });
@@ -148,8 +157,9 @@ describe('12. sign-up never tells who has an account', () => {
     }
     const shape = (res: Response) => res.headers.getSetCookie().map((c) => c.replace(/=[^;]*/, '=…')).sort();
     expect(shape(existing)).toEqual(shape(fresh));
-    expect(messages().filter((m) => m.recipient === 'citizen@security.test').map((m) => m.kind)).toEqual(['signup-exists']);
-    const code = /(\d{6})/.exec(messages().find((m) => m.recipient === 'newcomer@security.test' && m.kind === 'verify')!.body)![1];
+    expect((await messagesWhen((m) => m.recipient === 'citizen@security.test')).map((m) => m.kind)).toEqual(['signup-exists']);
+    const [verify] = await messagesWhen((m) => m.recipient === 'newcomer@security.test' && m.kind === 'verify');
+    const code = /(?<!\d)(\d{6})(?!\d)/.exec(verify.body)![1];
     // The newcomer cannot sign in before the code, with the same answer as a wrong password.
     const early = await postForm(server.url, '/signin', { account: 'newcomer@security.test', password: 'Brand-new-pass-2026' });
     expect(early.status).toBe(401);
