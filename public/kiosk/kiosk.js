@@ -102,6 +102,10 @@ function validate(n) {
     const len = form.elements.body.value.trim().length;
     if (len < 5) return setError(2, S.bodyTooShort), form.elements.body.focus(), false;
   }
+  // Checked here too, so that a comment queued offline is not refused later for it.
+  if (n === 3 && form.elements.notify.checked && !form.elements.contact.value.trim()) {
+    return setError(3, S.notifyNeedsContact), form.elements.contact.focus(), false;
+  }
   setError(n, '');
   return true;
 }
@@ -149,7 +153,7 @@ async function send(payload) {
 let submitting = false;
 form.addEventListener('submit', async (e) => {
   e.preventDefault();
-  if (submitting || !validate(1) || !validate(2)) return;
+  if (submitting || !validate(1) || !validate(2) || !validate(3)) return;
   submitting = true;
   $('k-submit').disabled = true;
   try {
@@ -173,6 +177,7 @@ async function submitOne() {
     name: f.name.value || undefined,
     district: f.district.value || undefined,
     contact: f.contact.value || undefined,
+    notify: f.notify.checked || undefined,
     idempotencyKey: key,
   };
   const summary = chosenSummary();
@@ -242,7 +247,7 @@ function pristine() {
   if (step !== 1) return false;
   if (checked('article')) return false;
   const f = form.elements;
-  if (f.body.value || f.name.value || f.district.value || f.contact.value) return false;
+  if (f.body.value || f.name.value || f.district.value || f.contact.value || f.notify.checked) return false;
   const draft = checked('draft');
   return !draft || draft.defaultChecked;
 }

@@ -1201,6 +1201,18 @@ export const en: Record<MessageKey, string> = {
   'legalText.problem.textOutsideArticle': 'This line belongs to no article and was ignored: {text}',
   'legalText.problem.itemNumberUnexpected': 'The item number should be {expectedLabel}, not {actualLabel}',
   'legalText.problem.unknown': 'Unknown problem ({code})',
+  // Telling people: consent and preferences
+  'notify.comment.label': 'Tell me by text message or e-mail when my comment is answered',
+  'notify.comment.hint': 'Sent only to the contact given above; every message says why it was sent, and you can stop them at any time.',
+  'comment.field.notifyNeedsContact': 'To be told of the answer, give a mobile number or an e-mail address.',
+  'deputy.enter.contactHint': "The resident's mobile number or e-mail address: the answer to the comment is sent there. Never published.",
+  'account.notify.title': 'Answer notices',
+  'account.notify.label': 'When my comments are answered, tell me at my verified phone or e-mail',
+  'account.notify.save': 'Save notice setting',
+  'account.notify.needsVerified': 'To be told when your comments are answered, verify your phone number or e-mail address first.',
+  'account.done.notify': 'Your answer notice setting is saved.',
+  'audit.action.account.notify': 'Changed answer notices',
+  // ── end telling people ──
   // ── logging (request id on the error pages) ──
   'error.requestId': 'If you contact us, please quote the request number: {id}',
   // Messages (messages/templates.ts): {site} is the portal's name; {url} and {unsubscribe} are links.

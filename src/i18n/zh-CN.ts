@@ -1199,6 +1199,18 @@ export const zhCN = {
   'legalText.problem.textOutsideArticle': '此行不属于任何条文，已忽略：{text}',
   'legalText.problem.itemNumberUnexpected': '项序号应为{expectedLabel}，实为{actualLabel}',
   'legalText.problem.unknown': '未知问题（{code}）',
+  // Telling people: consent and preferences
+  'notify.comment.label': '意见答复后，通过短信或邮件通知我',
+  'notify.comment.hint': '只发往上面填写的联系方式；每条消息都说明来由，可随时不再接收。',
+  'comment.field.notifyNeedsContact': '要接收答复通知，请填写手机号或电子邮箱。',
+  'deputy.enter.contactHint': '居民的手机号或电子邮箱：意见答复后，答复通知会发到这里；不会公开。',
+  'account.notify.title': '答复通知',
+  'account.notify.label': '我的意见答复后，向我已验证的手机或邮箱发送通知',
+  'account.notify.save': '保存通知设置',
+  'account.notify.needsVerified': '要在意见答复后收到通知，请先验证您的手机号或邮箱。',
+  'account.done.notify': '答复通知设置已保存。',
+  'audit.action.account.notify': '更改答复通知设置',
+  // ── end telling people ──
   // ── logging (request id on the error pages) ──
   'error.requestId': '如需咨询，请提供请求编号：{id}',
   // Messages (messages/templates.ts): {site} is the portal's name; {url} and {unsubscribe} are links.

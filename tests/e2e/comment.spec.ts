@@ -20,6 +20,12 @@ test('a citizen comments on 第十条 without an account, submits again, and loo
   await expect(page.getByText('市民热线服务工作机构应当通过语音')).toBeVisible();
   await a11y();
   const firstKey = await page.locator('input[name="idempotencyKey"]').inputValue();
+  // Being told of the answer is asked for, never assumed.
+  await page.getByText('留下姓名和联系方式（可以不填）').click();
+  const notify = page.getByRole('checkbox', { name: '意见答复后，通过短信或邮件通知我' });
+  await expect(notify).not.toBeChecked();
+  await expect(notify).toHaveAccessibleDescription(/只发往上面填写的联系方式/);
+  await page.getByText('留下姓名和联系方式（可以不填）').click();
 
   await fillAndSubmit(page, BODY, { name: '王大妈', contact: '13912345678' });
   await expect(page).toHaveURL(/\/receipts\/JS3-[0-9A-Z]{4}-[0-9A-Z]{2}$/);

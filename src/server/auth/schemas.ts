@@ -142,6 +142,20 @@ export const verifyForm = z.discriminatedUnion('intent', [
   z.object({ intent: z.literal('resend') }),
 ]);
 
+/** Whether to be told when my comments are answered (/account): an unticked box sends nothing. */
+export const notifyAnswersForm = z
+  .object({ notifyAnswers: z.enum(['on', 'true', 'false', ''], { error: 'field.invalid' }).optional() })
+  .transform((v) => ({ on: v.notifyAnswers === 'on' || v.notifyAnswers === 'true' }));
+
+/**
+ * An account name handed in the address (?account=, from a message's link) to fill a field:
+ * trimmed, and nothing when it is longer than any account can be. Only ever a field's value.
+ */
+export function accountFromQuery(url: URL): string {
+  const value = (url.searchParams.get('account') ?? '').trim();
+  return value.length <= 254 ? value : '';
+}
+
 /** Confirming a sign-up with its code, or sending a new code (/signup/confirm). */
 export const signupConfirmForm = z.discriminatedUnion('intent', [
   z.object({ intent: z.literal('confirm'), account: accountField, code: codeField }),

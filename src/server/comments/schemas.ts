@@ -109,8 +109,11 @@ const idempotencyKey = z
   .nullable()
   .transform((v) => v ?? undefined);
 
-/** One comment as the form and the API send it (the API's `article` is the article's number). */
-export const commentInputSchema = z.object({
+/**
+ * The fields of one comment, without the rule between them: for picking a subset (a refined
+ * object cannot be picked), e.g. the kiosk's JSON body. Validate with commentInputSchema.
+ */
+export const commentFieldsSchema = z.object({
   round: ordinal(9),
   article: ordinal(99999),
   body,
@@ -122,6 +125,18 @@ export const commentInputSchema = z.object({
   /** Tell me at `contact` when my comment is answered (unticked unless the person ticks it). */
   notify: flag,
   idempotencyKey,
+});
+
+/**
+ * One comment as the form and the API send it (the API's `article` is the article's number).
+ * Asking to be told of the answer needs somewhere to tell: notify without a contact is refused
+ * on the contact field (checked even when other fields are wrong, so every message shows at
+ * once; not when the contact or the flag is itself wrong).
+ */
+export const commentInputSchema = commentFieldsSchema.refine((c) => !c.notify || c.contact !== undefined, {
+  path: ['contact'],
+  message: 'comment.field.notifyNeedsContact',
+  when: (payload) => !payload.issues.some((i) => i.path?.[0] === 'contact' || i.path?.[0] === 'notify'),
 });
 
 export type CommentInput = z.output<typeof commentInputSchema>;

@@ -12,7 +12,7 @@ import { limits } from '../auth/limits';
 import { submitComment } from '../comments/submit-comment';
 import { channelKey, idempotencyDigest, lookupCodeFor } from '../comments/receipts';
 import { kioskKey } from './schemas';
-import { commentInputSchema } from '../comments/schemas';
+import { commentFieldsSchema } from '../comments/schemas';
 import { parseOrFail } from '../validation';
 import type { KioskPrincipal } from './kiosks';
 
@@ -23,7 +23,9 @@ const envelope = z.object({
 });
 
 /** The whole JSON body of POST /api/v1/kiosk/comments, for the OpenAPI document: the envelope and the comment fields passed on. */
-export const kioskCommentBodySchema = commentInputSchema.pick({ round: true, article: true, body: true, name: true, district: true, contact: true }).extend(envelope.shape);
+export const kioskCommentBodySchema = commentFieldsSchema
+  .pick({ round: true, article: true, body: true, name: true, district: true, contact: true, notify: true })
+  .extend(envelope.shape);
 
 /** The raw idempotency key stored (hashed) for a kiosk's key: namespaced so it never meets a web client's. */
 export function kioskRawKey(key: string): string {
@@ -47,7 +49,7 @@ export async function submitKioskComment(kiosk: KioskPrincipal, raw: unknown, db
   const r = raw as Record<string, unknown>;
   const result = await submitComment(
     draft,
-    { round: r.round, article: r.article, body: r.body, name: r.name, district: r.district, contact: r.contact },
+    { round: r.round, article: r.article, body: r.body, name: r.name, district: r.district, contact: r.contact, notify: r.notify },
     { channel: 'kiosk', stationId: kiosk.station.id, kioskId: kiosk.kioskId, serverKey: kioskRawKey(idempotencyKey) },
     db,
   );

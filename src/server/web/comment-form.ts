@@ -16,7 +16,7 @@ import { FORM_LIMIT_BYTES, handleForm, type AstroLike, type Jar } from './forms'
 import { contentDigest, readRecent, receiptCookie, recentCookie, RECEIPT_COOKIE, RECENT_COOKIE } from './web-session';
 
 /** The fields typed again into the form after a refusal. */
-const KEPT = ['body', 'name', 'publishName', 'district', 'occupation', 'contact', 'idempotencyKey'];
+const KEPT = ['body', 'name', 'publishName', 'district', 'occupation', 'contact', 'notify', 'idempotencyKey'];
 /** Fields the form does not show: their problems are told at the top. */
 const HIDDEN = new Set(['round', 'article', 'idempotencyKey']);
 
