@@ -102,6 +102,14 @@ describe('a deputy entry and a kiosk', () => {
     expect(await notifyOf(own.comments[0].receipt)).toBe(false);
   });
 
+  it("a resident on a deputy's station poster (station QR) chooses like anyone: a contact alone is not consent", async () => {
+    const ctx = { channel: 'station_qr' as const, deputyId: deputy.id };
+    const plain = await submitComment(OPEN, { ...validComment, body: '联络站海报：留了电话但没有勾选通知。', contact: '13700137001' }, ctx, database.db);
+    expect(await notifyOf(plain.receipt)).toBe(false);
+    const ticked = await submitComment(OPEN, { ...validComment, body: '联络站海报：留了电话并勾选了通知。', contact: '13700137002', notify: 'on' }, ctx, database.db);
+    expect(await notifyOf(ticked.receipt)).toBe(true);
+  });
+
   it('the kiosk passes notify on, and its JSON schema names it', async () => {
     expect(Object.keys(kioskCommentBodySchema.shape)).toContain('notify');
     const r = await submitKioskComment(kiosk, { draft: OPEN, article: 10, body: '自助终端：请答复后通知我。', contact: '13700137000', notify: true, idempotencyKey: 'KIOSKNOTIFY000000001' }, database.db);

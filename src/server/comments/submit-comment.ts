@@ -168,9 +168,10 @@ async function insertGrouped(db: DbOrTx, a: InsertArgs): Promise<{ id: string; c
  * it, or — a resident's comment a deputy entered — whenever the deputy recorded a contact, which
  * the resident gave for the answer (docs/decisions/020-message-delivery.md).
  */
-function notifyOf(input: CommentInput, ctx: Pick<SubmitContext, 'deputyId' | 'byDeputy'> | null): boolean {
+function notifyOf(input: CommentInput, ctx: Pick<SubmitContext, 'channel' | 'byDeputy'>): boolean {
   if (!input.contact) return false;
-  return input.notify || (ctx?.deputyId != null && !ctx.byDeputy);
+  // Only a deputy's own entry: a resident using a deputy's station poster (station_qr) chooses.
+  return input.notify || (ctx.channel === 'deputy' && !ctx.byDeputy);
 }
 
 function commentRow({ input, ctx, target, receipt, keyDigest, lookupHash, now, text }: InsertArgs): CommentRow {

@@ -38,7 +38,7 @@ export function readReceiptCookie(value: string | undefined): { code: string; fr
 
 /** A short digest of everything the person submitted, to recognise the same comment sent again. */
 export function contentDigest(slug: string, input: CommentInput): string {
-  const fields = [slug, input.round, input.article, input.body, input.name, input.publishName, input.district, input.occupation, input.contact];
+  const fields = [slug, input.round, input.article, input.body, input.name, input.publishName, input.district, input.occupation, input.contact, input.notify];
   return createHash('sha256').update(JSON.stringify(fields)).digest('base64url').slice(0, 16);
 }
 
