@@ -42,6 +42,10 @@ export const limits = {
   commentsKiosk: (kioskId: string): Limit => ({ key: `comment:kiosk:${kioskId}`, points: 300, windowSeconds: 600 }),
   /** Tries of a kiosk enrollment code from one address. */
   kioskEnrollIp: (ip: string): Limit => ({ key: `kiosk-enroll:ip:${ip}`, points: 10, windowSeconds: 900 }),
+  /** Requests to follow a draft by e-mail from one address (each sends a confirmation). */
+  followIp: (ip: string): Limit => ({ key: `follow:ip:${ip}`, points: 20, windowSeconds: 3600 }),
+  /** Confirmation e-mails to one address, whatever draft (past it, the request is answered the same and nothing is sent). */
+  followAddress: (email: string): Limit => ({ key: `follow:to:${account(email)}`, points: 5, windowSeconds: 3600 }),
 };
 
 /** Limits on wrong receipt lookup codes: per client address, and per account when signed in. */

@@ -2,6 +2,11 @@
  * Publishes the text of one round of a draft: parses it, creates the draft and the round if
  * they are new, stores the immutable version and its provisions, and links every article to
  * its ancestor in the previous round (lineage) so that it keeps its identity across rounds.
+ *
+ * Publishing is when the draft's followers are told the round is open for comment
+ * (messages/follows.ts notifyFollowers, in the same transaction), with its closing time — also
+ * when its opening is still ahead (kept simple: one notice per round, at publication; the draft
+ * page shows when it opens). A version replaced later does not notify again (dedupe per round).
  */
 import { and, asc, count, eq, inArray } from 'drizzle-orm';
 import { sha256 } from '@oslojs/crypto/sha2';
@@ -14,6 +19,8 @@ import { recordAudit, systemActor, type Actor } from '../audit';
 import { describeProblem, parseLegalText, type LegalText, type ParseCounts } from './parse-legal-text';
 import { formatChineseNumeral } from './chinese-numerals';
 import { assignLineage } from './lineage';
+import { notifyFollowers, roundUrl } from '../messages/follows';
+import { messagesQueued } from '../messages/outbox';
 
 export interface PublishVersionInput {
   slug: string;
@@ -86,7 +93,8 @@ export async function publishVersion(
   const source = typeof input.text === 'string' ? input.text : new TextDecoder().decode(input.text);
   const digest = encodeHexLowerCase(sha256(new TextEncoder().encode(source)));
 
-  return db.transaction(async (tx) => {
+  let notified = 0;
+  const result = await db.transaction(async (tx) => {
     let [draft] = await tx.select().from(drafts).where(eq(drafts.slug, input.slug)).for('update');
     if (!draft) {
       const code = await uniqueCode(tx, input.code ?? codeFromSlug(input.slug));
@@ -148,8 +156,13 @@ export async function publishVersion(
       objectId: round.id,
       after: { slug: draft.slug, round: round.number, sha256: digest, counts },
     });
+    notified = await notifyFollowers(tx, draft.id, {
+      kind: 'round-opened', roundId: round.id, round: round.label, closesAt: round.closesAt, url: roundUrl(draft.slug, round.number),
+    });
     return { draftId: draft.id, roundId: round.id, versionId: version.id, created: true, counts, warnings };
   });
+  if (notified) messagesQueued();
+  return result;
 }
 
 /** The articles of the nearest earlier round that has a version, with their lineage ids. */

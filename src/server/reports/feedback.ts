@@ -14,6 +14,8 @@ import type { SessionUser } from '../auth/session-user';
 import { roundStatus } from '../drafts/rounds';
 import { loadReportScope, summariseArticles, summariseRound, type ArticleReport, type ReportScope, type ReportSummary } from './adoption-report';
 import { loadCommentRows, type CommentRow } from './comment-rows';
+import { feedbackUrl, notifyFollowers } from '../messages/follows';
+import { messagesQueued } from '../messages/outbox';
 
 function actorOf(user: SessionUser, ip?: string | null): Actor {
   return { id: user.id, kind: user.via === 'token' ? 'token' : 'user', ip: ip ?? null };
@@ -22,6 +24,8 @@ function actorOf(user: SessionUser, ip?: string | null): Actor {
 /**
  * Publishes (or, with `published: false`, withdraws) the feedback page of a round. Needs
  * draft:manage; publishing needs a closed round (RoundStillOpen). Idempotent; audited.
+ * Publishing tells the draft's followers in the same transaction (messages/follows.ts; once
+ * per round and follower, even if withdrawn and published again).
  */
 export async function setFeedbackPublished(
   input: { slug: string; round: number; published: boolean },
@@ -36,14 +40,19 @@ export async function setFeedbackPublished(
   const before = scope.round.feedbackPublishedAt;
   if ((before !== null) === input.published) return before;
   const at = input.published ? now : null;
-  await db.transaction(async (tx) => {
+  const notified = await db.transaction(async (tx) => {
     await tx.update(rounds).set({ feedbackPublishedAt: at }).where(eq(rounds.id, scope.round.id));
     await recordAudit(tx, actorOf(who, ip), {
       action: input.published ? 'feedback.publish' : 'feedback.unpublish',
       objectType: 'round', objectId: scope.round.id,
       before: { feedbackPublishedAt: before }, after: { feedbackPublishedAt: at },
     });
+    if (!input.published) return 0;
+    return notifyFollowers(tx, scope.draft.id, {
+      kind: 'feedback-published', roundId: scope.round.id, round: scope.round.label, url: feedbackUrl(scope.draft.slug, scope.round.number),
+    });
   });
+  if (notified) messagesQueued();
   return at;
 }
 

@@ -36,12 +36,21 @@ export function applySecurityHeaders(headers: Headers, opts: { signedIn?: boolea
 const unsafeMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /**
+ * The one-click unsubscribe link of a notice (RFC 8058): mail clients POST
+ * `List-Unsubscribe=One-Click` to it from wherever they run, without cookies. It may come from
+ * another site because it only ends the follow its token names (messages/follows.ts unsubscribe).
+ */
+const crossSiteAllowed = /^\/unsubscribe\/[^/]+$/;
+
+/**
  * True when a state-changing request comes from another site: its Origin differs from ours,
  * or (without Origin) the browser says Sec-Fetch-Site: cross-site. Server-to-server API clients
  * send neither header and are authenticated by bearer token or are anonymous commenters.
+ * A POST to an unsubscribe link is never refused (crossSiteAllowed).
  */
 export function isCrossOriginWrite(request: Request, url: URL): boolean {
   if (!unsafeMethods.has(request.method)) return false;
+  if (request.method === 'POST' && crossSiteAllowed.test(url.pathname)) return false;
   const origin = request.headers.get('origin');
   if (origin !== null) return origin !== url.origin;
   const site = request.headers.get('sec-fetch-site');
