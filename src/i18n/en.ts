@@ -1267,4 +1267,9 @@ export const en: Record<MessageKey, string> = {
   'unsubscribe.intro': 'Once unsubscribed, you will receive no more messages about "{draft}".',
   'unsubscribe.submit': 'Unsubscribe',
   'unsubscribe.done': 'Unsubscribed. You will receive no more messages about "{draft}".',
+  // How an answer reaches a deputy's resident (stations/deputy-dashboard.ts)
+  'deputy.told.delivered': 'The answer reached the resident by SMS or e-mail.',
+  'deputy.told.queued': 'The answer is being sent to the resident.',
+  'deputy.told.failed': 'The message did not reach the resident: take them a feedback slip.',
+  'deputy.told.slip': 'The resident left no contact: take them a feedback slip.',
 };

@@ -1265,6 +1265,11 @@ export const zhCN = {
   'unsubscribe.intro': '退订后，您将不再收到关于《{draft}》的消息。',
   'unsubscribe.submit': '退订',
   'unsubscribe.done': '已退订。您将不再收到关于《{draft}》的消息。',
+  // How an answer reaches a deputy's resident (stations/deputy-dashboard.ts)
+  'deputy.told.delivered': '已通过短信或邮件把答复告知居民。',
+  'deputy.told.queued': '答复通知正在发送。',
+  'deputy.told.failed': '答复通知未能送达：请用反馈单告知居民。',
+  'deputy.told.slip': '居民未留联系方式：请用反馈单告知。',
 } as const;
 
 export type MessageKey = keyof typeof zhCN;

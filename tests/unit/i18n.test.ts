@@ -15,7 +15,7 @@ const dictionaries: Record<(typeof locales)[number], Record<string, string>> = {
  */
 const DYNAMIC_PREFIXES = [
   'audit.action.', 'deputy.channel.', 'diff.change.', 'exports.status.',
-  'kiosks.state.', 'message.', 'outbox.delivery.', 'outbox.kind.', 'receipt.adoption.', 'receipt.change.', 'receipt.rate.',
+  'deputy.told.', 'kiosks.state.', 'message.', 'outbox.delivery.', 'outbox.kind.', 'receipt.adoption.', 'receipt.change.', 'receipt.rate.',
   'receipt.status.', 'report.adoption.', 'report.change.', 'report.channel.', 'report.satisfaction.', 'report.status.',
   'review.adoption.', 'review.channel.', 'review.hideReason.', 'review.status.', 'role.', 'round.status.', 'station.type.',
 ];

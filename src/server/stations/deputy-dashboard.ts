@@ -1,9 +1,11 @@
 /**
  * What a deputy sees of their station's comments: every comment from their stations (kiosk,
  * station QR, deputies' entry) and every comment they entered, with its status and the staff's
- * published answer, so they can report back to residents (闭环). Contact details never appear.
+ * published answer, so they can report back to residents (闭环), and whether the answer reached
+ * the resident by message (messages/answered.ts) or must go back on a feedback slip. Contact
+ * details never appear.
  */
-import { and, desc, eq, gte, inArray, lt, or, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import { comments, drafts, rounds } from '../../db/schema';
 import { getDb, type DbOrTx } from '../../db/client';
 import { AppError } from '../errors';
@@ -29,6 +31,11 @@ export interface DeputyCommentRow {
   reason: string | null;
   response: string | null;
   respondedAt: Date | null;
+  /**
+   * For an answered resident's comment, how the answer reaches them: a message (delivered,
+   * queued, failed) or, with no message, the feedback slip ('slip'); null otherwise.
+   */
+  told: 'delivered' | 'queued' | 'failed' | 'slip' | null;
   createdAt: Date;
 }
 
@@ -72,6 +79,8 @@ export async function listDeputyComments(
       c: comments,
       draftTitle: drafts.title,
       roundLabel: rounds.label,
+      // The newest answered message of the comment (outbox_comment index), never its recipient.
+      message: sql<string | null>`(select o.state from outbox o where o.comment_id = ${comments.id} and o.kind = 'answered' order by o.created_at desc limit 1)`,
     })
     .from(comments)
     .innerJoin(drafts, eq(drafts.id, comments.draftId))
@@ -81,7 +90,7 @@ export async function listDeputyComments(
     .limit(Math.min(filter.limit ?? 200, 500));
   return {
     stations,
-    comments: rows.map(({ c, draftTitle, roundLabel }) => {
+    comments: rows.map(({ c, draftTitle, roundLabel, message }) => {
       const answered = c.status === 'answered';
       return {
         id: c.id,
@@ -101,6 +110,7 @@ export async function listDeputyComments(
         reason: answered ? c.reason : null,
         response: answered ? c.response : null,
         respondedAt: answered ? c.respondedAt : null,
+        told: answered && !c.byDeputy ? ((message as DeputyCommentRow['told']) ?? 'slip') : null,
         createdAt: c.createdAt,
       };
     }),
