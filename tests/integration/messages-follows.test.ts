@@ -298,9 +298,15 @@ describe('the follow pages over HTTP', () => {
     expect(await (await get(`/drafts/${SLUG}?followed=sent`)).text()).toContain('请打开邮件中的链接完成关注');
 
     const link = await confirmLink();
-    const confirmed = await get(link);
-    expect(confirmed.status).toBe(200);
-    expect(await confirmed.text()).toContain(`已关注《${TITLE}》`);
+    // Opening the link (a person, or a mail scanner) confirms nothing; the button does.
+    const opened = await get(link);
+    expect(opened.status).toBe(200);
+    expect(await opened.text()).toContain('<button type="submit">确认关注</button>');
+    const pathOf = link;
+    expect((await get(pathOf)).status).toBe(200);
+    const click = await postForm(server.url, pathOf, {});
+    expect(click.status).toBe(303);
+    expect(await (await get(pathOf)).text()).toContain(`已关注《${TITLE}》`);
 
     const followId = link.split('/').pop()!.split('.')[0];
     const path = `/unsubscribe/${linkToken('unsubscribe', followId)}`;

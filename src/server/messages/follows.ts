@@ -84,6 +84,21 @@ export async function followByEmail(
  * Confirms the follow of a 'follow-confirm' link (idempotent). Throws NotFound for a token that
  * is not one, or a follow that was unsubscribed since (following again sends a new link).
  */
+/**
+ * What a 'follow-confirm' link is about, without confirming it (the page asks for a click: a mail
+ * scanner that opens links must not confirm a follow). Throws NotFound for a token that is not
+ * one, or a follow that was ended since.
+ */
+export async function readFollowLink(token: string, db: DbOrTx = getDb()): Promise<FollowedDraft & { confirmed: boolean }> {
+  const id = readLinkToken('follow-confirm', token);
+  if (!id) throw new AppError('NotFound');
+  const [row] = rowsOf<FollowedDraft & { confirmed: boolean }>(await db.execute(sql`
+    select d.slug, d.title, (f.confirmed_at is not null) as confirmed
+    from follows f join drafts d on d.id = f.draft_id where f.id = ${id}::uuid and f.unsubscribed_at is null`));
+  if (!row) throw new AppError('NotFound');
+  return row;
+}
+
 export async function confirmFollow(token: string, db: DbOrTx = getDb()): Promise<FollowedDraft> {
   const id = readLinkToken('follow-confirm', token);
   if (!id) throw new AppError('NotFound');

@@ -28,6 +28,8 @@ export const followNotice = z.enum(['sent', 'on', 'off', 'verify']);
 
 /** The unsubscribe form: a button, or a mail client's RFC 8058 one-click POST (List-Unsubscribe=One-Click). */
 export const unsubscribeForm = z.object({ 'List-Unsubscribe': z.string().optional() });
+/** The confirmation button of /follow/{token}: nothing but the click. */
+export const confirmFollowForm = z.object({});
 
 /** A link token (`<follow id>.<mac>`): its shape only; links.ts readLinkToken checks the mac. */
 export const linkTokenParam = z.string().min(1).max(100).regex(/^[0-9a-f-]{36}\.[A-Za-z0-9_-]+$/);
