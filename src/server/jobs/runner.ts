@@ -87,7 +87,9 @@ export async function claimJob(workerId: string, leaseMs: number, db: DbOrTx = g
       select id from jobs
       where lane = ${lane} and status in ('queued', 'running') and run_after <= now()
         and (status = 'queued' or locked_until < now())
-      order by run_after, created_at, id
+      -- The index's order (jobs_lane_runnable), so no sort of the queue: a bulk decision queues
+      -- 10,000 messages with one run_after and created_at, taken in the index's order.
+      order by run_after, created_at
       for update skip locked
       limit 1)
     returning id`);

@@ -58,8 +58,10 @@ function smtpTransporter(url: string): Transporter {
     holder[SMTP]?.transporter.close();
     holder[SMTP] = {
       url,
-      transporter: nodemailer.createTransport(url, {
-        pool: true, maxConnections: 4, maxMessages: 1000,
+      // The options object with `url` in it: createTransport(url, x) would take x as message
+      // defaults and ignore the pool (a new connection per message: 33 instead of 185+ a second).
+      transporter: nodemailer.createTransport({
+        url, pool: true, maxConnections: 4, maxMessages: 1000,
         connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: SEND_TIMEOUT_MS,
       } as never),
     };
