@@ -29,6 +29,7 @@ const steps: Step[] = [
   { name: 'exports', script: 'bench/exports.ts', args: quick ? ['--quick', '--write'] : [], env: {} },
   { name: 'import', script: 'bench/import.ts', args: quick ? ['--quick'] : [], env: {} },
   { name: 'faults', script: 'bench/faults.ts', args: ['--kills', '5', '--pg-restart'], env: {} },
+  { name: 'messages', script: 'bench/deliver-messages.ts', args: [], env: { N: quick ? '1000' : '10000' } },
 ];
 
 const pgUrl = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
