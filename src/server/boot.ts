@@ -92,8 +92,9 @@ export async function startBackgroundWork(opts: BackgroundOptions): Promise<void
     exportDir: opts.exportDir,
     leaseMs: opts.leaseMs,
     pollMs: opts.pollMs,
-    // Messages: several sends at once (each mostly waits on the network), looked for every second.
-    lanes: [{ name: MESSAGE_LANE, concurrency: 4, pollMs: Math.min(opts.pollMs ?? 1000, 1000) }],
+    // Messages: several at once (each waits on the database and the network; the SMTP pool has
+    // 4 connections, so 8 loops keep them busy while others record), looked for every second.
+    lanes: [{ name: MESSAGE_LANE, concurrency: 8, pollMs: Math.min(opts.pollMs ?? 1000, 1000) }],
     tasks: [
       {
         name: 'housekeeping',

@@ -83,9 +83,9 @@ describe.skipIf(!pg)('message delivery across restarts (built server, PostgreSQL
     expect(ids.size).toBe(n); // none lost
     expect(new Set(mails.map((m) => m.to[0])).size).toBe(n);
     // A message the SMTP server accepted in the instant before the kill, not yet recorded, goes
-    // again with the same Message-ID (the lane sends 4 at a time): at most that many copies.
+    // again with the same Message-ID (the lane has 8 loops): at most that many copies.
     const copies = mails.length - n;
     console.info(`[messages-restart] killed after ${killedAt} of ${n}; ${copies} second copies (same Message-ID)`);
-    expect(copies).toBeLessThanOrEqual(4);
+    expect(copies).toBeLessThanOrEqual(8);
   }, 120_000);
 });
