@@ -38,7 +38,10 @@ export function keyId(key: Buffer): string {
 }
 
 const rings = new Map<KeyName, KeyRing>();
-const warned = new Set<string>();
+// On globalThis: the server bundle and Astro's bundle each hold a copy of this module, and a key
+// file's warning is said once per process.
+const WARNED = Symbol.for('kaimen.keyWarnings');
+const warned: Set<string> = ((globalThis as { [WARNED]?: Set<string> })[WARNED] ??= new Set<string>());
 
 /** The key ring `name` of this process (read once, then cached). */
 export function keyRing(name: KeyName, config: Config = currentConfig()): KeyRing {
