@@ -43,6 +43,8 @@ export const rounds = pgTable('rounds', {
   closesAt: ts('closes_at').notNull(),
   noteMd: text('note_md'),
   feedbackPublishedAt: ts('feedback_published_at'),
+  /** Why the period ended before its announced close (staff's reason, or the next round opening); shown on the draft page. */
+  closedEarlyReason: text('closed_early_reason'),
   createdAt: createdAt(),
 }, (t) => [
   uniqueIndex('rounds_draft_number').on(t.draftId, t.number),

@@ -1275,4 +1275,17 @@ export const en: Record<MessageKey, string> = {
   'deputy.told.queued': 'The answer is being sent to the resident.',
   'deputy.told.failed': 'The message did not reach the resident: take them a feedback slip.',
   'deputy.told.slip': 'The resident left no contact: take them a feedback slip.',
+  // A round's period (drafts/update-round.ts, publish-version.ts)
+  'rounds.closedByNext': '{label} opened for comment, so this round ended.',
+  'drafts.period.opensLocked': 'This round has {count} comments: its opening can no longer move.',
+  'drafts.period.reasonRequired': 'This round has comments: ending it early needs a reason (shown on the draft page).',
+  'drafts.period.notBeforeNow': 'This round has comments: it can close now at the earliest.',
+  'drafts.period.overlaps': 'The period overlaps that of "{label}": one round of a draft takes comments at a time.',
+  'draftsAdmin.closeReason': 'Reason for ending early',
+  'draftsAdmin.closeReasonHint': 'Required to bring the close forward once comments arrived; shown on the draft page. Not needed to extend.',
+  'draft.closedEarly': 'Comments on this round closed early on {date}: {reason}',
+  'draft.periodChanges': 'Changes to the comment period ({count})',
+  'draft.periodChange.opens': '{at}: opening moved from {from} to {to}.',
+  'draft.periodChange.closes': '{at}: close moved from {from} to {to}.',
+  'draft.periodChange.reason': 'Reason: {reason}',
 };

@@ -1273,6 +1273,19 @@ export const zhCN = {
   'deputy.told.queued': '答复通知正在发送。',
   'deputy.told.failed': '答复通知未能送达：请用反馈单告知居民。',
   'deputy.told.slip': '居民未留联系方式：请用反馈单告知。',
+  // A round's period (drafts/update-round.ts, publish-version.ts)
+  'rounds.closedByNext': '{label}开始征求意见，本审次随之结束。',
+  'drafts.period.opensLocked': '本审次已收到 {count} 条意见，开始时间不能再改。',
+  'drafts.period.reasonRequired': '本审次已收到意见：提前结束征求意见须写明理由（将在草案页面公布）。',
+  'drafts.period.notBeforeNow': '本审次已收到意见：截止时间最早只能是现在。',
+  'drafts.period.overlaps': '与“{label}”的征求意见期限重叠：同一草案同一时间只能有一个审次征求意见。',
+  'draftsAdmin.closeReason': '提前结束的理由',
+  'draftsAdmin.closeReasonHint': '把截止时间提前时必须填写（已收到意见后），理由会在草案页面公布。延长期限不必填写。',
+  'draft.closedEarly': '本审次征求意见已于 {date} 提前结束：{reason}',
+  'draft.periodChanges': '征求意见期限调整记录（{count} 次）',
+  'draft.periodChange.opens': '{at}：开始时间由 {from} 调整为 {to}。',
+  'draft.periodChange.closes': '{at}：截止时间由 {from} 调整为 {to}。',
+  'draft.periodChange.reason': '理由：{reason}',
 } as const;
 
 export type MessageKey = keyof typeof zhCN;

@@ -63,7 +63,8 @@ async function articleIds(versionId: string, db: DbOrTx): Promise<Map<number, st
 export function pickOpenRound(draft: TargetDraft, number: number | undefined, now: Date): TargetRound {
   const candidates = number === undefined ? draft.rounds : draft.rounds.filter((r) => r.number === number);
   if (!candidates.length) throw new AppError('RoundNotFound');
-  const open = candidates.find((r) => roundStatus(r, now) === 'open');
+  // The latest open round, as the draft page shows it (publishing a round ends the one before).
+  const open = candidates.filter((r) => roundStatus(r, now) === 'open').at(-1);
   if (open) return open;
   const upcoming = candidates.filter((r) => roundStatus(r, now) === 'upcoming');
   // Nothing open: the next scheduled round says when commenting opens; otherwise it has closed.

@@ -18,6 +18,8 @@ export interface RoundInfo {
   closesAt: Date;
   status: RoundStatus;
   noteMd: string | null;
+  /** Why the period ended before its announced close, when it did (shown on the draft page). */
+  closedEarlyReason: string | null;
   versionId: string;
 }
 
@@ -81,6 +83,7 @@ export async function loadDraftHead(slug: string, db: DbOrTx = getDb(), now = ne
       opensAt: rounds.opensAt,
       closesAt: rounds.closesAt,
       noteMd: rounds.noteMd,
+      closedEarlyReason: rounds.closedEarlyReason,
       versionId: versions.id,
     })
     .from(drafts)
@@ -105,6 +108,7 @@ export async function loadDraftHead(slug: string, db: DbOrTx = getDb(), now = ne
       closesAt: r.closesAt!,
       status: roundStatus({ opensAt: r.opensAt!, closesAt: r.closesAt! }, now),
       noteMd: r.noteMd,
+      closedEarlyReason: r.closedEarlyReason,
       versionId: r.versionId!,
     })),
   };

@@ -8,13 +8,14 @@
  * when its opening is still ahead (kept simple: one notice per round, at publication; the draft
  * page shows when it opens). A version replaced later does not notify again (dedupe per round).
  */
-import { and, asc, count, eq, inArray } from 'drizzle-orm';
+import { and, asc, count, eq, gt, inArray, lt } from 'drizzle-orm';
 import { sha256 } from '@oslojs/crypto/sha2';
 import { encodeHexLowerCase } from '@oslojs/encoding';
 import { randomUUID } from 'node:crypto';
 import { comments, drafts, provisions, rounds, versions } from '../../db/schema';
 import { getDb, type DbOrTx, type Tx } from '../../db/client';
 import { AppError } from '../errors';
+import { t } from '../../i18n';
 import { recordAudit, systemActor, type Actor } from '../audit';
 import { describeProblem, parseLegalText, type LegalText, type ParseCounts } from './parse-legal-text';
 import { formatChineseNumeral } from './chinese-numerals';
@@ -156,6 +157,7 @@ export async function publishVersion(
       objectId: round.id,
       after: { slug: draft.slug, round: round.number, sha256: digest, counts },
     });
+    await closeEarlierRounds(tx, draft.id, round, actor);
     notified = await notifyFollowers(tx, draft.id, {
       kind: 'round-opened', roundId: round.id, round: round.label, closesAt: round.closesAt, url: roundUrl(draft.slug, round.number),
     });
@@ -163,6 +165,24 @@ export async function publishVersion(
   });
   if (notified) messagesQueued();
   return result;
+}
+
+/**
+ * One open round per draft: a round whose period runs past the opening of `round` (a later
+ * round) ends when it opens, with the reason shown on the draft page, and an audit event. Every
+ * channel then finds the same open round (comments/comment-target.ts).
+ */
+async function closeEarlierRounds(tx: Tx, draftId: string, round: typeof rounds.$inferSelect, actor: Actor): Promise<void> {
+  const overlapping = await tx.select().from(rounds).where(and(
+    eq(rounds.draftId, draftId), lt(rounds.number, round.number), gt(rounds.closesAt, round.opensAt), lt(rounds.opensAt, round.opensAt)));
+  for (const earlier of overlapping) {
+    const closedEarlyReason = t('zh-CN', 'rounds.closedByNext', { label: round.label });
+    await tx.update(rounds).set({ closesAt: round.opensAt, closedEarlyReason }).where(eq(rounds.id, earlier.id));
+    await recordAudit(tx, actor, {
+      action: 'round.close', objectType: 'round', objectId: earlier.id,
+      before: { closesAt: earlier.closesAt }, after: { closesAt: round.opensAt, reason: closedEarlyReason },
+    });
+  }
 }
 
 /** The articles of the nearest earlier round that has a version, with their lineage ids. */

@@ -82,5 +82,7 @@ export const draftAdminForm = z.object({
   opens: draftTime('opens'),
   closes: draftTime('closes'),
   note: z.string().max(50_000, 'field.tooLong').optional(),
+  /** Why the period is shortened (required once the round has comments; shown on the draft page). */
+  closeReason: z.string().max(200, 'field.tooLong').optional(),
   required: z.string().optional(),
 });

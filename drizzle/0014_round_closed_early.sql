@@ -1,0 +1,1 @@
+ALTER TABLE "rounds" ADD COLUMN "closed_early_reason" text;
