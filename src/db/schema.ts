@@ -110,6 +110,17 @@ export const users = pgTable('users', {
 }, (t) => [check('users_login', sql`${t.email} is not null or ${t.phone} is not null`)]);
 
 /** One-time codes sent through the notifier (contact verification, password reset); only the hash is kept. */
+/**
+ * The one-time link that creates the first admin on an empty database (decision 021): SHA-256 (hex)
+ * of the token printed by `npm start`; valid until used, expired, or any admin exists.
+ */
+export const setupLinks = pgTable('setup_links', {
+  tokenHash: text('token_hash').primaryKey(),
+  expiresAt: ts('expires_at').notNull(),
+  usedAt: ts('used_at'),
+  createdAt: createdAt(),
+});
+
 export const verificationCodes = pgTable('verification_codes', {
   id: id(),
   userId: uuid('user_id').notNull().references(() => users.id),
@@ -367,6 +378,24 @@ export const lshBuckets = pgTable('lsh_buckets', {
   bandKey: integer('band_key').notNull(),
   commentId: uuid('comment_id').notNull(),
 }, (t) => [primaryKey({ columns: [t.roundId, t.bandKey] })]);
+
+/**
+ * 主要意见 of one article in a round (article_number 0: 总体意见), as the adoption report and the
+ * public feedback page say it. Staff write (or later accept a drafted) text and confirm it; only
+ * confirmed text is published, and editing the text clears the confirmation.
+ */
+export const articlePoints = pgTable('article_points', {
+  roundId: uuid('round_id').notNull().references(() => rounds.id),
+  articleNumber: integer('article_number').notNull(),
+  text: text('text').notNull(),
+  updatedBy: uuid('updated_by').references(() => users.id),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+  confirmedBy: uuid('confirmed_by').references(() => users.id),
+  confirmedAt: ts('confirmed_at'),
+}, (t) => [
+  primaryKey({ columns: [t.roundId, t.articleNumber] }),
+  check('article_points_confirmed', sql`(${t.confirmedAt} is null) = (${t.confirmedBy} is null)`),
+]);
 
 export const tags = pgTable('tags', {
   id: id(),
