@@ -13,6 +13,7 @@ import { systemActor } from '../../src/server/audit';
 import { publishVersion } from '../../src/server/drafts/publish-version';
 import { periodChanges, updateRound } from '../../src/server/drafts/update-round';
 import { submitComment } from '../../src/server/comments/submit-comment';
+import { listOpenDrafts } from '../../src/server/stations/open-drafts';
 import { clearTargetCache } from '../../src/server/comments/comment-target';
 
 let database: TestDatabase;
@@ -72,6 +73,9 @@ describe('one open round per draft', () => {
     const one = await roundRow(1);
     expect(one.closesAt.getTime()).toBe(opens.getTime());
     expect(one.closedEarlyReason).toBe('二审稿开始征求意见，本审次随之结束。');
+    // Kiosks, station QR pages and deputy entry offer what listOpenDrafts says: round 2, as the website does.
+    const offered = (await listOpenDrafts(database.db)).find((d) => d.slug === 'tingche');
+    expect([offered?.round, offered?.roundLabel]).toEqual([2, '二审稿']);
     clearTargetCache();
     const r = await submitComment('tingche', { body: '二审稿第五条的表述更清楚了，赞成。' }, { channel: 'kiosk' }, database.db);
     expect(r.receipt).toMatch(/^[A-Z]+2-/);
