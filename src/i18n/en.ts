@@ -709,6 +709,7 @@ export const en: Record<MessageKey, string> = {
   'review.groupNeedsTwo': 'Select at least two comments to group them.',
   'review.hideReasonRequired': 'Choose why the comment is hidden.',
   'review.actionUnknown': 'Choose an action.',
+  'review.assigneeUnknown': 'No active staff account has this address (use their sign-in e-mail).',
   'upload.empty': 'The file is empty.',
   'upload.tooLarge': 'The file is too large (8 MB at most).',
   'upload.docxUnreadable': 'This Word file cannot be read; make sure it is .docx, not .doc.',

@@ -707,6 +707,7 @@ export const zhCN = {
   'review.groupNeedsTwo': '至少选择两条意见才能归为一组。',
   'review.hideReasonRequired': '请选择屏蔽原因。',
   'review.actionUnknown': '请选择要执行的操作。',
+  'review.assigneeUnknown': '没有这个在职工作人员账户（请填写其登录邮箱）。',
   'upload.empty': '文件是空的。',
   'upload.tooLarge': '文件过大（上限 8 MB）。',
   'upload.docxUnreadable': '无法读取这个 Word 文件，请确认是 .docx 格式（不是 .doc）。',

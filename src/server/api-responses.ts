@@ -158,6 +158,16 @@ export const staffCommentResponse = z.looseObject({
 
 export const tagsResponse = z.looseObject({ tags: z.array(z.string()) }).meta({ id: 'CommentTags' });
 
+/** POST /api/v1/staff/comments/bulk: the queued job (null when nothing matched) and how many comments matched. */
+export const bulkStartResponse = z.looseObject({ job: z.uuid().nullable(), matched: int }).meta({ id: 'BulkStart' });
+
+/** GET /api/v1/staff/jobs/{job}: a bulk job counts comments; other jobs count percent (total 100). */
+export const jobStatusResponse = z.looseObject({
+  state: z.enum(['queued', 'running', 'done', 'failed']), kind: z.string(), done: int, total: int, changed: int, skipped: int,
+  skippedBy: z.record(z.string(), int).meta({ description: '跳过的原因及条数：decided 已有决定、undecided 尚未决定、published 已公开、waiting 待审核、hasResponse 已有答复、notWaiting 不在待审核、ownDecision 本人所作决定（须另一人审核）、hidden 已隐藏' }),
+  error: z.string().nullable(), createdAt: dateTime, finishedAt: dateTime.nullable(),
+}).meta({ id: 'JobStatus' });
+
 export const importResponse = z.looseObject({
   rows: int, imported: int, alreadyPresent: int, grouped: int,
   receipts: z.array(z.looseObject({ line: int, externalId: z.string().nullable().optional(), receipt: z.string(), lookupCode: z.string().nullable().optional(), status: z.string() })),

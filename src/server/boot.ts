@@ -75,7 +75,7 @@ export interface BackgroundOptions {
 
 /**
  * The background work of every instance, in one place: the job kinds the runner knows
- * (jobs/runner.ts: report exports, message deliveries in their own lane), and the periodic tasks — housekeeping about every hour (jobs/housekeeping.ts)
+ * (jobs/runner.ts: report exports, message deliveries and bulk actions each in their own lane), and the periodic tasks — housekeeping about every hour (jobs/housekeeping.ts)
  * and an audit anchor about every minute when the chain has grown (audit-anchor.ts), once more at stop.
  */
 export async function startBackgroundWork(opts: BackgroundOptions): Promise<void> {
@@ -87,6 +87,8 @@ export async function startBackgroundWork(opts: BackgroundOptions): Promise<void
   const { MESSAGE_LANE } = await import('./messages/outbox');
   registerJobHandler('report', runReportJob);
   registerMessageDelivery();
+  const { registerBulkJobs, BULK_LANE } = await import('./review/bulk-filter');
+  registerBulkJobs();
   let anchored: Awaited<ReturnType<typeof anchorAuditChain>> = null;
   startJobRunner({
     exportDir: opts.exportDir,
@@ -94,7 +96,8 @@ export async function startBackgroundWork(opts: BackgroundOptions): Promise<void
     pollMs: opts.pollMs,
     // Messages: several at once (each waits on the database and the network; the SMTP pool has
     // 4 connections, so 8 loops keep them busy while others record), looked for every second.
-    lanes: [{ name: MESSAGE_LANE, concurrency: 8, pollMs: Math.min(opts.pollMs ?? 1000, 1000) }],
+    // Bulk actions over a filter: one at a time, never behind an export (review/bulk-filter.ts).
+    lanes: [{ name: MESSAGE_LANE, concurrency: 8, pollMs: Math.min(opts.pollMs ?? 1000, 1000) }, { name: BULK_LANE, concurrency: 1, pollMs: Math.min(opts.pollMs ?? 1000, 1000) }],
     tasks: [
       {
         name: 'housekeeping',

@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { slugSchema, draftQuerySchema, diffQuerySchema, roundNumberSchema } from './drafts/schemas';
-import { decisionSchema, inboxFilterSchema, tagsRequestSchema } from './review/schemas';
+import { bulkRequestSchema, decisionSchema, inboxFilterSchema, tagsRequestSchema } from './review/schemas';
 import { commentInputSchema } from './comments/schemas';
 import { kioskCommentBodySchema } from './stations/kiosk-comments';
 import { uuid } from './params';
@@ -36,6 +36,7 @@ const ok = (description: string, schema: z.ZodType): ApiResponse => ({ descripti
 const err = (errors: string): ApiResponse => ({ errors });
 const slugParams = z.object({ slug: slugSchema });
 const idParams = z.object({ id: uuid });
+const jobParams = z.object({ job: uuid });
 const staffErrors = { '401': err('Unauthenticated / SessionExpired'), '403': err('Forbidden') };
 const report = (format: 'docx' | 'xlsx' | 'csv', type: string): ApiRoute => ({
   file: 'src/pages/staff/drafts/[slug]/rounds/[n]/report.[format].ts',
@@ -107,6 +108,16 @@ export const apiRoutes: ApiRoute[] = [
     file: 'src/pages/api/v1/staff/comments/[id]/tags.ts', method: 'post', path: '/api/v1/staff/comments/{id}/tags', tags: ['staff'], security: 'staff',
     summary: '给意见加标签（按名称或标识；replace 时只保留这些）', params: idParams, body: { schema: tagsRequestSchema },
     responses: { '200': ok('意见现有的标签', res.tagsResponse), '400': err('ValidationFailed'), ...staffErrors, '404': err('CommentNotFound') },
+  },
+  {
+    file: 'src/pages/api/v1/staff/comments/bulk.ts', method: 'post', path: '/api/v1/staff/comments/bulk', tags: ['staff'], security: 'staff',
+    summary: '对符合筛选条件的全部意见执行一项操作（后台任务；已有的决定不覆盖，除非 overwrite）', body: { schema: bulkRequestSchema },
+    responses: { '202': ok('已排队：任务编号和符合条件的意见数', res.bulkStartResponse), '200': ok('没有符合条件的意见：不建任务', res.bulkStartResponse), '400': err('ValidationFailed'), ...staffErrors, '422': err('ReasonRequired') },
+  },
+  {
+    file: 'src/pages/api/v1/staff/jobs/[job].ts', method: 'get', path: '/api/v1/staff/jobs/{job}', tags: ['staff'], security: 'staff',
+    summary: '后台任务的进度：批量操作按意见计（已处理、总数、已更改、跳过及原因），其他任务按百分比', params: jobParams,
+    responses: { '200': ok('任务进度', res.jobStatusResponse), ...staffErrors, '404': err('NotFound') },
   },
   {
     file: 'src/pages/api/v1/staff/comments/import.ts', method: 'post', path: '/api/v1/staff/comments/import', tags: ['staff'], security: 'staff',

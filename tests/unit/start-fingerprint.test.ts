@@ -8,7 +8,6 @@ import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-// @ts-expect-error plain JavaScript module without types
 import { fingerprint } from '../../scripts/fingerprint.mjs';
 
 const start = resolve('scripts/start.mjs');

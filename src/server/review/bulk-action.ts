@@ -40,6 +40,8 @@ export const bulkFormSchema = z.object({
   template: z.preprocess((v) => (v === '' ? undefined : v), uuid.optional()),
   publish: z.preprocess((v) => v === 'on' || v === 'true', z.boolean()).optional(),
   assignee: z.string().optional(),
+  /** Decide over comments someone has decided already (a selection or a group); skipped otherwise. */
+  overwrite: z.preprocess((v) => v === 'on' || v === 'true', z.boolean()).optional(),
 });
 export type BulkForm = z.infer<typeof bulkFormSchema>;
 
@@ -48,6 +50,8 @@ export interface BulkOutcome {
   count: number;
   /** Decisions held for a second person's approval. */
   waiting: number;
+  /** Comments left alone because they had a decision (without overwrite). */
+  skipped: number;
 }
 
 /**
@@ -59,9 +63,9 @@ export async function runBulkAction(form: BulkForm, user: SessionUser, actor: Ac
   const ids = form.ids ?? [];
   const target: Target = form.groupId && !ids.length ? { groupId: form.groupId } : { ids };
   if ('ids' in target && !target.ids.length) throw new AppError('ValidationFailed', {}, [{ field: 'ids', key: 'review.selectionEmpty' }]);
-  const done = (count: number, waiting = 0): BulkOutcome => {
+  const done = (count: number, waiting = 0, skipped = 0): BulkOutcome => {
     clearFacetCache();
-    return { action: form.action, count, waiting };
+    return { action: form.action, count, waiting, skipped };
   };
   switch (form.action) {
     case 'tag':
@@ -76,8 +80,10 @@ export async function runBulkAction(form: BulkForm, user: SessionUser, actor: Ac
       if (!form.adoption) throw new AppError('ValidationFailed', {}, [{ field: 'adoption', key: 'review.adoptionRequired' }]);
       const response = form.response || (form.template ? await templateBody(form.template) : undefined);
       const input: DecisionInput = { adoption: form.adoption, reason: form.reason || undefined, response: response || undefined, publish: form.publish };
-      const r = await decideAdoption(target, input, actor);
-      return done(r.ids.length, r.awaitingApproval);
+      // One comment is decided as asked; a selection or a group keeps earlier decisions unless overwrite.
+      const many = 'groupId' in target || target.ids.length > 1;
+      const r = await decideAdoption(target, input, actor, undefined, { keepDecided: many && !form.overwrite });
+      return done(r.ids.length, r.awaitingApproval, r.skipped);
     }
     case 'assign': {
       const assignee = form.assignee === 'me' ? user.id : form.assignee || null;

@@ -19,6 +19,8 @@ import { messagesQueued } from '../messages/outbox';
 export interface DecisionResult {
   /** The comments decided. */
   ids: string[];
+  /** With keepDecided: the comments left alone because someone had decided them already. */
+  skipped: number;
   /** How many went to the receipts now, and how many wait for approval. */
   published: number;
   awaitingApproval: number;
@@ -48,23 +50,30 @@ export function checkDecision(input: DecisionInput): DecisionInput {
  * (status under_review; a response published earlier is withdrawn until published again).
  * With `publish`, comments of drafts that require approval wait for a second person
  * (approval_requested_at), the others become answered with responded_at = now.
- * Throws ReasonRequired, ValidationFailed, CommentNotFound (nothing matched).
+ * With `keepDecided` (a selection or a group decided in one go), comments that already have a
+ * decision are left alone and counted in `skipped`: a person's decision is never overwritten
+ * silently. Throws ReasonRequired, ValidationFailed, CommentNotFound (nothing matched).
  */
 export async function decideAdoption(
   target: Target,
   input: DecisionInput,
   actor: Actor,
   db: DbOrTx = getDb(),
+  opts: { keepDecided?: boolean } = {},
 ): Promise<DecisionResult> {
   const d = checkDecision(input);
   const publish = d.publish === true;
   return db.transaction(async (tx) => {
+    // Counted before the update, which gives the others a decision too.
+    const skipped = opts.keepDecided
+      ? rowsOf<{ n: number }>(await tx.execute(sql`select count(*)::int as n from comments c where ${targetCondition(target)} and c.adoption is not null`))[0].n
+      : 0;
     const result = await tx.execute(sql`
       with target as (
         select c.id, c.status, c.adoption, c.reason, c.response, c.responded_at,
                c.approval_requested_at is not null as pending_approval, d.require_approval
         from comments c join drafts d on d.id = c.draft_id
-        where ${targetCondition(target)}
+        where ${targetCondition(target)} ${opts.keepDecided ? sql`and c.adoption is null` : sql``}
         for update of c
       )
       update comments c set
@@ -81,6 +90,7 @@ export async function decideAdoption(
       where c.id = t.id
       returning t.id, t.status, t.adoption, t.reason, t.response, t.responded_at, t.pending_approval, t.require_approval`);
     const rows = rowsOf<BeforeRow & { require_approval: boolean }>(result);
+    if (!rows.length && skipped) return { ids: [], published: 0, awaitingApproval: 0, skipped };
     if (!rows.length) throw new AppError('CommentNotFound');
     const ids = rows.map((r) => r.id);
     const awaitingApproval = publish ? rows.filter((r) => r.require_approval).length : 0;
@@ -90,9 +100,9 @@ export async function decideAdoption(
       action: 'comment.decide',
       ...auditObject(target, ids),
       before: summariseBefore(rows),
-      after: { ids, adoption: d.adoption, reason: d.reason ?? null, response: d.response ?? null, publish, published, awaitingApproval, notified },
+      after: { ids, adoption: d.adoption, reason: d.reason ?? null, response: d.response ?? null, publish, published, awaitingApproval, notified, ...(skipped ? { skipped } : {}) },
     });
-    return { ids, published, awaitingApproval };
+    return { ids, published, awaitingApproval, skipped };
   }).finally(messagesQueued);
 }
 

@@ -141,3 +141,36 @@ export async function groupSelection(ids: readonly string[], actor: Actor, db: D
     return groupId;
   });
 }
+
+/**
+ * Adds comments of one round to group `groupId`, or to a new confirmed group when it is null
+ * (a bulk "group" action fills one group batch by batch). Throws ValidationFailed when the
+ * comments span rounds or the group is of another round. Returns the group id. Audited as
+ * group.add.
+ */
+export async function addToGroup(groupId: string | null, ids: readonly string[], actor: Actor, db: DbOrTx = getDb()): Promise<string> {
+  if (!ids.length) throw new AppError('ValidationFailed', {}, [{ field: 'ids', key: 'review.selectionEmpty' }]);
+  return db.transaction(async (tx) => {
+    const rows = rowsOf<{ id: string; group_id: string | null; round_id: string }>(await tx.execute(sql`
+      select id, group_id, round_id from comments where id = any(${uuidArray(ids)}) for update`));
+    if (rows.length !== new Set(ids).size) throw new AppError('CommentNotFound');
+    const rounds = new Set(rows.map((r) => r.round_id));
+    let group = groupId;
+    if (group) {
+      const g = rowsOf<{ round_id: string }>(await tx.execute(sql`select round_id from comment_groups where id = ${group}::uuid for update`));
+      if (!g.length) throw new AppError('NotFound');
+      rounds.add(g[0].round_id);
+    }
+    if (rounds.size > 1) throw new AppError('ValidationFailed', {}, [{ field: 'ids', key: 'review.groupRoundsDiffer' }]);
+    if (!group) {
+      group = rowsOf<{ id: string }>(await tx.execute(sql`
+        insert into comment_groups (round_id, confirmed) values (${rows[0].round_id}::uuid, true) returning id`))[0].id;
+    }
+    await tx.execute(sql`update comments set group_id = ${group}::uuid where id = any(${uuidArray(ids)})`);
+    await recordAudit(tx, actor, {
+      action: 'group.add', objectType: 'comment_group', objectId: group,
+      before: { groups: [...new Set(rows.map((r) => r.group_id))] }, after: { ids: [...ids], groupId: group },
+    });
+    return group;
+  });
+}

@@ -49,3 +49,32 @@ export async function publishResponses(target: Target, actor: Actor, db: DbOrTx 
     return { ids, published: ids.length - awaitingApproval, awaitingApproval };
   }).finally(messagesQueued);
 }
+
+/**
+ * Sets the response text of decided, unpublished comments `ids` (a template's text in a bulk
+ * action), leaving the decision and its state alone; publishing is a separate step. Comments
+ * that are undecided or already published are not touched. Returns the ids changed. Audited
+ * as comment.respond with each comment's earlier response.
+ */
+export async function respondComments(ids: readonly string[], response: string, actor: Actor, db: DbOrTx = getDb()): Promise<string[]> {
+  if (!ids.length) throw new AppError('ValidationFailed', {}, [{ field: 'ids', key: 'review.selectionEmpty' }]);
+  return db.transaction(async (tx) => {
+    const rows = rowsOf<{ id: string; before: string | null }>(await tx.execute(sql`
+      with target as (
+        select c.id, c.response from comments c
+        where ${targetCondition({ ids: [...ids] })} and c.adoption is not null and c.responded_at is null and c.approval_requested_at is null
+        for update of c
+      )
+      update comments c set response = ${response} from target t where c.id = t.id
+      returning t.id, t.response as before`));
+    const changed = rows.map((r) => r.id);
+    if (changed.length) {
+      const before = [...new Set(rows.map((r) => r.before))];
+      await recordAudit(tx, actor, {
+        action: 'comment.respond', ...auditObject({ ids: changed }, changed),
+        before: { responses: before.length <= 20 ? before : before.length }, after: { ids: changed, response },
+      });
+    }
+    return changed;
+  });
+}

@@ -78,3 +78,29 @@ export const templateForm = z.object({ op: z.enum(['create', 'delete']), id: uui
 // ── JSON API request bodies (OpenAPI, issue 16 C) ──
 /** POST /api/v1/staff/comments/{id}/tags: the tags to add, or with replace the only tags to keep. */
 export const tagsRequestSchema = tagsSchema.extend({ replace: z.boolean().optional() });
+
+// ── Acting on every comment that matches a filter (POST /api/v1/staff/comments/bulk; review/bulk-filter.ts) ──
+/** The inbox's filters as JSON (numbers may come as numbers); `group` names a campaign group as `campaign` does. */
+export const bulkFilterSchema = inboxFilterSchema.omit({ cursor: true, limit: true }).extend({ group: opt(uuid) });
+const bulkTags = z.array(lineText(40).pipe(z.string().min(1, 'field.required'))).min(1, 'field.required').max(30);
+export const bulkActionSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('tag'), tags: bulkTags }),
+  z.object({ kind: z.literal('untag'), tags: bulkTags }),
+  /** An active staff member's e-mail address, `me`, or null to unassign. */
+  z.object({ kind: z.literal('assign'), assignee: z.union([z.literal('me'), z.email('field.invalid'), z.null()]) }),
+  z.object({ kind: z.literal('decide'), ...decisionSchema.shape }),
+  /** The response of decided, unpublished comments: a template's text or the text itself. */
+  z.object({ kind: z.literal('respond'), template: opt(uuid), response: opt(wellFormedText.trim().max(5000, 'field.tooLong')) }),
+  z.object({ kind: z.literal('publish') }),
+  z.object({ kind: z.literal('approve') }),
+  z.object({ kind: z.literal('group') }),
+  z.object({ kind: z.literal('hide'), ...hideSchema.shape }),
+], { error: 'review.actionUnknown' });
+export type BulkActionInput = z.infer<typeof bulkActionSchema>;
+export const bulkRequestSchema = z.object({
+  filter: bulkFilterSchema.default({}),
+  action: bulkActionSchema,
+  /** Decide and respond over comments that already have a decision (a response): skipped otherwise. */
+  overwrite: z.boolean().optional(),
+});
+export type BulkRequest = z.infer<typeof bulkRequestSchema>;

@@ -1,0 +1,297 @@
+/**
+ * Acting on every comment that matches a filter, not a page of it (issue 19; decision 023):
+ * "decide all 5,000 comments on 第十二条 that nobody has decided" is one request.
+ *
+ * - The request is checked whole before anything changes (permission, the action's own rules,
+ *   e.g. a reason for 不予采纳), the matching comments are counted, and a `bulk` job is queued
+ *   with one audit event (`comment.bulk`: the filter, the action, the count) in one transaction.
+ *   A filter matching nothing queues nothing.
+ * - The job walks the matching comments oldest first by (created_at, id), up to the moment of
+ *   the request (comments that arrive later are not in "the N you confirmed"), 1,000 at a time.
+ *   Each batch applies the action through the same domain function as the workspace (so the
+ *   same rules, messages and per-comment audit events) and records its cursor and counts in the
+ *   job row in the same transaction, under the job's lease: a job killed mid-way resumes after
+ *   the last batch that committed, and no comment is acted on twice.
+ * - Comments the action does not fit are skipped and counted by reason: a decision or response
+ *   made earlier (unless `overwrite`), nothing to publish, not waiting for approval, the
+ *   requester's own decision (approval needs a second person), already hidden.
+ */
+import { sql, type SQL } from 'drizzle-orm';
+import { getDb, type DbOrTx } from '../../db/client';
+import { rowsOf } from '../../db/rows';
+import { recordAudit, type Actor } from '../audit';
+import { can, type Permission } from '../auth/permissions';
+import type { SessionUser } from '../auth/session-user';
+import { AppError } from '../errors';
+import { enqueueJob, LeaseLost, registerJobHandler, type JobContext } from '../jobs/runner';
+import { parseOrFail } from '../validation';
+import { approveResponses } from './approve';
+import { assignComments } from './assign';
+import { checkDecision, decideAdoption } from './decide';
+import { addToGroup } from './groups';
+import { clearFacetCache } from './inbox-counts';
+import { filterConditions, resolveFilters, whereOf } from './inbox';
+import { hideComments } from './moderate';
+import { publishResponses, respondComments } from './respond';
+import { bulkRequestSchema, type BulkActionInput, type BulkRequest, type InboxFilters } from './schemas';
+import { tagComments } from './tags';
+import { templateBody } from './templates';
+
+export const BULK_JOB = 'bulk';
+/** Its own lane: a bulk action never waits behind an export, and runs one at a time per instance. */
+export const BULK_LANE = 'bulk';
+export const BULK_BATCH = 1000;
+
+type Kind = BulkActionInput['kind'];
+
+const permissionOf: Record<Kind, Permission> = {
+  tag: 'comment:tag', untag: 'comment:tag', assign: 'comment:assign', decide: 'comment:decide', respond: 'comment:decide',
+  publish: 'comment:decide', approve: 'comment:approve', group: 'comment:tag', hide: 'comment:hide',
+};
+
+/** Why a comment was left alone; the job's result counts each. */
+export const skipReasons = ['decided', 'undecided', 'published', 'waiting', 'hasResponse', 'notWaiting', 'ownDecision', 'hidden'] as const;
+export type SkipReason = (typeof skipReasons)[number];
+
+/** The action as the job runs it: names resolved to ids, texts resolved from templates. */
+type ResolvedAction =
+  | { kind: 'tag' | 'untag'; tags: string[] }
+  | { kind: 'assign'; assigneeId: string | null }
+  | { kind: 'decide'; adoption: string; reason: string | null; response: string | null; publish: boolean }
+  | { kind: 'respond'; response: string }
+  | { kind: 'publish' | 'approve' | 'group' }
+  | { kind: 'hide'; reason: string; note: string | null };
+
+interface BulkState {
+  /** Where the next batch starts: the (created_at, id) of the last comment walked. */
+  cursor: { at: string; id: string } | null;
+  done: number;
+  changed: number;
+  skipped: Partial<Record<SkipReason, number>>;
+  /** The group the `group` action fills (made by its first batch). */
+  groupId: string | null;
+}
+
+export interface BulkPayload {
+  filter: InboxFilters;
+  action: ResolvedAction;
+  overwrite: boolean;
+  actor: Actor;
+  /** The requester: `assignee: me` and the approval rule refer to them. */
+  userId: string;
+  /** Comments created after this are not part of the request. */
+  cutoff: string;
+  total: number;
+  /** Comments per batch (BULK_BATCH; the tests use small ones to walk several). */
+  batch: number;
+  state: BulkState;
+}
+
+export interface BulkStart {
+  job: string | null;
+  matched: number;
+}
+
+/** The SQL condition of a filter: the inbox's conditions, plus `group` as the campaign. */
+async function matchCondition(filter: InboxFilters & { group?: string }, userId: string, db: DbOrTx): Promise<SQL> {
+  const filters = { ...filter, campaign: filter.campaign ?? filter.group };
+  delete (filters as { group?: string }).group;
+  return whereOf(filterConditions(await resolveFilters(filters, db), { id: userId }).values());
+}
+
+/** Resolves what the job needs and checks the action's rules; throws before anything changes. */
+async function resolveAction(action: BulkActionInput, user: SessionUser, db: DbOrTx): Promise<ResolvedAction> {
+  switch (action.kind) {
+    case 'tag':
+    case 'untag':
+      return { kind: action.kind, tags: action.tags };
+    case 'assign': {
+      if (action.assignee === null) return { kind: 'assign', assigneeId: null };
+      if (action.assignee === 'me') return { kind: 'assign', assigneeId: user.id };
+      const [u] = rowsOf<{ id: string }>(await db.execute(sql`
+        select id from users where lower(email) = lower(${action.assignee}) and role in ('staff', 'admin') and active`));
+      if (!u) throw new AppError('ValidationFailed', {}, [{ field: 'action.assignee', key: 'review.assigneeUnknown' }]);
+      return { kind: 'assign', assigneeId: u.id };
+    }
+    case 'decide': {
+      const d = checkDecision({ adoption: action.adoption, reason: action.reason, response: action.response, publish: action.publish });
+      return { kind: 'decide', adoption: d.adoption, reason: d.reason ?? null, response: d.response ?? null, publish: d.publish === true };
+    }
+    case 'respond': {
+      const response = action.response ?? (action.template ? await templateBody(action.template, db) : undefined);
+      if (!response) throw new AppError('ValidationFailed', {}, [{ field: 'action.response', key: 'field.required' }]);
+      return { kind: 'respond', response };
+    }
+    case 'hide':
+      return { kind: 'hide', reason: action.reason, note: action.note ?? null };
+    default:
+      return { kind: action.kind };
+  }
+}
+
+/**
+ * Checks and queues `input` (the API's JSON or the workspace's form, as bulkRequestSchema) for
+ * `user`. Returns the job and how many comments matched; with none, no job. Throws Forbidden,
+ * ValidationFailed, ReasonRequired, UserNotFound before any row changes.
+ */
+export async function startBulk(input: unknown, user: SessionUser, actor: Actor, db: DbOrTx = getDb(), opts: { batch?: number } = {}): Promise<BulkStart> {
+  const request: BulkRequest = parseOrFail(bulkRequestSchema, input);
+  if (!can(user, permissionOf[request.action.kind])) throw new AppError('Forbidden');
+  const action = await resolveAction(request.action, user, db);
+  return db.transaction(async (tx) => {
+    const where = await matchCondition(request.filter, user.id, tx);
+    const [{ matched, rounds, cutoff }] = rowsOf<{ matched: number; rounds: number; cutoff: string }>(await tx.execute(sql`
+      select count(*)::int as matched, count(distinct c.round_id)::int as rounds, now()::text as cutoff
+      from comments c where ${where} and c.created_at <= now()`));
+    if (!matched) return { job: null, matched: 0 };
+    if (action.kind === 'group') {
+      if (matched < 2) throw new AppError('ValidationFailed', {}, [{ field: 'filter', key: 'review.groupNeedsTwo' }]);
+      if (rounds > 1) throw new AppError('ValidationFailed', {}, [{ field: 'filter', key: 'review.groupRoundsDiffer' }]);
+    }
+    const filter = { ...request.filter };
+    const payload: BulkPayload = {
+      filter, action, overwrite: request.overwrite === true, actor, userId: user.id, cutoff: new Date(cutoff).toISOString(), total: matched, batch: opts.batch ?? BULK_BATCH,
+      state: { cursor: null, done: 0, changed: 0, skipped: {}, groupId: null },
+    };
+    const job = await enqueueJob(BULK_JOB, payload, user.id, tx, { lane: BULK_LANE });
+    await recordAudit(tx, actor, {
+      action: 'comment.bulk', objectType: 'job', objectId: job.id,
+      after: { filter, action: request.action, overwrite: payload.overwrite, matched },
+    });
+    return { job: job.id, matched };
+  });
+}
+
+/** Why the action leaves a comment alone (SQL over comments c), or null when it applies. */
+function skipExpression(p: BulkPayload): SQL {
+  const a = p.action;
+  switch (a.kind) {
+    case 'decide':
+      return p.overwrite ? sql`null::text` : sql`case when c.adoption is not null then 'decided' end`;
+    case 'respond':
+      return sql`case when c.adoption is null then 'undecided'
+        when c.responded_at is not null or c.approval_requested_at is not null then 'published'
+        when c.response is not null and not ${p.overwrite} then 'hasResponse' end`;
+    case 'publish':
+      return sql`case when c.adoption is null then 'undecided' when c.responded_at is not null then 'published'
+        when c.approval_requested_at is not null then 'waiting' end`;
+    case 'approve':
+      return sql`case when c.approval_requested_at is null then 'notWaiting' when c.decided_by = ${p.userId}::uuid then 'ownDecision' end`;
+    case 'hide':
+      return sql`case when c.hidden_at is not null then 'hidden' end`;
+    default:
+      return sql`null::text`;
+  }
+}
+
+/** Applies the action to `ids` (all eligible) in `tx`, through the workspace's domain functions. */
+async function apply(p: BulkPayload, ids: string[], state: BulkState, tx: DbOrTx): Promise<void> {
+  const a = p.action;
+  const target = { ids };
+  switch (a.kind) {
+    case 'tag':
+    case 'untag':
+      await tagComments(ids, a.tags, p.actor, { remove: a.kind === 'untag' }, tx);
+      return;
+    case 'assign':
+      await assignComments(target, a.assigneeId, p.actor, tx);
+      return;
+    case 'decide':
+      await decideAdoption(target, { adoption: a.adoption as never, reason: a.reason ?? undefined, response: a.response ?? undefined, publish: a.publish }, p.actor, tx);
+      return;
+    case 'respond':
+      await respondComments(ids, a.response, p.actor, tx);
+      return;
+    case 'publish':
+      await publishResponses(target, p.actor, tx);
+      return;
+    case 'approve':
+      await approveResponses(target, p.actor, tx);
+      return;
+    case 'group':
+      state.groupId = await addToGroup(state.groupId, ids, p.actor, tx);
+      return;
+    case 'hide':
+      await hideComments(ids, { reason: a.reason, note: a.note ?? undefined }, p.actor, tx);
+  }
+}
+
+/** The `bulk` job: batches until the walk reaches the cutoff; resumes from the stored cursor. */
+export async function runBulkJob(ctx: JobContext): Promise<void> {
+  const p = ctx.job.payload as BulkPayload;
+  const [user] = rowsOf<{ role: SessionUser['role']; active: boolean }>(await ctx.db.execute(sql`select role, active from users where id = ${p.userId}::uuid`));
+  // The requester may have lost the right since: the job stops rather than act in their name.
+  const kindOf = p.action.kind as Kind;
+  if (!user?.active || !can({ id: p.userId, role: user.role } as SessionUser, permissionOf[kindOf])) throw new AppError('Forbidden');
+  let state: BulkState = p.state;
+  const skip = skipExpression(p);
+  const size = p.batch ?? BULK_BATCH;
+  for (;;) {
+    ctx.signal.throwIfAborted();
+    const next = await ctx.db.transaction(async (tx) => {
+      const where = await matchCondition(p.filter, p.userId, tx);
+      const after = state.cursor ? sql`and (c.created_at, c.id) > (${state.cursor.at}::timestamptz, ${state.cursor.id}::uuid)` : sql``;
+      const rows = rowsOf<{ id: string; at: string; skip: SkipReason | null }>(await tx.execute(sql`
+        select c.id, to_char(c.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as at, ${skip} as skip
+        from comments c
+        where ${where} and c.created_at <= ${p.cutoff}::timestamptz ${after}
+        order by c.created_at, c.id
+        limit ${size}
+        for update of c`));
+      const s: BulkState = { ...state, skipped: { ...state.skipped } };
+      if (rows.length) {
+        const eligible = rows.filter((r) => !r.skip).map((r) => r.id);
+        if (eligible.length) await apply(p, eligible, s, tx);
+        for (const r of rows) if (r.skip) s.skipped[r.skip] = (s.skipped[r.skip] ?? 0) + 1;
+        s.done += rows.length;
+        s.changed += eligible.length;
+        s.cursor = { at: rows[rows.length - 1].at, id: rows[rows.length - 1].id };
+      }
+      const percent = Math.min(99, Math.floor((s.done / Math.max(1, p.total)) * 100));
+      // The batch counts only if this worker still holds the job: otherwise it rolls back whole.
+      const held = rowsOf(await tx.execute(sql`
+        update jobs set payload = jsonb_set(payload, '{state}', ${JSON.stringify(s)}::jsonb), progress = ${percent}
+        where id = ${ctx.job.id}::uuid and locked_by = ${ctx.workerId} and status = 'running' returning id`));
+      if (held.length !== 1) throw new LeaseLost();
+      return { state: s, more: rows.length === size };
+    });
+    state = next.state;
+    clearFacetCache();
+    await ctx.progress(Math.min(99, Math.floor((state.done / Math.max(1, p.total)) * 100)));
+    if (!next.more) return;
+  }
+}
+
+export function registerBulkJobs(): void {
+  // Resumable: a try that dies loses nothing, so more tries than an export gets.
+  registerJobHandler(BULK_JOB, runBulkJob, { maxAttempts: 10 });
+}
+
+export interface JobStatusView {
+  state: 'queued' | 'running' | 'done' | 'failed';
+  kind: string;
+  done: number;
+  total: number;
+  changed: number;
+  skipped: number;
+  skippedBy: Partial<Record<SkipReason, number>>;
+  error: string | null;
+  createdAt: Date;
+  finishedAt: Date | null;
+}
+
+/**
+ * A job's progress for GET /api/v1/staff/jobs/{job} and the workspace: a bulk job in comments
+ * (done of total, changed, skipped by reason); any other kind in percent (done of 100).
+ * Throws NotFound.
+ */
+export async function jobStatus(id: string, db: DbOrTx = getDb()): Promise<JobStatusView> {
+  const [j] = rowsOf<{ kind: string; status: JobStatusView['state']; progress: number; payload: unknown; error: string | null; created_at: string; finished_at: string | null }>(
+    await db.execute(sql`select kind, status, progress, payload, error, created_at, finished_at from jobs where id = ${id}::uuid`));
+  if (!j) throw new AppError('NotFound');
+  const base = { state: j.status, kind: j.kind, error: j.status === 'failed' ? j.error : null, createdAt: new Date(j.created_at), finishedAt: j.finished_at ? new Date(j.finished_at) : null };
+  if (j.kind !== BULK_JOB) return { ...base, done: j.status === 'done' ? 100 : j.progress, total: 100, changed: 0, skipped: 0, skippedBy: {} };
+  const p = (typeof j.payload === 'string' ? JSON.parse(j.payload) : j.payload) as BulkPayload;
+  const skipped = Object.values(p.state.skipped).reduce((a, b) => a + (b ?? 0), 0);
+  return { ...base, done: p.state.done, total: p.total, changed: p.state.changed, skipped, skippedBy: p.state.skipped };
+}
