@@ -22,8 +22,13 @@ async function main() {
   if (!existsSync(entry)) throw new Error('找不到构建产物 dist/server/app.mjs：请先运行 npm run build（npm start 会自动构建）。');
   if (cluster.isPrimary && config.WEB_CONCURRENCY > 1) return supervise(config);
   const isWorker = !cluster.isPrimary;
-  // Workers: the primary has already migrated and loaded the samples.
-  await start({ config: isWorker ? { ...config, SEED_SAMPLES: false } : config, log: isWorker ? () => {} : (l) => log.info(l) });
+  // Workers: the primary has already migrated and loaded the samples (and printed the setup link).
+  let setupNotice = '';
+  await start({
+    config: isWorker ? { ...config, SEED_SAMPLES: false } : config,
+    log: isWorker ? () => {} : (l) => log.info(l),
+    announce: isWorker ? undefined : (text) => { setupNotice = text; },
+  });
   // The adapter in middleware mode: Astro's handler alone; the built client files are served here.
   const { handler } = (await import(pathToFileURL(entry).href)) as {
     handler: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>;
@@ -53,6 +58,8 @@ async function main() {
     server.listen(config.PORT, config.HOST, () => ok());
   });
   if (!isWorker) log.info(`[kaimen] 开门已启动：http://${config.HOST}:${config.PORT}`);
+  // The first-run link, last and in plain text on stdout, never in the JSON log (decision 021).
+  if (setupNotice) process.stdout.write(setupNotice);
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -94,7 +101,8 @@ async function supervise(config: ReturnType<typeof loadConfig>) {
   if (!config.DATABASE_URL) {
     throw new Error('WEB_CONCURRENCY 大于 1 时必须使用 PostgreSQL（设置 DATABASE_URL）：嵌入式数据库只能由一个进程打开。');
   }
-  await start({ config, log: (l) => log.info(l) });
+  let setupNotice = '';
+  await start({ config, log: (l) => log.info(l), announce: (text) => { setupNotice = text; } });
   await stop();
   let stopping = false;
   for (let i = 0; i < config.WEB_CONCURRENCY; i++) cluster.fork();
@@ -104,6 +112,7 @@ async function supervise(config: ReturnType<typeof loadConfig>) {
     cluster.fork();
   });
   log.info(`[kaimen] 开门已启动：http://${config.HOST}:${config.PORT}（${config.WEB_CONCURRENCY} 个工作进程）`);
+  if (setupNotice) process.stdout.write(setupNotice);
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;

@@ -12,6 +12,7 @@ import { inspect, parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadConfig } from '../server/config';
 import { createDatabase, getDatabase, migrateDatabase, setDatabase, type Database } from '../db/client';
 import { isAppError, toErrorBody } from '../server/errors';
+import { PgliteLockedError } from '../db/pglite-lock';
 
 /** Where a command prints: stdout and stderr lines. */
 export interface CliIo {
@@ -38,13 +39,26 @@ export async function runCli(io: CliIo, body: () => Promise<void>): Promise<numb
       const { body } = toErrorBody(err);
       const fields = body.error.fields?.map((f) => `\n  ${f.field}: ${f.message}`).join('') ?? '';
       io.err(`错误（${body.error.code}）：${body.error.message}${fields}`);
-    } else if (err instanceof Error && (err.name === 'CliUsageError' || err.name === 'PgliteLockedError' || /配置有误/.test(err.message))) {
+    } else if (err instanceof PgliteLockedError) {
+      io.err(heldDatabaseMessage(err));
+    } else if (err instanceof Error && (err.name === 'CliUsageError' || /配置有误/.test(err.message))) {
       io.err(err.message);
     } else {
       io.err(inspect(err));
     }
     return 1;
   }
+}
+
+/**
+ * The embedded database's directory is held by another process, almost always the running server
+ * (PGlite is one process's database; db/pglite-lock.ts): say how to go on instead of failing.
+ */
+export function heldDatabaseMessage(err: PgliteLockedError): string {
+  return `内嵌数据库正被运行中的服务器使用（进程 ${err.holderPid}，锁文件 ${err.lockPath}），此命令没有做任何修改。\n` +
+    '请先停止服务器（在运行 npm start 的终端按 Ctrl+C）再运行此命令；' +
+    '要创建第一个管理员，也可以打开服务器首次启动时显示的一次性设置链接；' +
+    '或配置 DATABASE_URL 使用 PostgreSQL，服务器运行时也可以使用管理命令。';
 }
 
 /** Whether the module at `moduleUrl` is the script node was started with (not imported by a test). */

@@ -3,7 +3,7 @@
  * empty database. scripts/serve.ts calls start() before listening; in `astro dev` the
  * middleware calls ensureStarted() on the first request.
  */
-import { auditAnchorFile, loadConfig, type Config } from './config';
+import { auditAnchorFile, loadConfig, publicOrigin, type Config } from './config';
 import { createDatabase, getDatabase, getDb, migrateDatabase, setDatabase, type Database } from '../db/client';
 import { log } from './log';
 
@@ -14,6 +14,11 @@ export interface StartOptions {
   config?: Config;
   /** Print start-up notices (the server does; tests do not). */
   log?: (line: string) => void;
+  /**
+   * Where the first-run setup link is printed, as plain text for the person at the console and
+   * never through the structured log (decision 021). Without it no link is made (tests, workers).
+   */
+  announce?: (text: string) => void;
 }
 
 /** Opens and migrates the database, loads the samples when enabled, and registers it globally. */
@@ -48,6 +53,7 @@ export async function start(opts: StartOptions = {}): Promise<Database> {
       const loaded = await loadSampleDrafts(database.db);
       if (loaded.length) log(`[kaimen] 已载入示例草案：${loaded.join('、')}`);
     }
+    if (opts.announce) await announceSetupLink(database, config, log, opts.announce);
     await startBackgroundWork({
       exportDir: config.EXPORT_DIR,
       leaseMs: config.JOB_LEASE_SECONDS * 1000,
@@ -60,6 +66,21 @@ export async function start(opts: StartOptions = {}): Promise<Database> {
     await database.close().catch(() => {});
     throw err;
   }
+}
+
+/**
+ * No admin yet: make a one-time setup link and print it (auth/setup.ts). The structured log says
+ * only that a link was printed, never the link.
+ */
+async function announceSetupLink(database: Database, config: Config, log: (line: string) => void, announce: (text: string) => void): Promise<void> {
+  const { createSetupLinkIfNoAdmin, setupUrl, SETUP_LINK_HOURS } = await import('./auth/setup');
+  const link = await createSetupLinkIfNoAdmin(database.db);
+  if (!link) return;
+  announce(
+    `\n[kaimen] 还没有管理员账户。请在 ${SETUP_LINK_HOURS} 小时内用浏览器打开下面的一次性链接，创建第一个管理员（只能使用一次）：\n` +
+      `    ${setupUrl(publicOrigin(config), link.token)}\n`,
+  );
+  log(`[kaimen] 还没有管理员账户：一次性设置链接已打印在控制台（标准输出，不写入日志），${SETUP_LINK_HOURS} 小时内有效；重新启动会生成新的链接。`);
 }
 
 export interface BackgroundOptions {
@@ -128,7 +149,7 @@ export function ensureStarted(): Promise<Database> {
   const existing = getDatabase();
   if (existing) return Promise.resolve(existing);
   const holder = globalThis as Holder;
-  holder[KEY] ??= start({ log: (l) => log.info(l) }).catch((err) => {
+  holder[KEY] ??= start({ log: (l) => log.info(l), announce: (text) => process.stdout.write(text) }).catch((err) => {
     holder[KEY] = undefined;
     throw err;
   });

@@ -26,6 +26,7 @@ export const errorCatalogue = {
   CommentNotFound: { status: 404, key: 'error.commentNotFound' },
   StationNotFound: { status: 404, key: 'error.stationNotFound' },
   UserNotFound: { status: 404, key: 'error.userNotFound' },
+  SetupLinkInvalid: { status: 404, key: 'error.setupLinkInvalid' },
   MethodNotAllowed: { status: 405, key: 'error.methodNotAllowed' },
   Conflict: { status: 409, key: 'error.conflict' },
   AccountExists: { status: 409, key: 'error.accountExists' },
@@ -42,6 +43,10 @@ export const errorCatalogue = {
   NothingToPublish: { status: 409, key: 'error.nothingToPublish' },
   FeedbackNotPublished: { status: 404, key: 'error.feedbackNotPublished' },
   RoundStillOpen: { status: 409, key: 'error.roundStillOpen' },
+  // ── feedback: 主要意见 and the publish guard ──
+  FeedbackPointsMissing: { status: 409, key: 'error.feedbackPointsMissing' },
+  FeedbackUnfinished: { status: 409, key: 'error.feedbackUnfinished' },
+  PointsChanged: { status: 409, key: 'error.pointsChanged' },
   ExportNotReady: { status: 409, key: 'error.exportNotReady' },
   ExportFileMissing: { status: 410, key: 'error.exportFileMissing' },
   RateLimited: { status: 429, key: 'error.rateLimited' },

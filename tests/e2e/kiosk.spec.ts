@@ -40,6 +40,32 @@ async function submitComment(page: Page, body: string, article: RegExp = /^第�
   await page.getByRole('button', { name: '提交意见' }).click();
 }
 
+/**
+ * Every visible text on the kiosk screen is at least 18 px: each element with text of its own (or a
+ * ::before/::after text), each form control, measured as the browser computes it.
+ */
+async function expectLargeText(page: Page, label: string, min = 18) {
+  const small = await page.evaluate((minimum) => {
+    const found: string[] = [];
+    const measure = (el: Element, size: string, what: string) => {
+      if (parseFloat(size) < minimum) found.push(`${what} ${size} <${el.tagName.toLowerCase()} class="${el.getAttribute('class') ?? ''}">`);
+    };
+    for (const el of document.body.querySelectorAll('*')) {
+      if (el.closest('template, script, style') || !el.checkVisibility({ visibilityProperty: true, opacityProperty: true })) continue;
+      if (el.getClientRects().length === 0) continue;
+      const ownText = [...el.childNodes].some((n) => n.nodeType === Node.TEXT_NODE && (n.textContent ?? '').trim() !== '');
+      const control = el.matches('input:not([type="radio"]):not([type="checkbox"]), select, textarea, button');
+      if (ownText || control) measure(el, getComputedStyle(el).fontSize, (el.textContent ?? '').trim().slice(0, 20));
+      for (const pseudo of ['::before', '::after']) {
+        const style = getComputedStyle(el, pseudo);
+        if (style.content !== 'none' && style.content !== 'normal' && style.content !== '""') measure(el, style.fontSize, `${pseudo} ${style.content}`);
+      }
+    }
+    return found;
+  }, min);
+  expect(small, `text under ${min}px on ${label}`).toEqual([]);
+}
+
 export async function signIn(context: BrowserContext, account: string) {
   const page = await context.newPage();
   await page.goto('/signin');
@@ -58,22 +84,26 @@ test('enroll a kiosk, submit as a resident, and the idle reset leaves a clean sc
   await expect(page).toHaveURL(/\/kiosk\/enroll$/);
   await expect(page.getByRole('heading', { level: 1, name: '登记意见征集终端' })).toBeVisible();
   await checkA11y(page, 'enroll 1080x1920');
+  await expectLargeText(page, 'enroll');
 
   await page.getByLabel('登记码').fill('WRNG-CODE');
   await page.getByRole('button', { name: '登记这台终端' }).click();
   await expect(page.getByRole('alert')).toContainText('登记码不正确');
+  await expectLargeText(page, 'enroll, refused code');
   await page.getByLabel('登记码').fill(server.enrollmentCode.toLowerCase());
   await page.getByRole('button', { name: '登记这台终端' }).click();
   await expect(page).toHaveURL(/\/kiosk$/);
   await expect(page.getByRole('heading', { level: 1, name: '我要对法规草案提意见' })).toBeVisible();
   await expect(page.getByText('交道口街道代表之家')).toBeVisible();
   await checkA11y(page, 'kiosk step 1, 1080x1920');
+  await expectLargeText(page, 'kiosk step 1');
   kioskCookies = await context.cookies();
   expect(kioskCookies.find((c) => c.name === 'kaimen_kiosk')?.httpOnly).toBe(true);
 
   // Step errors are spoken and shown.
   await page.getByRole('button', { name: '下一步' }).click();
   await expect(page.getByRole('alert')).toHaveText('请先选择一部法规草案。');
+  await expectLargeText(page, 'kiosk step 1, error');
 
   const words = '建议热线夜间也有人工接听，老人不会用手机。';
   await page.getByRole('radio', { name: /北京市接诉即办工作条例/ }).check();
@@ -81,10 +111,12 @@ test('enroll a kiosk, submit as a resident, and the idle reset leaves a clean sc
   await page.getByRole('button', { name: '下一步' }).click();
   await page.getByLabel('您的意见和建议').fill(words);
   await checkA11y(page, 'kiosk step 2, 1080x1920');
+  await expectLargeText(page, 'kiosk step 2');
   await page.getByRole('button', { name: '下一步' }).click();
   await page.getByLabel('称呼（可不填）').fill('李大爷');
   await page.getByLabel('所在区（可不填）').selectOption('东城区');
   await checkA11y(page, 'kiosk step 3, 1080x1920');
+  await expectLargeText(page, 'kiosk step 3');
   await page.getByRole('button', { name: '提交意见' }).click();
 
   await expect(page.getByRole('heading', { name: '提交成功，谢谢您！' })).toBeVisible();
@@ -92,6 +124,7 @@ test('enroll a kiosk, submit as a resident, and the idle reset leaves a clean sc
   await expect(page.locator('#k-lookup-code')).toHaveText(/^[0-9A-Z]{4}-[0-9A-Z]{4}$/);
   await expect(page.getByRole('img', { name: /回执二维码/ })).toBeVisible();
   await checkA11y(page, 'kiosk receipt, 1080x1920');
+  await expectLargeText(page, 'kiosk receipt');
 
   // 75 s later: the countdown shows; at 90 s everything is cleared.
   await page.clock.runFor(80_000);
@@ -99,6 +132,7 @@ test('enroll a kiosk, submit as a resident, and the idle reset leaves a clean sc
   await expect(countdown).toBeVisible();
   await expect(countdown).toContainText(/\d+ 秒后清空/);
   await checkA11y(page, 'kiosk countdown');
+  await expectLargeText(page, 'kiosk countdown');
   await page.clock.runFor(12_000);
   await expect(countdown).toBeHidden();
   await expect(page.getByRole('heading', { level: 2, name: /第一步/ })).toBeVisible();
@@ -115,6 +149,7 @@ test('enroll a kiosk, submit as a resident, and the idle reset leaves a clean sc
   // The same screen in landscape.
   await page.setViewportSize(landscape);
   await checkA11y(page, 'kiosk step 1, 1920x1080');
+  await expectLargeText(page, 'kiosk step 1, 1920x1080');
   await context.close();
 });
 
@@ -135,9 +170,10 @@ test('offline: three comments survive a reload and are stored exactly once when 
     await submitComment(page, body);
     await expect(page.getByRole('heading', { name: '您的意见已保存，谢谢您！' })).toBeVisible();
     await expect(page.locator('#k-receipt-label')).toHaveText('临时回执号：');
-    provisional.push((await page.locator('#k-receipt-no').textContent())!.replace(/-/g, ''));
+    provisional.push((await page.locator('#k-receipt-no').textContent())!);
     await expect(page.locator('#k-status')).toHaveText(`未联网：${i + 1} 条意见保存在本机，联网后自动发送`);
     if (i === 0) await checkA11y(page, 'kiosk provisional receipt, 1920x1080');
+    if (i === 0) await expectLargeText(page, 'kiosk provisional receipt');
     await page.getByRole('button', { name: '完成，回到开始' }).click();
   }
 
@@ -148,22 +184,29 @@ test('offline: three comments survive a reload and are stored exactly once when 
   await context.setOffline(false);
   await expect(page.locator('#k-status')).toHaveText('已联网', { timeout: 20_000 });
 
-  // Each provisional receipt now leads, on a resident's phone, to its stored comment.
+  // Each provisional receipt now leads, on a resident's phone, to its stored comment: by the QR
+  // code's key, or by the number as printed (with its dashes) or typed in lower case.
   const phone = await browser.newContext({ baseURL: server.baseURL });
   const receipts = new Set<string>();
-  for (const key of provisional) {
+  const typed = [provisional[0].replace(/-/g, ''), provisional[1], provisional[2].toLowerCase()];
+  for (const key of typed) {
+    expect(key).toMatch(/^[0-9A-Za-z-]{20,24}$/);
     const res = await phone.request.get(`/kiosk/receipt/${key}`, { maxRedirects: 0 });
-    expect(res.status()).toBe(303);
+    expect(res.status(), key).toBe(303);
     receipts.add(res.headers().location);
   }
   expect(receipts.size).toBe(3);
+  const typedPage = await phone.newPage();
+  await typedPage.goto(`/kiosk/receipt/${provisional[1].toLowerCase()}`);
+  await expect(typedPage).toHaveURL(/\/receipts\/[A-Z]{2,4}\d-/);
+  await expect(typedPage.getByRole('heading', { level: 1 })).not.toHaveText('意见正在送达');
   await phone.close();
 
   // The deputy of the station sees exactly four kiosk comments: one from the first test, three from here.
   const deputy = await browser.newContext({ baseURL: server.baseURL });
   const dash = await signIn(deputy, 'deputy@example.cn');
   await dash.goto('/deputy');
-  const kioskCards = dash.locator('.deputy-comments .card').filter({ hasText: '站点终端' });
+  const kioskCards = dash.locator('.deputy-comments .card').filter({ hasText: '意见征集终端' });
   await expect(kioskCards).toHaveCount(4);
   for (const text of ['离线意见一', '离线意见二', '离线意见三']) await expect(dash.locator('.deputy-comments .card').filter({ hasText: text })).toHaveCount(1);
   await deputy.close();

@@ -86,13 +86,23 @@ test('staff export the three formats, run a background export and publish the fe
   await page.getByLabel('后台生成').selectOption('xlsx');
   await page.getByRole('button', { name: '后台生成' }).click();
   await expect(page.getByRole('heading', { level: 1 })).toContainText('导出任务');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(/^导出任务：《[^》]+》[^·]*审稿 · XLSX$/);
   await expect(page.getByRole('link', { name: '下载' })).toBeVisible({ timeout: 30_000 });
   await checkA11y(page);
   const [job] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: '下载' }).click()]);
   expect(job.suggestedFilename()).toMatch(/意见采纳情况报告\.xlsx$/);
 
-  // Publish the feedback page.
+  // Publish the feedback page: the 主要意见 of every item with comments confirmed first, and
+  // "仍然公布" as the seed leaves comments unanswered (feedback.spec.ts tests those steps).
+  await page.goto(`${report}/points`);
+  for (const [article, label] of [[0, '总体意见'], [1, '第一条'], [2, '第二条'], [3, '第三条'], [4, '第四条']] as const) {
+    const section = page.locator(`#points-${article}`);
+    await section.getByLabel(`${label}的主要意见`).fill(`${label}：一是……（1人次）。`);
+    await section.getByRole('button', { name: '保存并确认' }).click();
+    await expect(page.getByRole('status')).toContainText(`${label}的主要意见已确认。`);
+  }
   await page.goto(report);
+  await page.getByRole('checkbox', { name: /仍然公布/ }).check();
   await page.getByRole('button', { name: '公布意见采纳情况' }).click();
   await expect(page.getByRole('status')).toContainText('已公布意见采纳情况');
 
@@ -102,6 +112,7 @@ test('staff export the three formats, run a background export and publish the fe
   await visitor.goto('/drafts/tingche/feedback?round=2');
   await expect(visitor.getByRole('heading', { level: 1 })).toContainText('意见采纳情况');
   await expect(visitor.getByText('适用范围应包括相关服务活动。')).toBeVisible();
+  await expect(visitor.getByText('第二条：一是……（1人次）。')).toBeVisible();
   await expect(visitor.getByText('这是一条被屏蔽的广告。')).toHaveCount(0);
   await expect(visitor.getByText('13800000001')).toHaveCount(0);
   await expect(visitor.getByText('李四')).toHaveCount(0);

@@ -128,6 +128,9 @@ test('upload a .docx second round, search, tag, decide, answer a campaign, and t
   // 4. The campaign was grouped at submission; answer the whole group at once.
   await page.goto('/staff/groups');
   await checkA11y(page, 'groups');
+  // A group without a label is named by the first sentence of its text, never 未命名.
+  await expect(page.getByRole('link', { name: '强烈建议老旧小区夜间允许路边免费停车，解决停车难问题', exact: true })).toBeVisible();
+  await expect(page.getByText(/未命名/)).toHaveCount(0);
   await page.goto(`/staff/comments?draft=e2e-tingche&round=2&q=${encodeURIComponent('路边免费停车')}`);
   await expect(page.locator('tbody tr')).toHaveCount(5);
   await page.locator('.inbox-link').first().click();
@@ -185,4 +188,48 @@ test('the staff API lists, searches and decides with the same rules', async ({ r
   expect(missing.status()).toBe(404);
   const badFilter = await request.get('/api/v1/staff/comments?status=nope', { headers: auth });
   expect(badFilter.status()).toBe(400);
+});
+
+test('acts on every comment matching the filter: a confirmation with the count, a job, and what it changed and skipped', async ({ page, request }) => {
+  test.setTimeout(90_000);
+  const made = [];
+  for (const body of ['电动自行车停放点应当配建充电设施', '小区电动自行车乱停放，建议划定停放区域', '电动自行车进楼充电危险，请明确禁止', '建议对电动自行车停放收取合理费用']) made.push(await submit(body, 4));
+  // One of them was decided by hand before: the bulk decision must keep it.
+  const auth = { authorization: `Bearer ${token}` };
+  const found = await (await request.get(`/api/v1/staff/comments?draft=e2e-tingche&round=2&q=${encodeURIComponent('收取合理')}`, { headers: auth })).json();
+  expect(found.items).toHaveLength(1);
+  await request.post(`/api/v1/staff/comments/${found.items[0].id}/decision`, { headers: auth, data: { adoption: 'partially_adopted', reason: '收费标准由价格主管部门另行制定' } });
+
+  await signIn(page, 'second@example.cn');
+  await page.goto(`/staff/comments?draft=e2e-tingche&round=2&q=${encodeURIComponent('电动')}`);
+  await expect(page.locator('tbody tr')).toHaveCount(4);
+  await page.getByLabel('操作').selectOption('decide');
+  await page.getByLabel('采纳情况').last().selectOption('not_adopted');
+  await page.getByLabel('理由').fill('电动自行车管理由专门的地方性法规调整');
+  await page.getByLabel('符合当前筛选条件的全部 4 条意见').check();
+  await page.getByRole('button', { name: '执行' }).click();
+
+  // The confirmation: how many, a sample, what it will skip; nothing changed yet.
+  const confirm = page.getByRole('region', { name: '确认批量操作' });
+  await expect(confirm).toContainText('将对符合当前筛选条件的 4 条意见执行：决定采纳情况（未采纳）');
+  await expect(confirm).toContainText('已有决定 1 条');
+  await expect(confirm.locator('.bulk-sample li')).toHaveCount(4);
+  await checkA11y(page, 'bulk confirmation');
+  const before = await (await request.get(`/api/v1/staff/comments?draft=e2e-tingche&round=2&q=${encodeURIComponent('电动')}&adoption=not_adopted`, { headers: auth })).json();
+  expect(before.items).toHaveLength(0);
+  await confirm.getByRole('button', { name: '确认，对 4 条执行' }).click();
+
+  // The job's page follows it to the end.
+  await expect(page).toHaveURL(/\/staff\/jobs\//);
+  await expect(page.getByRole('heading', { name: '批量操作：决定采纳情况' })).toBeVisible();
+  await expect(page.getByText('已改动 3 条。')).toBeVisible({ timeout: 20_000 });
+  await expect(page.getByText(/已有决定 1 条/)).toBeVisible();
+  await checkA11y(page, 'bulk job');
+  const job = page.url().split('/').at(-1)!;
+  const status = await (await request.get(`/api/v1/staff/jobs/${job}`, { headers: auth })).json();
+  expect(status).toMatchObject({ state: 'done', total: 4, changed: 3, skipped: 1, skippedBy: { decided: 1 } });
+  await page.getByRole('link', { name: '回到这些意见' }).click();
+  await expect(page.locator('tbody tr')).toHaveCount(4);
+  const after = await (await request.get(`/api/v1/staff/comments?draft=e2e-tingche&round=2&q=${encodeURIComponent('电动')}`, { headers: auth })).json();
+  expect(after.items.map((i: { adoption: string }) => i.adoption).sort()).toEqual(['not_adopted', 'not_adopted', 'not_adopted', 'partially_adopted']);
 });

@@ -52,6 +52,18 @@ describe('kiosk submissions', () => {
     expect(await findKioskReceipt(key(99), database.db)).toEqual({ receipt: r.receipt, lookupCode: r.lookupCode });
   });
 
+  it('finds a delivered comment by its provisional number typed with dashes, spaces, full-width forms or in lower case', async () => {
+    const provisional = 'ABCDEFGHJKMNPQRS2345';
+    const printed = provisional.match(/.{4}/g)!.join('-');
+    expect(await findKioskReceipt(printed, database.db)).toBeNull();
+    const r = await submitKioskComment(kiosk, { draft: 'wuye-guanli', body: '建议公示物业维修资金的使用情况。', idempotencyKey: provisional }, database.db);
+    const fullWidth = printed.replace(/[!-~]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0));
+    for (const typed of [printed, printed.toLowerCase(), printed.replace(/-/g, ' '), fullWidth]) {
+      expect(await findKioskReceipt(typed, database.db), typed).toEqual({ receipt: r.receipt, lookupCode: r.lookupCode });
+    }
+    expect(await findKioskReceipt(printed.replace('2345', '2346'), database.db)).toBeNull();
+  });
+
   it('refuses bad input with field errors and stores nothing', async () => {
     const before = await stored();
     const bad = await submitKioskComment(kiosk, { draft: 'jiesu-jiban', body: '短', idempotencyKey: key(3) }, database.db).catch((e) => e);

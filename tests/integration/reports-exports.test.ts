@@ -25,6 +25,7 @@ import type { SessionUser } from '../../src/server/auth/session-user';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { listGroups } from '../../src/server/review/groups';
 
 let database: TestDatabase;
 let seeded: Seeded;
@@ -175,10 +176,56 @@ describe('DOCX', () => {
     expect(t).toContain('理由：与本条无关。');
   });
 
+  it('captions the general comments\' table without doubling 意见', () => {
+    const t = text();
+    expect(t).toMatch(/表\d+　总体意见及采纳情况/);
+    expect(t).toMatch(/表\d+　第二条意见及采纳情况/);
+    expect(t).not.toContain('意见意见');
+  });
+
   it('sets an adopted article beside its text in the next round', () => {
     const t = text();
     expect(t).toContain('第二条修改对照');
     expect(t).toContain('本条例适用于本市行政区域内的示例管理及相关服务活动。');
+  });
+});
+
+describe('group names', () => {
+  const groupsSheet = async () => {
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load((await collect((out) => writeReportXlsx(scope, 'staff', out, {}, database.db))) as unknown as ArrayBuffer);
+    const names: unknown[] = [];
+    wb.getWorksheet('批量意见')!.eachRow((row, i) => { if (i > 1) names.push(row.getCell(2).value); });
+    const detail: unknown[] = [];
+    const sheet = wb.getWorksheet('意见明细')!;
+    const col = (sheet.getRow(1).values as unknown[]).indexOf('批量意见');
+    sheet.eachRow((row, i) => { if (i > 1) detail.push(row.getCell(col).value); });
+    return { names, detail };
+  };
+  const docxText = async () => (await (await JSZip.loadAsync(await collect((out) => writeReportDocx(scope, 'staff', out, {}, database.db)))).file('word/document.xml')!.async('string')).replace(/<[^>]+>/g, '');
+
+  it('print a group by its label, and by the first sentence of its text when it has none, in every format and on the staff pages', async () => {
+    const withLabel = await csvOf('staff');
+    expect(withLabel.rows.filter((r) => r['批量意见'] === '加大处罚力度')).toHaveLength(3);
+    expect((await groupsSheet()).names).toEqual(['加大处罚力度']);
+
+    await database.db.execute(sql`update comment_groups set label = null where round_id = ${scope.round.id}`);
+    try {
+      const name = '统一诉求：加大处罚力度';
+      const { rows } = await csvOf('staff');
+      expect(rows.filter((r) => r['批量意见'] === name)).toHaveLength(3);
+      expect(rows.filter((r) => r['批量意见'] !== '').map((r) => r['意见内容'])).toEqual(Array(3).fill('统一诉求：加大处罚力度。'));
+      const sheet = await groupsSheet();
+      expect(sheet.names).toEqual([name]);
+      expect(sheet.detail.filter((v) => v === name)).toHaveLength(3);
+      const docx = await docxText();
+      expect(docx).toMatch(/表\d+　批量意见.*1统一诉求：加大处罚力度3/);
+      expect(docx).not.toContain('未命名');
+      const [group] = await listGroups({ roundId: scope.round.id }, database.db);
+      expect(group).toMatchObject({ label: null, nameSample: '统一诉求：加大处罚力度。' });
+    } finally {
+      await database.db.execute(sql`update comment_groups set label = '加大处罚力度' where round_id = ${scope.round.id}`);
+    }
   });
 });
 

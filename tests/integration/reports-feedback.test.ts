@@ -5,6 +5,7 @@ import { auditEvents } from '../../src/db/schema';
 import { createTestDatabase, type TestDatabase } from '../support/test-db';
 import { seedReportFixture, type Seeded } from './reports-fixture';
 import { loadFeedback, setFeedbackPublished } from '../../src/server/reports/feedback';
+import { saveArticlePoints } from '../../src/server/reports/points';
 import { getDraftStats } from '../../src/server/reports/stats';
 import type { SessionUser } from '../../src/server/auth/session-user';
 
@@ -47,7 +48,12 @@ describe('the feedback page', () => {
   });
 
   it('once published shows the summary and per article the points and comments, without personal data', async () => {
-    const at = await setFeedbackPublished({ slug: seeded.slug, round: 1, published: true }, staff, '127.0.0.1', database.db);
+    // Publishing needs confirmed 主要意见 for every article with public comments (总体意见 is 0), and
+    // the fixture leaves comments unanswered and undecided, so it is published "anyway" (feedback-points.test.ts).
+    for (const article of [0, 1, 2, 3, 4]) {
+      await saveArticlePoints({ slug: seeded.slug, round: 1, article, text: `第${article}项的主要意见。`, base: '', action: 'confirm' }, staff, null, database.db);
+    }
+    const at = await setFeedbackPublished({ slug: seeded.slug, round: 1, published: true, acknowledged: true }, staff, '127.0.0.1', database.db);
     expect(at).toBeInstanceOf(Date);
     const f = await loadFeedback(seeded.slug, 1, database.db);
     expect(f.summary.comments).toBe(await count(sql`hidden_at is null`));
@@ -62,6 +68,7 @@ describe('the feedback page', () => {
     expect(all.find((c) => c.body === '处罚标准太轻。')).toMatchObject({ adoption: null, reason: null, response: null });
     const second = f.articles.find((a) => a.number === 2)!;
     expect(second.tags[0]).toEqual({ key: '适用范围', count: 2 });
+    expect(second.points).toBe('第2项的主要意见。');
     const stats = await getDraftStats(seeded.slug, 1, database.db);
     expect(stats.byAdoption?.find((x) => x.adoption === 'adopted')?.count).toBe(await count(sql`hidden_at is null and adoption = 'adopted'`));
   });

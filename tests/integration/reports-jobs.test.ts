@@ -13,7 +13,7 @@ import { auditEvents, jobs } from '../../src/db/schema';
 import { createTestDatabase, type TestDatabase } from '../support/test-db';
 import { seedReportFixture, type Seeded } from './reports-fixture';
 import { claimJob, enqueueJob, registerJobHandler, renewLease, runNextJob } from '../../src/server/jobs/runner';
-import { getExportJob, listExportJobs, openExportFile, requestReportExport, runReportJob } from '../../src/server/reports/report-export';
+import { exportJobName, getExportJob, listExportJobs, openExportFile, requestReportExport, runReportJob } from '../../src/server/reports/report-export';
 import type { SessionUser } from '../../src/server/auth/session-user';
 
 let database: TestDatabase;
@@ -134,5 +134,22 @@ describe('export requests', () => {
     await file.stream.cancel();
     const downloads = await database.db.select().from(auditEvents).where(eq(auditEvents.action, 'report.download'));
     expect(downloads.map((d) => d.objectId)).toContain(plan.job.id);
+  });
+});
+
+describe('export job names', () => {
+  it('names each job by its draft\'s title and round label, resolved when listing, and by the slug when the draft is gone', async () => {
+    await clear();
+    const one = await enqueueJob('report', { ...reportPayload('docx'), round: 1 }, seeded.adminId, database.db);
+    const two = await enqueueJob('report', { ...reportPayload('xlsx'), round: 2 }, seeded.adminId, database.db);
+    const gone = await enqueueJob('report', { ...reportPayload('csv'), slug: 'no-such-draft', round: 3 }, seeded.adminId, database.db);
+    await clear();
+    const views = new Map((await listExportJobs(admin, database.db)).map((j) => [j.id, j]));
+    expect(views.get(one.id)).toMatchObject({ draftTitle: '示例管理条例（草案）', roundLabel: '一审稿' });
+    expect(exportJobName(views.get(one.id)!, 'zh-CN')).toBe('《示例管理条例（草案）》一审稿 · DOCX');
+    expect(exportJobName(views.get(two.id)!, 'zh-CN')).toBe('《示例管理条例（草案）》二审稿 · XLSX');
+    expect(exportJobName(views.get(gone.id)!, 'zh-CN')).toBe('《no-such-draft》3 · CSV');
+    expect(exportJobName(await getExportJob(two.id, admin, database.db), 'en')).toBe('示例管理条例（草案）, 二审稿 · XLSX');
+    expect(exportJobName(views.get(one.id)!, 'zh-CN')).not.toContain(seeded.slug);
   });
 });

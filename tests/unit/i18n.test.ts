@@ -10,14 +10,14 @@ const dictionaries: Record<(typeof locales)[number], Record<string, string>> = {
 
 /**
  * Keys the code builds from a value (`t(locale, `review.status.${s}`)`, or a prefix handed to a
- * helper such as reports/columns.ts `known(locale, 'report.channel', c)`): every key under these
+ * helper such as reports/columns.ts `known(locale, 'report.adoption', a)`): every key under these
  * prefixes counts as used. Each prefix must still be built somewhere in src/ (checked below).
  */
 const DYNAMIC_PREFIXES = [
-  'audit.action.', 'deputy.channel.', 'diff.change.', 'exports.status.',
+  'audit.action.', 'audit.mode.', 'audit.object.', 'audit.signinReason.', 'audit.source.', 'channel.', 'diff.change.', 'exports.status.',
   'deputy.told.', 'kiosks.state.', 'message.', 'outbox.delivery.', 'outbox.kind.', 'receipt.adoption.', 'receipt.change.', 'receipt.rate.',
-  'receipt.status.', 'report.adoption.', 'report.change.', 'report.channel.', 'report.satisfaction.', 'report.status.',
-  'review.adoption.', 'review.channel.', 'review.hideReason.', 'review.status.', 'role.', 'round.status.', 'station.type.',
+  'receipt.status.', 'report.adoption.', 'report.change.', 'report.satisfaction.', 'report.status.',
+  'bulk.action.', 'bulk.skip.', 'review.adoption.', 'review.hideReason.', 'review.status.', 'role.', 'round.status.', 'station.type.',
 ];
 
 /** Every source file of src/ but the dictionaries themselves. */

@@ -252,6 +252,59 @@ describe('parseLegalText rules', () => {
     ]);
   });
 
+  it('joins a chapter or section heading split over two lines, with a warning naming the line', () => {
+    const source = [
+      '北京市物业管理条例（草案）',
+      '（2024年1月1日 某某会议通过）',
+      '第一章　业主、业主组织和',
+      '物业管理委员会',
+      '第一节　业主和业主大会',
+      '第一条　业主大会由物业管理区域内的全体业主组成。',
+      '第二节　物业服务企业和',
+      '物业服务人员',
+      '第二条　物业服务企业应当按照合同约定提供服务。',
+    ].join('\n');
+    const r = parseLegalText(source);
+    if (!r.ok) throw new Error('expected the text to parse');
+    expect(r.text.preamble).toEqual(['（2024年1月1日 某某会议通过）']);
+    expect(r.text.chapters.map((c) => [c.title, c.line])).toEqual([['业主、业主组织和物业管理委员会', 3]]);
+    expect(r.text.chapters[0].sections.map((s) => [s.label, s.title, s.line])).toEqual([
+      ['第一节', '业主和业主大会', 5],
+      ['第二节', '物业服务企业和物业服务人员', 7],
+    ]);
+    expect(r.text.articles.map((a) => [a.label, a.section, a.text])).toEqual([
+      ['第一条', 1, '业主大会由物业管理区域内的全体业主组成。'],
+      ['第二条', 2, '物业服务企业应当按照合同约定提供服务。'],
+    ]);
+    expect(r.warnings.map((w) => [w.code, w.line])).toEqual([
+      ['heading_continued', 4],
+      ['heading_continued', 8],
+    ]);
+    expect(describeProblem(r.warnings[1])).toBe('第 8 行：此行接续第二节的标题，已合并为“物业服务企业和物业服务人员”');
+
+    const md = parsed('## 第一章 总则\n\n### 第一节 物业服务企业和\n### 物业服务人员\n\n第一条 甲。');
+    expect(md.chapters[0].sections[0].title).toBe('物业服务企业和物业服务人员');
+    expect(parsed('第一章\n总则\n第一条 甲。').chapters[0].title).toBe('总则');
+  });
+
+  it('does not take a sentence, an item, a second line or text before an article body for a heading continuation', () => {
+    const cases = [
+      '第一章 总则\n本章规定一般事项。\n第一条 甲。',
+      '第一章 总则\n（一）一般事项\n第一条 甲。',
+      '第一章 总则\n说明\n本章另行规定\n第一条 甲。',
+      '第一章 总则\n第一条 甲。\n乙\n第二条 丙。',
+      '## 第一章 总则\n# 附件\n第一条 甲。',
+      '第一条 甲。\n第一章 总则\n附注',
+    ];
+    for (const source of cases) {
+      const r = parseLegalText(source);
+      expect(r.ok && r.text.chapters[0].title, source).toBe('总则');
+      expect(r.ok && r.warnings.some((w) => w.code === 'heading_continued'), source).toBe(false);
+    }
+    const body = parsed('第一章 总则\n第一条\n为了示例。\n第二条 乙。');
+    expect(body.articles[0].text).toBe('为了示例。');
+  });
+
   it('accepts a Uint8Array with a BOM', () => {
     const bytes = new TextEncoder().encode('\uFEFF第一条 甲。');
     expect(parsed(bytes).articles[0].text).toBe('甲。');

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
   ALPHABET, checkInterim, checkValueFor, deriveLookupCode, generateReceipt, hashLookupCode, idempotencyDigest,
-  normaliseLookupCode, parseReceipt, verifyLookupCode,
+  normaliseLookupCode, parseProvisionalNumber, parseReceipt, verifyLookupCode,
 } from '../../src/server/comments/receipts';
 
 const RECEIPT = /^[A-Z]{2,4}[1-9]-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{2}$/;
@@ -88,6 +88,18 @@ describe('receipt numbers', () => {
     expect(parseReceipt('ＪＳ３' + code)).toMatchObject({ ok: true, receipt: r });
     const lookalike = `JS3${code.replace(/1/g, 'l').replace(/0/g, 'O')}`;
     expect(parseReceipt(lookalike)).toMatchObject({ ok: true, receipt: r });
+  });
+
+  it('read a kiosk\'s provisional number as printed or typed, keeping the exact key of its QR code first', () => {
+    const key = 'ABCDEFGHJKMNPQRS2345';
+    expect(parseProvisionalNumber(key)).toEqual([key]);
+    for (const typed of ['ABCD-EFGH-JKMN-PQRS-2345', 'abcd-efgh-jkmn-pqrs-2345', ' ABCD EFGH JKMN PQRS 2345 ', 'ＡＢＣＤ－ＥＦＧＨ－ＪＫＭＮ－ＰＱＲＳ－２３４５', 'ABCD—EFGH—JKMN—PQRS—2345']) {
+      expect(parseProvisionalNumber(typed), typed).toContain(key);
+    }
+    expect(parseProvisionalNumber('abcd-efgh-jkmn-pqrs-2345')).toEqual(['abcd-efgh-jkmn-pqrs-2345', key]);
+    for (const bad of ['', 'ABCD-EFGH', '../etc/passwd', '<script>alert(1)</script>', 'JS2-4F7K-9Q', '第十条第十条第十条第十条第十条第十条']) {
+      expect(parseProvisionalNumber(bad), bad).toEqual([]);
+    }
   });
 
   it('refuse what is not a receipt at all', () => {

@@ -9,6 +9,8 @@ export type AuditRow = typeof auditEvents.$inferSelect;
 export interface AuditFilter {
   /** A prefix of the action, e.g. `auth.` or `user.create`. */
   action?: string;
+  /** Only that action, not the others it begins (auth.signin without auth.signin.failed). */
+  actionExact?: boolean;
   actorId?: string;
   objectId?: string;
   /** Only events with a smaller id (the next page). */
@@ -18,7 +20,8 @@ export interface AuditFilter {
 
 export async function listAuditEvents(filter: AuditFilter = {}, db: DbOrTx = getDb()): Promise<AuditRow[]> {
   const where: SQL[] = [];
-  if (filter.action) where.push(like(auditEvents.action, `${filter.action.replace(/[\\%_]/g, (c) => `\\${c}`)}%`));
+  if (filter.action && filter.actionExact) where.push(eq(auditEvents.action, filter.action));
+  else if (filter.action) where.push(like(auditEvents.action, `${filter.action.replace(/[\\%_]/g, (c) => `\\${c}`)}%`));
   if (filter.actorId && /^[0-9a-f-]{36}$/i.test(filter.actorId)) where.push(eq(auditEvents.actorId, filter.actorId));
   if (filter.objectId) where.push(eq(auditEvents.objectId, filter.objectId));
   if (filter.beforeId) where.push(lt(auditEvents.id, filter.beforeId));

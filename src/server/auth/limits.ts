@@ -15,6 +15,10 @@ export const limits = {
   /** Tries of a sign-up code from one IP (the code itself allows 5 tries). */
   signUpConfirmIp: (ip: string): Limit => ({ key: `signup:confirm:ip:${ip}`, points: 30, windowSeconds: 600 }),
   signUpIp: (ip: string): Limit => ({ key: `signup:ip:${ip}`, points: 10, windowSeconds: 3600 }),
+  /** Submissions of the first-run setup form (/setup) from one address. */
+  setupIp: (ip: string): Limit => ({ key: `setup:ip:${ip}`, points: 10, windowSeconds: 600 }),
+  /** Setup links that did not work (wrong, used, expired), per address: past it, /setup answers 429. */
+  setupFailuresIp: (ip: string): Limit => ({ key: `setup:fail:${ip}`, points: 20, windowSeconds: 3600 }),
   resetAccount: (identifier: string): Limit => ({ key: `reset:account:${account(identifier)}`, points: 3, windowSeconds: 3600 }),
   resetIp: (ip: string): Limit => ({ key: `reset:ip:${ip}`, points: 20, windowSeconds: 3600 }),
   /** Codes sent to one phone or address, whatever account or purpose asked (no SMS bombing). */

@@ -118,6 +118,18 @@ export const createTokenSchema = z.object({
   label: required(60),
 });
 
+/** The token of a first-run setup link (auth/setup.ts): 20 random bytes, base32. */
+export const setupTokenField = z.string().regex(/^[a-z2-7]{32}$/);
+
+/** The first admin, made with a setup link (/setup). */
+export const setupForm = z.object({
+  name: required(50),
+  account: accountField,
+  password: newPasswordField,
+  passwordConfirm: z.string().max(PASSWORD_MAX, 'field.tooLong'),
+}).superRefine(confirmMatches);
+export type SetupInput = z.output<typeof setupForm>;
+
 /** A staff or deputy account made by an admin (/admin/users/new). */
 export const staffAccountForm = z.object({
   role: z.enum(['staff', 'deputy'], 'auth.field.role'),

@@ -32,7 +32,8 @@ export interface ReceiptStatus {
   receipt: string;
   via: 'code' | 'user';
   draft: { slug: string; title: string };
-  round: { number: number; label: string };
+  /** feedbackPublished: the round's feedback page (意见采纳情况) is published, so the receipt links to it. */
+  round: { number: number; label: string; feedbackPublished: boolean };
   article: ArticleSnapshot | null;
   body: string;
   name: string | null;
@@ -64,6 +65,7 @@ export async function getReceiptStatus(creds: ReceiptCredentials, db: DbOrTx = g
       draftId: drafts.id,
       roundNumber: rounds.number,
       roundLabel: rounds.label,
+      feedbackPublishedAt: rounds.feedbackPublishedAt,
       articleLabel: provisions.label,
       articleCaption: provisions.title,
       articleText: provisions.text,
@@ -85,7 +87,7 @@ export async function getReceiptStatus(creds: ReceiptCredentials, db: DbOrTx = g
     receipt: c.receipt,
     via: access.via,
     draft: { slug: row.slug, title: row.title },
-    round: { number: row.roundNumber, label: row.roundLabel },
+    round: { number: row.roundNumber, label: row.roundLabel, feedbackPublished: row.feedbackPublishedAt !== null },
     article,
     body: c.body,
     name: c.name,

@@ -20,6 +20,7 @@
  */
 import { createHash, createHmac, randomInt, timingSafeEqual } from 'node:crypto';
 import { keyRing } from '../keys';
+import { kioskKey } from '../params';
 
 export const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const RANDOM_LENGTH = 5;
@@ -70,9 +71,14 @@ export type ParsedReceipt =
   | { ok: true; receipt: string; draftCode: string; round: number }
   | { ok: false; reason: 'format' | 'check' };
 
+/** A number or code as typed: full-width forms folded (NFKC), upper case, spaces and dashes of every kind removed. */
+function compactTyped(input: string): string {
+  return input.normalize('NFKC').toUpperCase().replace(/[\s\-‐‑‒–—―－_.·・]/g, '');
+}
+
 /** Reads a receipt number as typed, spoken or scanned; returns its canonical form or why it is wrong. */
 export function parseReceipt(input: string): ParsedReceipt {
-  const compact = input.normalize('NFKC').toUpperCase().replace(/[\s\-‐‑‒–—―－_.·・]/g, '');
+  const compact = compactTyped(input);
   const m = /^([A-Z]{2,4})([1-9])([0-9A-Z]{6})$/.exec(compact);
   if (!m) return { ok: false, reason: 'format' };
   const body = m[3].replace(/[IL]/g, '1').replace(/O/g, '0');
@@ -131,9 +137,19 @@ export function channelKey(namespace: (typeof SERVER_KEY_NAMESPACES)[number], ..
 
 /** A lookup code as typed (any case, with or without the dash, I/L/O look-alikes) in canonical form, or null. */
 export function normaliseLookupCode(input: string): string | null {
-  const compact = input.normalize('NFKC').toUpperCase().replace(/[\s\-‐‑‒–—―－_.·・]/g, '').replace(/[IL]/g, '1').replace(/O/g, '0');
+  const compact = compactTyped(input).replace(/[IL]/g, '1').replace(/O/g, '0');
   if (compact.length !== LOOKUP_LENGTH || [...compact].some((c) => !ALPHABET.includes(c))) return null;
   return `${compact.slice(0, 4)}-${compact.slice(4)}`;
+}
+
+/**
+ * The keys a provisional kiosk number may stand for, as typed or scanned: the QR code's exact key,
+ * and the number as printed (ABCD-EFGH-…) read like a receipt number (any case, spaces, dashes,
+ * full-width forms). Empty when the input cannot be a kiosk's key.
+ */
+export function parseProvisionalNumber(input: string): string[] {
+  const keys = [input, compactTyped(input)].filter((k) => kioskKey.safeParse(k).success);
+  return [...new Set(keys)];
 }
 
 /** What is stored for a lookup code: SHA-256 (hex) salted with the receipt number. */

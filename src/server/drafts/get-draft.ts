@@ -20,6 +20,8 @@ export interface RoundInfo {
   noteMd: string | null;
   /** Why the period ended before its announced close, when it did (shown on the draft page). */
   closedEarlyReason: string | null;
+  /** When staff published the round's feedback page (意见采纳情况), null before (reports/feedback.ts). */
+  feedbackPublishedAt: Date | null;
   versionId: string;
 }
 
@@ -84,6 +86,7 @@ export async function loadDraftHead(slug: string, db: DbOrTx = getDb(), now = ne
       closesAt: rounds.closesAt,
       noteMd: rounds.noteMd,
       closedEarlyReason: rounds.closedEarlyReason,
+      feedbackPublishedAt: rounds.feedbackPublishedAt,
       versionId: versions.id,
     })
     .from(drafts)
@@ -109,6 +112,7 @@ export async function loadDraftHead(slug: string, db: DbOrTx = getDb(), now = ne
       status: roundStatus({ opensAt: r.opensAt!, closesAt: r.closesAt! }, now),
       noteMd: r.noteMd,
       closedEarlyReason: r.closedEarlyReason,
+      feedbackPublishedAt: r.feedbackPublishedAt,
       versionId: r.versionId!,
     })),
   };

@@ -106,6 +106,7 @@ export const problemKeys = {
   article_separator_missing: 'legalText.problem.articleSeparatorMissing',
   article_empty: 'legalText.problem.articleEmpty',
   text_outside_article: 'legalText.problem.textOutsideArticle',
+  heading_continued: 'legalText.problem.headingContinued',
   item_number_unexpected: 'legalText.problem.itemNumberUnexpected',
 } as const satisfies Record<string, MessageKey>;
 
@@ -238,6 +239,32 @@ export function articleBodyText(paragraphs: LegalParagraph[]): string {
   return paragraphs.flatMap((p) => (p.text === '' ? p.items : [p.text, ...p.items])).join('\n');
 }
 
+/** How many lines may continue a chapter or section heading. */
+const MAX_HEADING_CONTINUATION = 1;
+
+/**
+ * Whether `lines[i]` continues the title of the chapter or section heading just above it (a title split
+ * over two lines in the source): a short line that is not a sentence, an item, or a heading of another
+ * level, followed by a chapter, section or article heading. Text
+ * between a heading and its first article that reads otherwise stays outside the title.
+ */
+function continuesHeading(lines: SourceLine[], i: number, level: number, used: number, expected: number): boolean {
+  for (let j = i; j < lines.length; j++) {
+    const line = lines[j];
+    const isHeading = line.heading > 0;
+    if (j > i && (matchDivision(line.text, '章', isHeading) || matchDivision(line.text, '节', isHeading) || matchArticle(line.text, expected))) {
+      return true;
+    }
+    if (used + (j - i) >= MAX_HEADING_CONTINUATION) return false;
+    if (line.heading !== 0 && line.heading !== level) return false;
+    const text = line.text;
+    if (text.length > 40 || /[。；，,;：:！？!?]/.test(text) || ARTICLE_RE.test(text) || ITEM_RE.test(text) || SUB_ITEM_RE.test(text)) {
+      return false;
+    }
+  }
+  return false;
+}
+
 type ArticleHead = { number: number; caption?: string; body: string; glued: boolean };
 
 /**
@@ -305,8 +332,10 @@ export function parseLegalText(input: string | Uint8Array): ParseResult {
   let toc = false;
   let tocChapters = 0;
   let nextItem = 1;
+  /** The chapter or section heading whose title the next lines may continue, until its first article. */
+  let openHeading: { division: LegalChapter | LegalSection; level: number; used: number } | undefined;
 
-  for (const line of lines) {
+  for (const [index, line] of lines.entries()) {
     const isHeading = line.heading > 0;
     const ch = matchDivision(line.text, '章', isHeading);
     const head = matchArticle(line.text, articles.length === 0 ? 1 : articles[articles.length - 1].number + 1);
@@ -330,6 +359,7 @@ export function parseLegalText(input: string | Uint8Array): ParseResult {
       if (p) errors.push(p);
       chapter = { number: ch.number, label: formatChapterLabel(ch.number), title: ch.title, sections: [], line: line.no };
       chapters.push(chapter);
+      openHeading = { division: chapter, level: line.heading, used: 0 };
       continue;
     }
     const sec = matchDivision(line.text, '节', isHeading);
@@ -337,6 +367,7 @@ export function parseLegalText(input: string | Uint8Array): ParseResult {
       started = true;
       article = undefined;
       const label = formatSectionLabel(sec.number);
+      openHeading = undefined;
       if (!chapter) {
         errors.push({ line: line.no, code: 'section_outside_chapter', params: { actualLabel: label } });
         continue;
@@ -345,10 +376,12 @@ export function parseLegalText(input: string | Uint8Array): ParseResult {
       if (p) errors.push(p);
       section = { number: sec.number, label, title: sec.title, line: line.no };
       chapter.sections.push(section);
+      openHeading = { division: section, level: line.heading, used: 0 };
       continue;
     }
     if (head) {
       started = true;
+      openHeading = undefined;
       const expected = articles.length === 0 ? 1 : articles[articles.length - 1].number + 1;
       const p = sequenceProblem(line.no, 'article', expected, head.number);
       if (p) errors.push(p);
@@ -371,6 +404,17 @@ export function parseLegalText(input: string | Uint8Array): ParseResult {
     if (!started) {
       front.push(line);
       continue;
+    }
+    if (!article && openHeading) {
+      const { division, level, used } = openHeading;
+      const expected = articles.length === 0 ? 1 : articles[articles.length - 1].number + 1;
+      if (continuesHeading(lines, index, level, used, expected)) {
+        division.title = compactTitle(`${division.title} ${line.text}`.trim());
+        openHeading.used++;
+        warnings.push({ line: line.no, code: 'heading_continued', params: { actualLabel: division.label, text: division.title } });
+        continue;
+      }
+      openHeading = undefined;
     }
     if (!article) {
       warnings.push({ line: line.no, code: 'text_outside_article', params: { text: line.text.slice(0, 40) } });

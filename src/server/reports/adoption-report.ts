@@ -1,8 +1,8 @@
 /**
  * The adoption report (意见采纳情况报告) of one round: its scope (draft, round, the next round),
  * the summary counted in SQL with GROUP BY (channel, district, occupation, adoption, the 三率,
- * campaign groups), and per article the comment counts, main tags and the text beside the next
- * round's. The comments themselves are streamed by comment-rows.ts; the formats are export-*.ts.
+ * campaign groups), and per article the comment counts, main tags, the confirmed 主要意见
+ * (article_points; unconfirmed text is never read here) and the text beside the next round's. The comments themselves are streamed by comment-rows.ts; the formats are export-*.ts.
  */
 import { eq, sql } from 'drizzle-orm';
 import { rounds } from '../../db/schema';
@@ -11,6 +11,7 @@ import { AppError } from '../errors';
 import { loadDraftHead, pickRound, type RoundInfo } from '../drafts/get-draft';
 import { compareArticles } from '../drafts/diff-rounds';
 import { formatArticleLabel } from '../drafts/chinese-numerals';
+import { groupSampleSql } from '../review/groups';
 
 export interface ReportScope {
   draft: { id: string; slug: string; title: string };
@@ -66,7 +67,7 @@ export interface ReportSummary {
   byAdoption: Tally[];
   byStatus: Tally[];
   rates: Rates;
-  groups: { count: number; comments: number; largest: Array<{ id: string; label: string | null; size: number }> };
+  groups: { count: number; comments: number; largest: Array<{ id: string; label: string | null; sample: string | null; size: number }> };
 }
 
 export interface SummaryOptions {
@@ -111,11 +112,11 @@ export async function summariseRound(scope: ReportScope, opts: SummaryOptions, d
     tally(db, roundId, sql`coalesce(c.adoption::text, 'undecided')`, opts),
     tally(db, roundId, sql`c.status::text`, opts),
   ]);
-  const { rows: groupRows } = await db.execute<{ id: string; label: string | null; size: number }>(sql`
-    select g.id, g.label, count(*)::int as size from comment_groups g
+  const { rows: groupRows } = await db.execute<{ id: string; label: string | null; sample: string | null; size: number }>(sql`
+    select g.id, g.label, ${groupSampleSql(sql`g.id`)} as sample, count(*)::int as size from comment_groups g
     join comments c on c.group_id = g.id
     where g.round_id = ${roundId} and ${visible(opts)}
-    group by g.id, g.label having count(*) >= 2 order by 3 desc, g.id`);
+    group by g.id, g.label having count(*) >= 2 order by 4 desc, g.id`);
   const rates: Rates = {
     responded: num(t.responded), decided: num(t.decided), adopted: num(t.adopted), rated: num(t.rated), satisfied: num(t.satisfied),
     response: ratio(num(t.responded), num(t.comments)),
@@ -128,7 +129,7 @@ export async function summariseRound(scope: ReportScope, opts: SummaryOptions, d
     groups: {
       count: groupRows.length,
       comments: groupRows.reduce((s, g) => s + num(g.size), 0),
-      largest: groupRows.slice(0, 20).map((g) => ({ id: g.id, label: g.label, size: num(g.size) })),
+      largest: groupRows.slice(0, 20).map((g) => ({ id: g.id, label: g.label, sample: g.sample, size: num(g.size) })),
     },
   };
 }
@@ -142,6 +143,14 @@ export async function loadGroupSizes(scope: ReportScope, opts: SummaryOptions, d
   return new Map(rows.map((r) => [r.id, num(r.size)]));
 }
 
+/** An article's 主要意见 as staff confirmed it (points.ts writes them). */
+export interface ConfirmedPoints {
+  text: string;
+  confirmedAt: Date;
+  /** The confirmer's name (else their e-mail), for staff reports; never on a public page. */
+  confirmedBy: string;
+}
+
 export interface ArticleReport {
   /** 0 stands for the comments on the draft as a whole (总体意见). */
   number: number;
@@ -152,6 +161,8 @@ export interface ArticleReport {
   byAdoption: Tally[];
   /** The most used tags, most first (at most 8). */
   tags: Tally[];
+  /** The confirmed 主要意见; null while none is confirmed (then nothing may be published as such). */
+  points: ConfirmedPoints | null;
   /** What the next round made of this article, when there is a next round. */
   next: { change: string; label: string | null; text: string | null } | null;
 }
@@ -167,13 +178,17 @@ export async function summariseArticles(scope: ReportScope, opts: SummaryOptions
     select c.article_number as article, t.name, count(*)::int as n
     from comments c join comment_tags ct on ct.comment_id = c.id join tags t on t.id = ct.tag_id
     where c.round_id = ${roundId} and ${visible(opts)} group by 1, 2 order by 3 desc, 2`);
+  const { rows: pointRows } = await db.execute<{ article: number; text: string; confirmed_at: Date | string; by: string | null }>(sql`
+    select p.article_number as article, p.text, p.confirmed_at, coalesce(nullif(trim(u.name), ''), u.email) as by
+    from article_points p left join users u on u.id = p.confirmed_by
+    where p.round_id = ${roundId} and p.confirmed_at is not null`);
   const nextTexts = scope.next ? await nextRoundTexts(articles, scope.next.versionId, db) : null;
 
   const byNumber = new Map<number, ArticleReport>();
   const entry = (n: number): ArticleReport => {
     let a = byNumber.get(n);
     if (!a) {
-      a = { number: n, label: n === 0 ? '' : formatArticleLabel(n), caption: null, text: '', comments: 0, byAdoption: [], tags: [], next: null };
+      a = { number: n, label: n === 0 ? '' : formatArticleLabel(n), caption: null, text: '', comments: 0, byAdoption: [], tags: [], points: null, next: null };
       byNumber.set(n, a);
     }
     return a;
@@ -190,6 +205,9 @@ export async function summariseArticles(scope: ReportScope, opts: SummaryOptions
   for (const r of tagRows) {
     const a = entry(num(r.article));
     if (a.tags.length < 8) a.tags.push({ key: r.name, count: num(r.n) });
+  }
+  for (const r of pointRows) {
+    entry(num(r.article)).points = { text: r.text, confirmedAt: new Date(r.confirmed_at), confirmedBy: r.by ?? '' };
   }
   for (const a of byNumber.values()) a.byAdoption.sort((x, y) => y.count - x.count);
   return [...byNumber.values()].sort((x, y) => x.number - y.number);

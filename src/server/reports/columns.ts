@@ -7,6 +7,8 @@ import { formatArticleLabel } from '../drafts/chinese-numerals';
 import type { CommentRow, RowOptions } from './comment-rows';
 import { shanghaiStamp } from '../time';
 import type { ExportOptions } from './export-options';
+import { channelLabel } from '../channels';
+import { groupDisplayName } from '../review/groups';
 
 export type Audience = 'staff' | 'staff-personal' | 'public';
 
@@ -16,6 +18,8 @@ export interface Column {
   /** Width in characters for the XLSX sheet. */
   width: number;
   value: (r: CommentRow, l: Labels) => string | number;
+  /** An absolute address the XLSX cell links to (the CSV keeps the plain value). */
+  link?: (r: CommentRow) => string | null;
 }
 
 export interface Labels {
@@ -34,7 +38,7 @@ export function labelsFor(locale: Locale): Labels {
   return {
     locale,
     article: (n) => (n === null || n === 0 ? t(locale, 'report.general') : locale === 'en' ? `Article ${n}` : formatArticleLabel(n)),
-    channel: (c) => known(locale, 'report.channel', c),
+    channel: (c) => channelLabel(locale, c),
     adoption: (a) => (a ? known(locale, 'report.adoption', a) : t(locale, 'report.adoption.undecided')),
     status: (s) => known(locale, 'report.status', s),
     satisfaction: (s) => (s ? known(locale, 'report.satisfaction', s) : ''),
@@ -43,9 +47,16 @@ export function labelsFor(locale: Locale): Labels {
 
 const yes = (l: Labels, v: boolean) => (v ? t(l.locale, 'report.yes') : '');
 
+/** 下一审次: 二审稿第七条, or 已删除 when the next round has no article descending from it. */
+export function nextArticleText(next: CommentRow['next'], l: Labels): string {
+  if (!next) return '';
+  return next.number === null ? t(l.locale, 'report.change.removed') : t(l.locale, 'carried.nextArticle', { round: next.round, label: l.article(next.number) });
+}
+
 const all: Record<string, Column> = {
   receipt: { key: 'receipt', header: 'report.col.receipt', width: 16, value: (r) => r.receipt },
   article: { key: 'article', header: 'report.col.article', width: 12, value: (r, l) => l.article(r.articleNumber) },
+  nextRound: { key: 'nextRound', header: 'report.col.nextRound', width: 16, value: (r, l) => nextArticleText(r.next, l), link: (r) => r.next?.url ?? null },
   channel: { key: 'channel', header: 'report.col.channel', width: 12, value: (r, l) => l.channel(r.channel) },
   station: { key: 'station', header: 'report.col.station', width: 20, value: (r) => r.station ?? '' },
   district: { key: 'district', header: 'report.col.district', width: 10, value: (r) => r.district ?? '' },
@@ -57,6 +68,7 @@ const all: Record<string, Column> = {
   voices: { key: 'voices', header: 'report.col.voices', width: 8, value: (r) => r.voices },
   tags: { key: 'tags', header: 'report.col.tags', width: 20, value: (r) => r.tags },
   group: { key: 'group', header: 'report.col.group', width: 12, value: (r) => (r.groupId ? r.groupId.slice(0, 8) : '') },
+  groupName: { key: 'groupName', header: 'report.col.groupLabel', width: 30, value: (r, l) => (r.group ? groupDisplayName(r.group.label, r.group.sample, l.locale) : '') },
   status: { key: 'status', header: 'report.col.status', width: 10, value: (r, l) => l.status(r.status) },
   adoption: { key: 'adoption', header: 'report.col.adoption', width: 12, value: (r, l) => l.adoption(r.adoption) },
   reason: { key: 'reason', header: 'report.col.reason', width: 40, value: (r) => r.reason ?? '' },
@@ -68,21 +80,23 @@ const all: Record<string, Column> = {
   createdAt: { key: 'createdAt', header: 'report.col.createdAt', width: 17, value: (r) => shanghaiStamp(r.createdAt) },
 };
 
-const staffKeys = ['receipt', 'article', 'channel', 'station', 'district', 'occupation', 'body', 'voices', 'tags', 'group',
+const staffKeys = ['receipt', 'article', 'channel', 'station', 'district', 'occupation', 'body', 'voices', 'tags', 'group', 'groupName',
   'status', 'adoption', 'reason', 'response', 'respondedAt', 'decidedAt', 'satisfaction', 'hidden', 'createdAt'];
 const personalKeys = (unmasked: boolean) => ['name', unmasked ? 'contact' : 'contactMasked'];
 const publicKeys = ['article', 'channel', 'district', 'occupation', 'name', 'body', 'voices', 'adoption', 'reason', 'response', 'respondedAt', 'createdAt'];
 
 /**
  * The columns each audience gets: names and contacts only with contact:view (the contact's header
- * says when it is masked); the public never a contact.
+ * says when it is masked); the public never a contact. With `next` (the next round is published),
+ * 下一审次 follows the article.
  */
-export function columnsFor(audience: Audience, opts: Pick<ExportOptions, 'unmasked'> = {}): Column[] {
-  if (audience === 'public') return publicKeys.map((k) => all[k]);
+export function columnsFor(audience: Audience, opts: Pick<ExportOptions, 'unmasked'> & { next?: boolean } = {}): Column[] {
+  const withNext = (keys: string[]) => (opts.next ? keys.flatMap((k) => (k === 'article' ? [k, 'nextRound'] : [k])) : keys);
+  if (audience === 'public') return withNext(publicKeys).map((k) => all[k]);
   const keys = audience === 'staff-personal'
     ? [...staffKeys.slice(0, 6), ...personalKeys(opts.unmasked === true), ...staffKeys.slice(6)]
     : staffKeys;
-  return keys.map((k) => all[k]);
+  return withNext(keys).map((k) => all[k]);
 }
 
 /** The personal data the rows of `audience` carry: none, masked (the default) or, when the export chose it, full. */

@@ -9,6 +9,18 @@ import { sql } from 'drizzle-orm';
 import { getDb, type DbOrTx } from '../../db/client';
 import { maskContact, maskName } from '../mask-contact';
 import type { ReportScope } from './adoption-report';
+import { nextArticles, publicArticleUrl } from '../drafts/carried';
+import { groupSampleSql } from '../review/groups';
+
+/** Where a comment's article stands in the next round (by lineage, drafts/carried.ts). */
+export interface NextArticle {
+  /** The next round's label (二审稿). */
+  round: string;
+  /** The article there; null when the next round has none descending from it (removed). */
+  number: number | null;
+  /** Its public page (absolute), for the XLSX hyperlink. */
+  url: string | null;
+}
 
 export interface CommentRow {
   id: string;
@@ -32,9 +44,13 @@ export interface CommentRow {
   decidedAt: number | null;
   hidden: boolean;
   groupId: string | null;
+  /** What the group is named by (groupDisplayName): its label and its text; null outside a group or when not loaded. */
+  group: { label: string | null; sample: string | null } | null;
   satisfaction: string | null;
   tags: string;
   createdAt: number;
+  /** In the exports, when the next round is published and the comment is on an article; else null. */
+  next: NextArticle | null;
 }
 
 export interface RowOptions {
@@ -108,6 +124,18 @@ export async function loadCommentRows(scope: ReportScope, ids: string[], opts: R
  */
 export async function* iterateCommentPages(scope: ReportScope, opts: RowOptions, db: DbOrTx = getDb()): AsyncGenerator<CommentRow[]> {
   const pageSize = opts.pageSize ?? 5000;
+  // The 下一审次 of each article: one query, before the first page.
+  const following = scope.next;
+  const nextOf = following ? await nextArticles(scope.round.versionId, following.versionId, db) : null;
+  const next = (article: number | null): NextArticle | null => {
+    if (!following || !nextOf || article === null) return null;
+    const number = nextOf.get(article) ?? null;
+    return { round: following.label, number, url: number === null ? null : publicArticleUrl(scope.draft.slug, following.number, number) };
+  };
+  // The name of each group of the round (its label or its text): one query, before the first page.
+  const { rows: groupRows } = await db.execute<{ id: string; label: string | null; sample: string | null }>(sql`
+    select g.id, g.label, ${groupSampleSql(sql`g.id`)} as sample from comment_groups g where g.round_id = ${scope.round.id}`);
+  const groups = new Map(groupRows.map((g) => [g.id, { label: g.label, sample: g.sample }]));
   const hiddenFilter = opts.includeHidden ? sql`true` : sql`c.hidden_at is null`;
   const fetchPage = (article: number | null, cursor: { at: string; id: string } | null) => db.execute<Raw>(sql`
     select ${rowColumns(opts)}
@@ -130,13 +158,14 @@ export async function* iterateCommentPages(scope: ReportScope, opts: RowOptions,
       // Ask for the next page before turning this one into rows, so the database works meanwhile.
       const last = rows[rows.length - 1];
       pending = rows.length === pageSize ? guarded(fetchPage(article, { at: last.cursor_at, id: last.id })) : null;
-      yield rows.map((r) => toRow(r, opts));
+      const there = next(article);
+      yield rows.map((r) => toRow(r, opts, there, groups));
     }
   }
 }
 
 /** Masking happens here, once for every format: what `opts` does not unmask never leaves this module whole. */
-function toRow(r: Raw, opts: RowOptions): CommentRow {
+function toRow(r: Raw, opts: RowOptions, next: NextArticle | null = null, groups?: Map<string, CommentRow['group']>): CommentRow {
   const masked = opts.personal && !opts.unmasked;
   const published = r.publish_name === true || (r.publish_name as unknown) === 't';
   return {
@@ -159,8 +188,10 @@ function toRow(r: Raw, opts: RowOptions): CommentRow {
     decidedAt: ms(r.decided_ms),
     hidden: r.hidden === true || (r.hidden as unknown) === 't',
     groupId: r.group_id,
+    group: (r.group_id && groups?.get(r.group_id)) || null,
     satisfaction: r.satisfaction,
     tags: r.tags ?? '',
     createdAt: Number(r.created_ms),
+    next,
   };
 }

@@ -39,7 +39,7 @@ export async function writeCommentsCsv(
   db: DbOrTx = getDb(),
 ): Promise<number> {
   const labels = labelsFor(opts.locale ?? 'zh-CN');
-  const columns = columnsFor(audience, opts);
+  const columns = columnsFor(audience, { ...opts, next: scope.next !== null });
   const options = { bom: false, record_delimiter: '\r\n', quoted_match: /[",\r\n]/ } as const;
   const finished = once(out, 'finish');
   // One synchronous stringify and one write per page of ~5,000 rows: far cheaper than a

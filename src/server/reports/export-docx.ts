@@ -1,7 +1,8 @@
 /**
  * The adoption report for the committee as DOCX (generated with the `docx` package, in the look of
  * docx-style.ts): 一、基本情况 with numbered tables (channel, district, occupation, adoption,
- * campaign groups), 二、各条文意见数量, 三、逐条意见及采纳情况: per article the main points, each
+ * campaign groups), 二、各条文意见数量, 三、逐条意见及采纳情况: per article the confirmed main points
+ * and who confirmed them (or, plainly, that they are not confirmed), each
  * comment or campaign group (once) with its status, reason and response, and for articles with
  * adopted comments this round's text beside the next round's. The `docx` package builds the
  * document and its front matter; the per-comment part is streamed into it (docx-splice.ts) so a
@@ -20,6 +21,7 @@ import type { ExportOptions } from './export-options';
 import { PLACEHOLDER, spliceDocx } from './docx-splice';
 import { paragraphXml, XmlTable } from './docx-xml';
 import { formatRate, share } from './format';
+import { groupDisplayName } from '../review/groups';
 
 class Tables {
   private n = 0;
@@ -66,7 +68,7 @@ function summarySection(scope: ReportScope, s: ReportSummary, l: Labels, tables:
   out.push(body(k('report.docx.groupsText', { groups: s.groups.count, comments: s.groups.comments })));
   if (s.groups.largest.length) {
     tables.add(out, k('report.sheet.groups'), [k('report.col.seq'), k('report.col.groupLabel'), k('report.col.count')],
-      s.groups.largest.slice(0, 10).map((g, i) => [String(i + 1), g.label ?? k('report.docx.unnamedGroup'), String(g.size)]), [1.15, 5, 2], [true, false, true]);
+      s.groups.largest.slice(0, 10).map((g, i) => [String(i + 1), groupDisplayName(g.label, g.sample, l.locale), String(g.size)]), [1.15, 5, 2], [true, false, true]);
   }
   return out;
 }
@@ -120,16 +122,22 @@ async function* detailXml(d: DetailInput): AsyncGenerator<string> {
   const open = (a: ArticleReport): string => {
     ordinal += 1;
     let xml = paragraphXml('Heading2', `（${cnOrdinal(ordinal)}）${a.number === 0 ? k('report.general') : `${a.label}${a.caption ? `（${a.caption}）` : ''}`}`);
-    const points = a.tags.length ? a.tags.map((x) => `${x.key}（${x.count}）`).join('、') : k('report.docx.noTags');
-    xml += paragraphXml('BodyText', k('report.docx.articleText', { n: a.comments, points }), { keepNext: true });
+    xml += paragraphXml('BodyText', k('report.docx.articleCount', { n: a.comments }), { keepNext: true });
+    if (a.points) {
+      const lines = a.points.text.split('\n').filter((line) => line.trim() !== '');
+      lines.forEach((line, i) => { xml += paragraphXml('BodyText', i === 0 ? `${k('report.docx.pointsLead')}${line}` : line, { keepNext: true }); });
+      xml += paragraphXml('BodyText', k('report.docx.pointsConfirmed', { name: a.points.confirmedBy, date: formatDate(a.points.confirmedAt, l.locale) }), { keepNext: true });
+    } else {
+      xml += paragraphXml('BodyText', k('report.docx.pointsUnconfirmed'), { keepNext: true });
+    }
     const adopted = a.byAdoption.some((x) => x.key === 'adopted' || x.key === 'partially_adopted');
     if (adopted && a.number > 0 && a.next) {
       const compare = new XmlTable([1, 1]);
       xml += paragraphXml('Caption', tables.next(k('report.docx.compareTable', { article: a.label })));
-      xml += compare.open([k('report.docx.thisRound'), k('report.docx.nextRound', { label: a.next.label ?? '' })]);
+      xml += compare.open([k('report.docx.thisRound'), k('report.docx.nextRound', { label: d.scope.next ? k('carried.nextArticle', { round: d.scope.next.label, label: a.next.label ?? '' }) : a.next.label ?? '' })]);
       xml += compare.row([a.text.split('\n'), (a.next.text ?? k('report.change.removed')).split('\n')]) + compare.close();
     }
-    xml += paragraphXml('Caption', tables.next(k('report.docx.commentsTable', { article: a.number === 0 ? k('report.general') : a.label })));
+    xml += paragraphXml('Caption', tables.next(a.number === 0 ? k('report.docx.generalCommentsTable') : k('report.docx.commentsTable', { article: a.label })));
     return xml + commentsTable.open([k('report.col.seq'), k('report.col.body'), k('report.col.adoption'), k('report.docx.reasonAndResponse')]);
   };
 
@@ -141,7 +149,7 @@ async function* detailXml(d: DetailInput): AsyncGenerator<string> {
       const number = r.articleNumber ?? 0;
       if (!current || current.number !== number) {
         if (current) xml += commentsTable.close();
-        xml += open(byNumber.get(number) ?? { number, label: l.article(number), caption: null, text: '', comments: 0, byAdoption: [], tags: [], next: null });
+        xml += open(byNumber.get(number) ?? { number, label: l.article(number), caption: null, text: '', comments: 0, byAdoption: [], tags: [], points: null, next: null });
         current = { number, seen: new Set(), seq: 0 };
       }
       if (r.groupId && current.seen.has(r.groupId)) continue;

@@ -12,6 +12,9 @@ import { iterateCommentPages } from './comment-rows';
 import { columnsFor, labelsFor, personalRows, type Audience, type Labels } from './columns';
 import type { ExportOptions } from './export-options';
 import { formatRate, share } from './format';
+import { nextArticles, publicArticleUrl } from '../drafts/carried';
+import { formatDateTime } from '../time';
+import { groupDisplayName } from '../review/groups';
 
 type Writer = InstanceType<typeof ExcelJS.stream.xlsx.WorkbookWriter>;
 type Sheet = ReturnType<Writer['addWorksheet']>;
@@ -40,6 +43,16 @@ export async function writeReportXlsx(
   const l = labelsFor(locale);
   const summary = await summariseRound(scope, { includeHidden: true }, db);
   const articles = await summariseArticles(scope, { includeHidden: true }, db);
+  // 下一审次: the article of the next round with the same lineage, linked to its public page.
+  const nextOf = scope.next ? await nextArticles(scope.round.versionId, scope.next.versionId, db) : new Map<number, number>();
+  const nextCell = (number: number, next: (typeof articles)[number]['next']): string | { text: string; hyperlink: string } => {
+    if (!next || !scope.next) return '';
+    const change = t(locale, `report.change.${next.change}` as MessageKey);
+    const to = nextOf.get(number);
+    if (to === undefined) return next.label ? t(locale, 'carried.nextChange', { where: t(locale, 'carried.nextArticle', { round: scope.next.label, label: next.label }), change }) : change;
+    const where = t(locale, 'carried.nextArticle', { round: scope.next.label, label: l.article(to) });
+    return { text: t(locale, 'carried.nextChange', { where, change }), hyperlink: publicArticleUrl(scope.draft.slug, scope.next.number, to) };
+  };
   // No style table and inline strings: exceljs's per-cell style lookup and shared-string map cost
   // a third of the time and grow with the sheet (bench/RESULTS.md).
   const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: false, useSharedStrings: false, zip: { zlib: { level: 1 } } });
@@ -73,15 +86,18 @@ export async function writeReportXlsx(
   tallySheet(wb, locale, 'report.sheet.adoption', 'report.col.adoption', summary.byAdoption, (k) => l.adoption(k === 'undecided' ? null : k), n);
 
   const bySheet = wb.addWorksheet(t(locale, 'report.sheet.articles'));
-  bySheet.columns = [{ width: 14 }, { width: 24 }, { width: 10 }, { width: 40 }, { width: 40 }, { width: 14 }];
-  headerRow(bySheet, ['report.col.article', 'report.col.caption', 'report.col.count', 'report.col.adoption', 'report.col.tags', 'report.col.nextRound']
+  bySheet.columns = [{ width: 14 }, { width: 24 }, { width: 10 }, { width: 40 }, { width: 40 }, { width: 14 }, { width: 60 }, { width: 24 }];
+  headerRow(bySheet, ['report.col.article', 'report.col.caption', 'report.col.count', 'report.col.adoption', 'report.col.tags', 'report.col.nextRound', 'report.col.points', 'report.col.pointsConfirmed']
     .map((k) => t(locale, k as MessageKey)));
   for (const a of articles) {
     bySheet.addRow([
       l.article(a.number), a.caption ?? '', a.comments,
       a.byAdoption.map((x) => `${l.adoption(x.key === 'undecided' ? null : x.key)} ${x.count}`).join('；'),
       a.tags.map((x) => `${x.key} ${x.count}`).join('；'),
-      a.next ? `${t(locale, `report.change.${a.next.change}` as MessageKey)} ${a.next.label ?? ''}`.trim() : '',
+      nextCell(a.number, a.next),
+      // Only confirmed text; an article with comments but none confirmed says so plainly.
+      a.points ? a.points.text : a.comments > 0 ? t(locale, 'report.pointsUnconfirmed') : '',
+      a.points ? `${a.points.confirmedBy} ${formatDateTime(a.points.confirmedAt, locale)}` : '',
     ]).commit();
   }
   bySheet.commit();
@@ -89,7 +105,7 @@ export async function writeReportXlsx(
   const groupSheet = wb.addWorksheet(t(locale, 'report.sheet.groups'));
   groupSheet.columns = [{ width: 12 }, { width: 40 }, { width: 10 }];
   headerRow(groupSheet, [t(locale, 'report.col.group'), t(locale, 'report.col.groupLabel'), t(locale, 'report.col.count')]);
-  for (const g of summary.groups.largest) groupSheet.addRow([g.id.slice(0, 8), g.label ?? '', g.size]).commit();
+  for (const g of summary.groups.largest) groupSheet.addRow([g.id.slice(0, 8), groupDisplayName(g.label, g.sample, locale), g.size]).commit();
   groupSheet.commit();
 
   const written = await writeCommentSheet(wb, scope, audience, l, opts, db);
@@ -98,14 +114,20 @@ export async function writeReportXlsx(
 }
 
 async function writeCommentSheet(wb: Writer, scope: ReportScope, audience: Audience, l: Labels, opts: ExportOptions, db: DbOrTx): Promise<number> {
-  const columns = columnsFor(audience, opts);
+  const columns = columnsFor(audience, { ...opts, next: scope.next !== null });
   const sheet = wb.addWorksheet(t(l.locale, 'report.sheet.comments'), { views: [{ state: 'frozen', ySplit: 1 }] });
   sheet.columns = columns.map((c) => ({ key: c.key, width: c.width }));
   headerRow(sheet, columns.map((c) => t(l.locale, c.header)));
   let written = 0;
   for await (const page of iterateCommentPages(scope, { ...personalRows(audience, opts), includeHidden: true }, db)) {
     opts.signal?.throwIfAborted();
-    for (const row of page) sheet.addRow(columns.map((c) => c.value(row, l))).commit();
+    for (const row of page) {
+      sheet.addRow(columns.map((c) => {
+        const value = c.value(row, l);
+        const href = c.link?.(row);
+        return href ? { text: String(value), hyperlink: href } : value;
+      })).commit();
+    }
     written += page.length;
     await opts.onProgress?.(written);
   }

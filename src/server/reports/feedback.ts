@@ -1,7 +1,7 @@
 /**
- * The public feedback page of a round (意见采纳情况): staff publish it once the round has closed,
- * and may withdraw it. What the public sees: the summary, per article the main points and how they
- * were handled, and individual comments that are not hidden, without personal data, with names
+ * The public feedback page of a round (意见采纳情况): staff publish it once the round has closed
+ * and every article with public comments has confirmed 主要意见 (points.ts), and may withdraw it.
+ * What the public sees: the summary, per article the confirmed main points and how they were handled, and individual comments that are not hidden, without personal data, with names
  * only where the commenter consented, and decisions only where the response was published.
  */
 import { eq, sql } from 'drizzle-orm';
@@ -16,6 +16,7 @@ import { loadReportScope, summariseArticles, summariseRound, type ArticleReport,
 import { loadCommentRows, type CommentRow } from './comment-rows';
 import { feedbackUrl, notifyFollowers } from '../messages/follows';
 import { messagesQueued } from '../messages/outbox';
+import { describeArticles, feedbackReadiness } from './points';
 
 function actorOf(user: SessionUser, ip?: string | null): Actor {
   return { id: user.id, kind: user.via === 'token' ? 'token' : 'user', ip: ip ?? null };
@@ -23,12 +24,15 @@ function actorOf(user: SessionUser, ip?: string | null): Actor {
 
 /**
  * Publishes (or, with `published: false`, withdraws) the feedback page of a round. Needs
- * draft:manage; publishing needs a closed round (RoundStillOpen). Idempotent; audited.
+ * draft:manage; publishing needs a closed round (RoundStillOpen) and confirmed 主要意见 for every
+ * article with public comments (FeedbackPointsMissing, naming them), and while public comments
+ * are unanswered or undecided, `acknowledged` (FeedbackUnfinished, with the counts, on the
+ * form's "仍然公布" checkbox). Idempotent; audited.
  * Publishing tells the draft's followers in the same transaction (messages/follows.ts; once
  * per round and follower, even if withdrawn and published again).
  */
 export async function setFeedbackPublished(
-  input: { slug: string; round: number; published: boolean },
+  input: { slug: string; round: number; published: boolean; acknowledged?: boolean },
   user: SessionUser | null,
   ip: string | null = null,
   db: DbOrTx = getDb(),
@@ -39,6 +43,16 @@ export async function setFeedbackPublished(
   if (input.published && roundStatus(scope.round, now) !== 'closed') throw new AppError('RoundStillOpen');
   const before = scope.round.feedbackPublishedAt;
   if ((before !== null) === input.published) return before;
+  if (input.published) {
+    const ready = await feedbackReadiness(scope, db);
+    if (ready.missing.length) {
+      throw new AppError('FeedbackPointsMissing', { count: ready.missing.length, total: ready.articles, articles: describeArticles(ready.missing) });
+    }
+    if ((ready.unanswered || ready.undecided) && !input.acknowledged) {
+      throw new AppError('FeedbackUnfinished', { unanswered: ready.unanswered, undecided: ready.undecided },
+        [{ field: 'acknowledge', key: 'feedback.field.acknowledge', params: { unanswered: ready.unanswered, undecided: ready.undecided } }]);
+    }
+  }
   const at = input.published ? now : null;
   const notified = await db.transaction(async (tx) => {
     await tx.update(rounds).set({ feedbackPublishedAt: at }).where(eq(rounds.id, scope.round.id));
@@ -56,7 +70,9 @@ export async function setFeedbackPublished(
   return at;
 }
 
-export interface FeedbackArticle extends ArticleReport {
+export interface FeedbackArticle extends Omit<ArticleReport, 'points'> {
+  /** The confirmed 主要意见 (without who confirmed it); null when none is confirmed, and then nothing is shown. */
+  points: string | null;
   /** Up to `perArticle` comments as the public may see them. */
   examples: CommentRow[];
 }
@@ -82,7 +98,7 @@ export async function loadFeedback(slug: string, round: number | undefined, db: 
     scope,
     summary,
     perArticle,
-    articles: articles.filter((a) => a.comments > 0).map((a) => ({ ...a, examples: examples.get(a.number) ?? [] })),
+    articles: articles.filter((a) => a.comments > 0).map((a) => ({ ...a, points: a.points?.text ?? null, examples: examples.get(a.number) ?? [] })),
   };
 }
 

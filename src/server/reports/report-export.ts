@@ -11,14 +11,14 @@ import { dirname, resolve } from 'node:path';
 import { PassThrough, Readable, type Writable } from 'node:stream';
 import { and, desc, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { jobs } from '../../db/schema';
+import { drafts, jobs, rounds } from '../../db/schema';
 import { getDb, type DbOrTx } from '../../db/client';
 import { recordAudit, type Actor } from '../audit';
 import { AppError } from '../errors';
 import { can } from '../auth/permissions';
 import { lineText } from '../text-rules';
 import type { SessionUser } from '../auth/session-user';
-import type { Locale } from '../../i18n';
+import { t, type Locale } from '../../i18n';
 import { loadReportScope, type ReportScope } from './adoption-report';
 import type { Audience } from './columns';
 import { writeCommentsCsv } from './export-csv';
@@ -199,26 +199,48 @@ export interface JobView {
   createdAt: Date;
   finishedAt: Date | null;
   payload: ReportJobPayload;
+  /** The draft's title and the round's label (一审稿), null if the draft no longer has that slug or round. */
+  draftTitle: string | null;
+  roundLabel: string | null;
 }
 
-function toView(j: Job): JobView {
-  return { id: j.id, status: j.status, progress: j.progress, error: j.error, createdAt: j.createdAt, finishedAt: j.finishedAt, payload: payloadSchema.parse(j.payload) };
+function toView(j: Job, draftTitle: string | null, roundLabel: string | null): JobView {
+  return { id: j.id, status: j.status, progress: j.progress, error: j.error, createdAt: j.createdAt, finishedAt: j.finishedAt, payload: payloadSchema.parse(j.payload), draftTitle, roundLabel };
+}
+
+/** Report jobs with their draft's title and round's label (the payload names only the slug and number), in one query. */
+function selectJobViews(db: DbOrTx) {
+  const round = sql`case when ${jobs.payload}->>'round' ~ '^[1-9]$' then (${jobs.payload}->>'round')::int end`;
+  return db
+    .select({ job: jobs, draftTitle: drafts.title, roundLabel: rounds.label })
+    .from(jobs)
+    .leftJoin(drafts, eq(drafts.slug, sql`${jobs.payload}->>'slug'`))
+    .leftJoin(rounds, and(eq(rounds.draftId, drafts.id), eq(rounds.number, round)));
+}
+
+/** What a job is called on the staff pages: 《title》一审稿 · DOCX (the slug and number if the draft is gone). */
+export function exportJobName(j: JobView, locale: Locale): string {
+  return t(locale, 'exports.name', {
+    title: j.draftTitle ?? j.payload.slug,
+    round: j.roundLabel ?? String(j.payload.round),
+    format: j.payload.format.toUpperCase(),
+  });
 }
 
 /** The export jobs `user` started, newest first. */
 export async function listExportJobs(user: SessionUser, db: DbOrTx = getDb(), limit = 50): Promise<JobView[]> {
   if (!can(user, 'report:export')) throw new AppError('Forbidden');
-  const rows = await db.select().from(jobs).where(and(eq(jobs.kind, 'report'), eq(jobs.createdBy, user.id))).orderBy(desc(jobs.createdAt)).limit(limit);
-  return rows.map(toView);
+  const rows = await selectJobViews(db).where(and(eq(jobs.kind, 'report'), eq(jobs.createdBy, user.id))).orderBy(desc(jobs.createdAt)).limit(limit);
+  return rows.map((r) => toView(r.job, r.draftTitle, r.roundLabel));
 }
 
 /** One export job of `user`; NotFound for another person's job (its existence is not revealed). */
 export async function getExportJob(id: string, user: SessionUser, db: DbOrTx = getDb()): Promise<JobView> {
   if (!can(user, 'report:export')) throw new AppError('Forbidden');
   if (!z.uuid().safeParse(id).success) throw new AppError('NotFound');
-  const [job] = await db.select().from(jobs).where(and(eq(jobs.id, id), eq(jobs.kind, 'report'), eq(jobs.createdBy, user.id)));
-  if (!job) throw new AppError('NotFound');
-  return toView(job);
+  const [row] = await selectJobViews(db).where(and(eq(jobs.id, id), eq(jobs.kind, 'report'), eq(jobs.createdBy, user.id)));
+  if (!row) throw new AppError('NotFound');
+  return toView(row.job, row.draftTitle, row.roundLabel);
 }
 
 /**

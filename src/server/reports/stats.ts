@@ -20,11 +20,16 @@ export interface RoundStats {
   articles: Array<{ number: number; label: string; caption: string | null; count: number }>;
 }
 
+/** Whether the decision figures (by adoption, the 三率 and their course) of `scope` may be shown: staff always, the public once the feedback page is published. */
+export function decisionsShown(scope: ReportScope, opts: { withDecisions?: boolean } = {}): boolean {
+  return opts.withDecisions === true || scope.round.feedbackPublishedAt !== null;
+}
+
 /** Statistics of `scope`; `withDecisions` forces the decision figures (staff pages). */
 export async function roundStats(scope: ReportScope, opts: { withDecisions?: boolean } = {}, db: DbOrTx = getDb()): Promise<RoundStats> {
   const options = { includeHidden: false };
   const [s, articles] = await Promise.all([summariseRound(scope, options, db), summariseArticles(scope, options, db)]);
-  const decisions = opts.withDecisions || scope.round.feedbackPublishedAt !== null;
+  const decisions = decisionsShown(scope, opts);
   return {
     draft: { slug: scope.draft.slug, title: scope.draft.title },
     round: {

@@ -18,6 +18,8 @@ import { templateBody } from './templates';
 import { clearFacetCache } from './inbox-counts';
 import { adoptions, type DecisionInput } from './schemas';
 import type { Target } from './target';
+import { previewBulk, startBulk, type BulkPreview } from './bulk-filter';
+import type { InboxFilters } from './schemas';
 
 export const bulkActions = ['tag', 'untag', 'decide', 'assign', 'group', 'split', 'publish', 'approve', 'return'] as const;
 export type BulkAction = (typeof bulkActions)[number];
@@ -42,6 +44,10 @@ export const bulkFormSchema = z.object({
   assignee: z.string().optional(),
   /** Decide over comments someone has decided already (a selection or a group); skipped otherwise. */
   overwrite: z.preprocess((v) => v === 'on' || v === 'true', z.boolean()).optional(),
+  /** The selected comments, or every comment matching the page's filter (review/bulk-filter.ts). */
+  scope: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['selected', 'filter']).default('selected')),
+  /** The filter's confirmation step was seen (its count and sample). */
+  confirm: z.preprocess((v) => v === '1', z.boolean()).optional(),
 });
 export type BulkForm = z.infer<typeof bulkFormSchema>;
 
@@ -109,4 +115,47 @@ export async function runBulkAction(form: BulkForm, user: SessionUser, actor: Ac
     case 'return':
       return done((await returnResponses(target, actor)).ids.length);
   }
+}
+
+const splitTags = (raw: string | undefined) => (raw ?? '').split(/[,，、;；\n]/).map((s) => s.trim()).filter(Boolean);
+
+/** The workspace's form as a bulk request over the page's `filters` (the API's shape). */
+async function filterRequestOf(form: BulkForm, filters: InboxFilters): Promise<unknown> {
+  const filter = { ...filters };
+  delete filter.cursor;
+  delete filter.limit;
+  const base = { filter, overwrite: form.overwrite === true };
+  switch (form.action) {
+    case 'tag':
+    case 'untag':
+      return { ...base, action: { kind: form.action, tags: splitTags(form.tags) } };
+    case 'decide': {
+      const response = form.response || (form.template ? await templateBody(form.template) : undefined);
+      return { ...base, action: { kind: 'decide', adoption: form.adoption, reason: form.reason, response, publish: form.publish } };
+    }
+    case 'assign':
+      return { ...base, action: { kind: 'assign', assignee: form.assignee === 'me' ? 'me' : form.assignee || null } };
+    case 'group':
+    case 'publish':
+    case 'approve':
+      return { ...base, action: { kind: form.action } };
+    default:
+      throw new AppError('ValidationFailed', {}, [{ field: 'scope', key: 'review.notForFilter' }]);
+  }
+}
+
+export type WorkspaceBulkResult =
+  | { kind: 'done'; outcome: BulkOutcome }
+  | { kind: 'preview'; preview: BulkPreview; form: BulkForm }
+  | { kind: 'started'; job: string | null; matched: number };
+
+/**
+ * The inbox's bulk form: on the selection at once, or — with scope "filter" — first a preview
+ * (count, sample, what it would skip), then, confirmed, a bulk job over every matching comment.
+ */
+export async function runWorkspaceBulk(form: BulkForm, filters: InboxFilters, user: SessionUser, actor: Actor): Promise<WorkspaceBulkResult> {
+  if (form.scope !== 'filter') return { kind: 'done', outcome: await runBulkAction(form, user, actor) };
+  const request = await filterRequestOf(form, filters);
+  if (!form.confirm) return { kind: 'preview', preview: await previewBulk(request, user), form };
+  return { kind: 'started', ...(await startBulk(request, user, actor)) };
 }

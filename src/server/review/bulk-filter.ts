@@ -25,6 +25,7 @@ import type { SessionUser } from '../auth/session-user';
 import { AppError } from '../errors';
 import { enqueueJob, LeaseLost, registerJobHandler, type JobContext } from '../jobs/runner';
 import { parseOrFail } from '../validation';
+import { isUuid } from '../params';
 import { approveResponses } from './approve';
 import { assignComments } from './assign';
 import { checkDecision, decideAdoption } from './decide';
@@ -108,8 +109,9 @@ async function resolveAction(action: BulkActionInput, user: SessionUser, db: DbO
     case 'assign': {
       if (action.assignee === null) return { kind: 'assign', assigneeId: null };
       if (action.assignee === 'me') return { kind: 'assign', assigneeId: user.id };
+      const byId = isUuid(action.assignee);
       const [u] = rowsOf<{ id: string }>(await db.execute(sql`
-        select id from users where lower(email) = lower(${action.assignee}) and role in ('staff', 'admin') and active`));
+        select id from users where ${byId ? sql`id = ${action.assignee}::uuid` : sql`lower(email) = lower(${action.assignee})`} and role in ('staff', 'admin') and active`));
       if (!u) throw new AppError('ValidationFailed', {}, [{ field: 'action.assignee', key: 'review.assigneeUnknown' }]);
       return { kind: 'assign', assigneeId: u.id };
     }
@@ -127,6 +129,38 @@ async function resolveAction(action: BulkActionInput, user: SessionUser, db: DbO
     default:
       return { kind: action.kind };
   }
+}
+
+export interface BulkPreview {
+  matched: number;
+  /** The first few matching comments, newest first, to see what the filter means. */
+  sample: Array<{ id: string; receipt: string; excerpt: string }>;
+  /** How many the action would leave alone, by reason (as the job would count them now). */
+  skipping: Partial<Record<SkipReason, number>>;
+}
+
+/**
+ * What `input` would do, without doing it: the same checks as startBulk (so a refusal shows
+ * before the confirmation), the count, a sample, and the comments it would skip. For the
+ * workspace's confirmation step.
+ */
+export async function previewBulk(input: unknown, user: SessionUser, db: DbOrTx = getDb()): Promise<BulkPreview> {
+  const request: BulkRequest = parseOrFail(bulkRequestSchema, input);
+  if (!can(user, permissionOf[request.action.kind])) throw new AppError('Forbidden');
+  const action = await resolveAction(request.action, user, db);
+  const where = await matchCondition(request.filter, user.id, db);
+  const probe = { action, overwrite: request.overwrite === true, userId: user.id } as BulkPayload;
+  const [groups, sample] = await Promise.all([
+    db.execute(sql`select ${skipExpression(probe)} as skip, count(*)::int as n from comments c where ${where} group by 1`),
+    db.execute(sql`select c.id, c.receipt, left(c.body, 120) as excerpt from comments c where ${where} order by c.created_at desc, c.id desc limit 5`),
+  ]);
+  let matched = 0;
+  const skipping: Partial<Record<SkipReason, number>> = {};
+  for (const g of rowsOf<{ skip: SkipReason | null; n: number }>(groups)) {
+    matched += g.n;
+    if (g.skip) skipping[g.skip] = g.n;
+  }
+  return { matched, sample: rowsOf<{ id: string; receipt: string; excerpt: string }>(sample), skipping };
 }
 
 /**
@@ -294,4 +328,13 @@ export async function jobStatus(id: string, db: DbOrTx = getDb()): Promise<JobSt
   const p = (typeof j.payload === 'string' ? JSON.parse(j.payload) : j.payload) as BulkPayload;
   const skipped = Object.values(p.state.skipped).reduce((a, b) => a + (b ?? 0), 0);
   return { ...base, done: p.state.done, total: p.total, changed: p.state.changed, skipped, skippedBy: p.state.skipped };
+}
+
+/** A bulk job for its page: its progress plus what it was asked (the action's kind and the filter). */
+export async function bulkJobView(id: string, db: DbOrTx = getDb()): Promise<JobStatusView & { action: string; filter: Record<string, unknown> }> {
+  const status = await jobStatus(id, db);
+  if (status.kind !== BULK_JOB) return { ...status, action: '', filter: {} };
+  const [j] = rowsOf<{ payload: unknown }>(await db.execute(sql`select payload from jobs where id = ${id}::uuid`));
+  const p = (typeof j.payload === 'string' ? JSON.parse(j.payload) : j.payload) as BulkPayload;
+  return { ...status, action: p.action.kind, filter: p.filter as Record<string, unknown> };
 }

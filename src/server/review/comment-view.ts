@@ -17,7 +17,10 @@ export interface AuditEntry {
   at: Date;
   action: string;
   actorName: string | null;
+  actorId: string | null;
   actorKind: string;
+  objectType: string | null;
+  objectId: string | null;
   before: unknown;
   after: unknown;
 }
@@ -104,13 +107,14 @@ export async function getStaffComment(id: string, opts: { canViewContact: boolea
 /** The audit events about comment `id`: its own, and bulk actions whose after.ids name it, newest first. */
 export async function commentHistory(id: string, _groupId: string | null, db: DbOrTx = getDb(), limit = 100): Promise<AuditEntry[]> {
   const rows = rowsOf<Record<string, any>>(await db.execute(sql`
-    select e.id, e.at, e.action, e.actor_kind, e.before, e.after, coalesce(u.name, u.email) as actor_name
+    select e.id, e.at, e.action, e.actor_id, e.actor_kind, e.object_type, e.object_id, e.before, e.after, coalesce(u.name, u.email) as actor_name
     from audit_events e left join users u on u.id = e.actor_id
     where (e.object_type = 'comment' and e.object_id = ${id})
        or (e.after -> 'ids') ? ${id}
     order by e.id desc limit ${limit}`));
   return rows.map((r) => ({
-    id: Number(r.id), at: new Date(r.at), action: r.action, actorName: r.actor_name ?? null, actorKind: r.actor_kind,
+    id: Number(r.id), at: new Date(r.at), action: r.action, actorName: r.actor_name ?? null, actorId: r.actor_id ?? null, actorKind: r.actor_kind,
+    objectType: r.object_type ?? null, objectId: r.object_id ?? null,
     before: compact(r.before, id), after: compact(r.after, id),
   }));
 }

@@ -3,7 +3,8 @@
  * staff confirm a group, split comments out of it, merge groups, or group a selection by hand.
  * Every change is audited in its transaction.
  */
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
+import { t, type Locale } from '../../i18n';
 import { getDb, type DbOrTx } from '../../db/client';
 import { recordAudit, type Actor } from '../audit';
 import { AppError } from '../errors';
@@ -19,8 +20,36 @@ export interface GroupSummary {
   size: number;
   voices: number;
   sample: string;
+  /** The text its name comes from when it has no label: its earliest comment that is not hidden (groupDisplayName). */
+  nameSample: string | null;
   decided: number;
   answered: number;
+}
+
+/** How long a name taken from a group's text may be, in characters. */
+const NAME_CHARS = 30;
+
+/**
+ * The text a group without a label is named by, for a query's select list: the start of its earliest
+ * comment that is not hidden (a hidden comment never names anything).
+ */
+export function groupSampleSql(groupId: SQL): SQL {
+  return sql`(select left(body, 200) from comments where group_id = ${groupId} and hidden_at is null order by created_at, id limit 1)`;
+}
+
+/**
+ * A group's name wherever it is shown (staff pages, DOCX, XLSX, CSV): the label staff gave it, else
+ * the first sentence of its text trimmed to about 30 characters, else 未命名意见组.
+ */
+export function groupDisplayName(label: string | null | undefined, sample: string | null | undefined, locale: Locale): string {
+  if (label?.trim()) return label.trim();
+  const sentence = (sample ?? '')
+    .split(/[。！？!?；;\n\r]/)
+    .map((part) => part.replace(/\s+/g, ' ').trim())
+    .find((part) => /[\p{L}\p{N}]/u.test(part));
+  if (!sentence) return t(locale, 'groups.unlabelled');
+  const chars = Array.from(sentence);
+  return chars.length > NAME_CHARS ? `${chars.slice(0, NAME_CHARS - 1).join('')}…` : sentence;
 }
 
 /** The groups of a round (or every round), largest first, with a sample text and progress. */
@@ -29,7 +58,8 @@ export async function listGroups(opts: { roundId?: string; limit?: number } = {}
   const rows = rowsOf<Record<string, unknown>>(await db.execute(sql`
     select g.id, g.round_id, g.label, g.confirmed, g.fingerprint is not null as exact,
            s.size, s.voices, s.decided, s.answered,
-           (select left(body, 140) from comments where group_id = g.id order by created_at limit 1) as sample
+           (select left(body, 140) from comments where group_id = g.id order by created_at limit 1) as sample,
+           ${groupSampleSql(sql`g.id`)} as name_sample
     from comment_groups g
     join lateral (
       select count(*)::int as size, coalesce(sum(voices), 0)::int as voices,
@@ -42,6 +72,7 @@ export async function listGroups(opts: { roundId?: string; limit?: number } = {}
   return rows.filter((r) => Number(r.size) > 0).map((r) => ({
     id: String(r.id), roundId: String(r.round_id), label: (r.label as string | null) ?? null, confirmed: Boolean(r.confirmed),
     exact: Boolean(r.exact), size: Number(r.size), voices: Number(r.voices), sample: String(r.sample ?? ''),
+    nameSample: (r.name_sample as string | null) ?? null,
     decided: Number(r.decided), answered: Number(r.answered),
   }));
 }

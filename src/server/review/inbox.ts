@@ -1,7 +1,7 @@
 /**
  * The staff inbox: comments newest first under any combination of filters (draft, round,
  * article, channel, station, district, status, adoption, tag, assignee, campaign, date range,
- * approval, hidden) and a Chinese full-text query, with keyset (cursor) pagination so every
+ * approval, hidden; `carriedTo`: round N−1's comments on what became article k of round N) and a Chinese full-text query, with keyset (cursor) pagination so every
  * page costs the same. Each single filter has an index ending in (created_at, id).
  */
 import { sql, type SQL } from 'drizzle-orm';
@@ -15,6 +15,7 @@ import { inboxFilterSchema, type Adoption, type InboxFilters } from './schemas';
 import { searchCondition } from './search';
 import { uuidArray } from './target';
 import { rowsOf } from '../../db/rows';
+import { findCarriedSource, type CarriedSource } from '../drafts/carried';
 
 export interface InboxItem {
   id: string;
@@ -54,7 +55,10 @@ export interface Viewer {
 export interface ResolvedFilters {
   filters: InboxFilters;
   draftId?: string;
+  /** With `carriedTo`: the previous round's id (the comments listed), round N's being `carried.round`. */
   roundId?: string;
+  /** The filter `carriedTo` resolved: where article k of round N came from. */
+  carried?: CarriedSource;
   stationId?: string;
   tagIds?: string[];
 }
@@ -79,6 +83,14 @@ export async function resolveFilters(filters: InboxFilters, db: DbOrTx = getDb()
     if (!out.draftId) throw new AppError('ValidationFailed', {}, [{ field: 'round', key: 'review.roundNeedsDraft' }]);
     const r = rowsOf<{ id: string }>(await db.execute(sql`select id from rounds where draft_id = ${out.draftId}::uuid and number = ${filters.round}`));
     out.roundId = r[0]?.id ?? none;
+  }
+  if (filters.carriedTo !== undefined) {
+    // Round N−1's comments on the article of the same lineage: by (round_id, article_number), an index.
+    if (!out.roundId) throw new AppError('ValidationFailed', {}, [{ field: 'carriedTo', key: 'carried.needsRound' }]);
+    if (filters.article !== undefined) throw new AppError('ValidationFailed', {}, [{ field: 'carriedTo', key: 'carried.withArticle' }]);
+    const source = out.roundId === none ? null : await findCarriedSource(out.roundId, filters.carriedTo, db);
+    if (source) out.carried = source;
+    out.roundId = source?.previous?.id ?? none;
   }
   if (filters.station) {
     const r = rowsOf<{ id: string }>(await db.execute(sql`select id from stations where code = ${filters.station} or id::text = ${filters.station} limit 1`));
@@ -105,7 +117,9 @@ export function filterConditions(r: ResolvedFilters, viewer: Viewer): Map<Filter
   const m = new Map<FilterKey, SQL>();
   if (r.draftId) m.set('draft', sql`c.draft_id = ${r.draftId}::uuid`);
   if (r.roundId) m.set('round', sql`c.round_id = ${r.roundId}::uuid`);
-  if (f.article === 'general') m.set('article', sql`c.article_number is null`);
+  if (r.carried) m.set('article', r.carried.from === null ? sql`false` : sql`c.article_number = ${r.carried.from}`);
+  else if (f.carriedTo !== undefined) m.set('article', sql`false`);
+  else if (f.article === 'general') m.set('article', sql`c.article_number is null`);
   else if (f.article !== undefined) m.set('article', sql`c.article_number = ${f.article}`);
   if (f.channel) m.set('channel', sql`c.channel = ${f.channel}::channel`);
   if (r.stationId) m.set('station', sql`c.station_id = ${r.stationId}::uuid`);

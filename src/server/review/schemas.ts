@@ -21,6 +21,8 @@ export const inboxFilterSchema = z.object({
   draft: opt(z.string().max(80)),
   round: opt(z.coerce.number().int().min(1).max(9)),
   article: opt(z.union([z.literal('general'), z.coerce.number().int().min(1).max(10000)])),
+  /** Comments of the previous round on the article that became article `carriedTo` of `round` (drafts/carried.ts). */
+  carriedTo: opt(z.coerce.number().int().min(1).max(10000)),
   channel: opt(z.enum(channels)),
   station: opt(z.string().max(80)),
   district: opt(z.string().max(40)),

@@ -3,14 +3,14 @@
  * submitComment use case, attributed to the kiosk and its station (channel `kiosk`), limited per
  * kiosk (never per IP: a station's kiosk and the phones on its Wi-Fi share one address).
  */
-import { eq } from 'drizzle-orm';
+import { inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import { comments } from '../../db/schema';
 import { getDb, type DbOrTx } from '../../db/client';
 import { enforceLimits } from '../auth/rate-limit';
 import { limits } from '../auth/limits';
 import { submitComment } from '../comments/submit-comment';
-import { channelKey, idempotencyDigest, lookupCodeFor } from '../comments/receipts';
+import { channelKey, idempotencyDigest, lookupCodeFor, parseProvisionalNumber } from '../comments/receipts';
 import { kioskKey } from './schemas';
 import { commentFieldsSchema } from '../comments/schemas';
 import { parseOrFail } from '../validation';
@@ -58,12 +58,19 @@ export async function submitKioskComment(kiosk: KioskPrincipal, raw: unknown, db
 
 /**
  * The receipt behind a kiosk's (possibly provisional) key, for the resident who scans the QR code
- * printed on a provisional receipt: null while the kiosk has not yet delivered it. The key is a
- * 99-bit secret printed only on that receipt, so it grants what the receipt and lookup code do.
+ * printed on a provisional receipt, or its number as typed (parseProvisionalNumber): null while the
+ * kiosk has not yet delivered it. The key is a 99-bit secret printed only on that receipt, so it
+ * grants what the receipt and lookup code do.
  */
 export async function findKioskReceipt(key: string, db: DbOrTx = getDb()): Promise<{ receipt: string; lookupCode: string } | null> {
-  if (!kioskKey.safeParse(key).success) return null;
-  const raw = kioskRawKey(key);
-  const [row] = await db.select({ receipt: comments.receipt, lookupHash: comments.lookupHash }).from(comments).where(eq(comments.idempotencyKey, idempotencyDigest(raw))).limit(1);
-  return row ? { receipt: row.receipt, lookupCode: lookupCodeFor(raw, row.receipt, row.lookupHash) } : null;
+  const raws = parseProvisionalNumber(key).map(kioskRawKey);
+  if (raws.length === 0) return null;
+  const byDigest = new Map(raws.map((raw) => [idempotencyDigest(raw), raw]));
+  const [row] = await db
+    .select({ receipt: comments.receipt, lookupHash: comments.lookupHash, idempotencyKey: comments.idempotencyKey })
+    .from(comments)
+    .where(inArray(comments.idempotencyKey, [...byDigest.keys()]))
+    .limit(1);
+  const raw = row?.idempotencyKey ? byDigest.get(row.idempotencyKey) : undefined;
+  return row && raw ? { receipt: row.receipt, lookupCode: lookupCodeFor(raw, row.receipt, row.lookupHash) } : null;
 }
