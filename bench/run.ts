@@ -29,6 +29,7 @@ const steps: Step[] = [
   { name: 'exports', script: 'bench/exports.ts', args: quick ? ['--quick', '--write'] : [], env: {} },
   { name: 'import', script: 'bench/import.ts', args: quick ? ['--quick'] : [], env: {} },
   { name: 'faults', script: 'bench/faults.ts', args: ['--kills', '5', '--pg-restart'], env: {} },
+  { name: 'grouping', script: 'bench/grouping-recall.ts', args: [], env: {} },
   { name: 'messages', script: 'bench/deliver-messages.ts', args: [], env: { N: quick ? '1000' : '10000' } },
 ];
 

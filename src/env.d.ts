@@ -10,6 +10,8 @@ declare namespace App {
     ip: string;
     /** The request's id (X-Request-Id, src/server/log.ts): in the access line, the response header and the error pages. */
     requestId?: string;
+    /** An anonymous render of a public draft page that a proxy and the render cache may share (web/public-cache.ts): no per-visitor bits. */
+    sharedPage?: boolean;
     /** The error the middleware is rendering src/pages/error.astro for (its field issues are listed there). */
     failure?: import('./server/errors').AppError;
   }

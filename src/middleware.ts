@@ -8,6 +8,7 @@ import { defineMiddleware } from 'astro:middleware';
 import { AppError, errorResponse, isAppError, normaliseError } from './server/errors';
 import { localeFromCookie } from './i18n';
 import { applySecurityHeaders, isCrossOriginWrite } from './server/web/security-headers';
+import { isPublicCachedPage, servePublicPage } from './server/web/public-cache';
 import { ensureStarted } from './server/boot';
 import { clientIp } from './server/web/client-ip';
 import { authenticateRequest } from './server/auth/request-auth';
@@ -44,7 +45,10 @@ export const onRequest = defineMiddleware(async (context, next) => {
     locals.user = auth.user;
     staleCookie = auth.staleCookie;
     if (writeMethods.has(request.method) && !errorPage) await enforceLimits(await writeLimits(request, cookies, auth.user, locals.ip));
-    response = await next();
+    // The public draft pages, asked anonymously: ETag, 304 and the kept render (web/public-cache.ts).
+    const anonymous = auth.user === null && !auth.staleCookie && !request.headers.has('authorization');
+    locals.sharedPage = anonymous && !errorPage && isPublicCachedPage(context.routePattern);
+    response = (locals.sharedPage ? await servePublicPage(context, () => next()) : undefined) ?? await next();
     // A known API route without a handler for this method: Astro answers with its HTML 404.
     if (isApi && response.status === 404 && !/json/i.test(response.headers.get('content-type') ?? '')) throw new AppError('MethodNotAllowed');
   } catch (caught) {

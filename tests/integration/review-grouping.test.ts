@@ -38,7 +38,7 @@ describe('grouping at submission', () => {
     expect(orphans.rows[0]).toEqual({ n: 0 });
   });
 
-  it('keeps the founder, not its members, in the band index: one row per band key', async () => {
+  it('keeps an exact duplicate out of the band index (its founder holds the keys): one row per band key', async () => {
     const founder = await commentByReceipt(database.db, (await submit(`${CAMPAIGN.slice(0, 40)}另外建议公开办理结果。`)).receipt);
     const member = await commentByReceipt(database.db, (await submit(`${CAMPAIGN.slice(0, 40)}另外建议公开办理结果！！`)).receipt);
     expect(member.groupId).toBe(founder.id); // a new group takes its founder's id
@@ -69,6 +69,7 @@ describe('grouping at submission', () => {
       const pick = groupPick({
         roundId: sql`${founder.roundId}::uuid`, fingerprint: sql`${text.fingerprint}::text`, self: sql`${NO_ID}::uuid`,
         minhash: sql`${intArrayLiteral(text.minhash)}::int[]`, lshBands: sql`${intArrayLiteral(text.lshBands)}::int[]`,
+        bigrams: sql`${intArrayLiteral(text.bigrams)}::int[]`,
       });
       const r = await tx.execute(sql`explain (format json) select * from ${pick} as p`);
       return JSON.stringify((r.rows[0] as Record<string, unknown>)['QUERY PLAN']);

@@ -13,6 +13,7 @@
 import { createHash } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
 import { parse } from 'csv-parse';
+import { sql } from 'drizzle-orm';
 import { getDb, type DbOrTx } from '../../db/client';
 import { AppError, type FieldIssue } from '../errors';
 import { recordAudit, type Actor } from '../audit';
@@ -117,6 +118,8 @@ export async function importComments(input: ImportSource, opts: ImportOptions, d
       throw new AppError('ValidationFailed', {}, issues);
     }
     const grouped = counts.imported ? await groupImportedDuplicates(tx) : 0;
+    // Imported comments keep their own (past) dates: the public pages' counts marker (drafts/page-state.ts) needs telling.
+    if (counts.imported) await tx.execute(sql`update inbox_counts_version set version = version + 1 where id = 1`);
     const sha256 = records.sha256();
     await recordAudit(tx, opts.actor, {
       action: 'comment.import', objectType: 'comment_import', objectId: sha256,

@@ -14,7 +14,6 @@ import { executePrepared, type DbOrTx } from '../../db/client';
 import { groupCommit } from '../../db/batcher';
 import { intArrayLiteral, pgArray } from '../../db/pg-literals';
 import { groupPick, NO_ID } from '../grouping/grouping';
-import { MINHASH_SIZE, NEAR_DUPLICATE_THRESHOLD } from '../grouping/minhash';
 import type { TextFeatures } from '../grouping/text-features';
 import type { comments } from '../../db/schema';
 
@@ -52,8 +51,11 @@ export interface CommentRow extends CommentFields {
   byDeputy: boolean;
   /** Bigram keys, fingerprint, MinHash and band keys of the body. */
   text: TextFeatures;
-  /** A group already decided (a founder's, made in the caller's transaction): no lookups. */
-  decided?: { groupId: string | null };
+  /**
+   * A group already decided (a founder's, made in the caller's transaction): no lookups. The band
+   * keys are entered when `enterBands` (planGroup's lshBands not null), else when there is no group.
+   */
+  decided?: { groupId: string | null; enterBands?: boolean };
 }
 
 export interface InsertOutcome {
@@ -100,6 +102,7 @@ const COLUMNS: Column[] = [
   { name: 'at', type: 'timestamptz', of: (r) => r.at.toISOString() },
   { name: 'decided', type: 'bool', of: (r) => r.decided !== undefined },
   { name: 'decided_group', type: 'uuid', of: (r) => r.decided?.groupId ?? null },
+  { name: 'decided_bands', type: 'bool', of: (r) => r.decided?.enterBands ?? r.decided?.groupId == null },
 ];
 
 /**
@@ -115,6 +118,7 @@ export async function insertComments(db: DbOrTx, rows: CommentRow[]): Promise<In
     self: sql`${NO_ID}::uuid`,
     minhash: sql`t.minhash::int[]`,
     lshBands: sql`t.lsh_bands::int[]`,
+    bigrams: sql`t.bigrams::int[]`,
   });
   const result = await executePrepared<{ n: string | number; id: string | null; created_at: Date | string | null; founder: boolean | string }>(db, sql`
     with t as (
@@ -122,7 +126,9 @@ export async function insertComments(db: DbOrTx, rows: CommentRow[]): Promise<In
     ), p as (
       select t.n, t.receipt,
         case when t.decided then t.decided_group else pk.group_id end as group_id,
-        (not t.decided and pk.id is not null and pk.group_id is null) as founder
+        (not t.decided and pk.id is not null and pk.group_id is null) as founder,
+        -- Every comment but an exact duplicate enters its band keys (grouping.ts): a near one too.
+        case when t.decided then t.decided_bands else pk.id is null or pk.kind = 'near' end as enter_bands
       from t left join lateral (select * from ${pick} as x where not t.decided) pk on true
     ), ins as (
       insert into comments (receipt, lookup_hash, idempotency_key, draft_id, round_id, article_id, article_number, body,
@@ -144,8 +150,8 @@ export async function insertComments(db: DbOrTx, rows: CommentRow[]): Promise<In
       returning id, receipt, round_id, created_at, group_id
     ), bands as (
       insert into lsh_buckets (round_id, band_key, comment_id)
-      select ins.round_id, k, ins.id from ins join t on t.receipt = ins.receipt, unnest(t.lsh_bands::int[]) as k
-      where ins.group_id is null
+      select ins.round_id, k, ins.id from ins join t on t.receipt = ins.receipt join p on p.n = t.n, unnest(t.lsh_bands::int[]) as k
+      where p.enter_bands
       order by ins.round_id, k -- every writer takes band keys in ascending order: no deadlock between them
       on conflict do nothing
     )
@@ -167,18 +173,17 @@ export async function insertComments(db: DbOrTx, rows: CommentRow[]): Promise<In
  */
 export const insertBatched = groupCommit(insertComments, { maxBatch: 64, maxInFlight: 4, conflicts: mustSeeEachOther });
 
-/** Two rows one statement could not group correctly, or that share a key or a receipt. */
+/**
+ * Two rows one statement could not group correctly — the same text, or a band key in common (each
+ * could be the other's candidate) — or that share a key or a receipt.
+ */
 function mustSeeEachOther(a: CommentRow, b: CommentRow): boolean {
   if (a.keyDigest === b.keyDigest || a.receipt === b.receipt) return true;
   if (a.roundId !== b.roundId) return false;
   if (a.text.fingerprint === b.text.fingerprint) return true;
-  const x = a.text.minhash;
-  const y = b.text.minhash;
+  const x = a.text.lshBands;
+  const y = b.text.lshBands;
   if (!x || !y) return false;
-  const needed = NEAR_DUPLICATE_THRESHOLD * MINHASH_SIZE;
-  let disagreeing = 0;
-  for (let i = 0; i < x.length; i++) {
-    if (x[i] !== y[i] && ++disagreeing > x.length - needed) return false;
-  }
-  return true;
+  for (let i = 0; i < x.length; i++) if (x[i] === y[i]) return true;
+  return false;
 }

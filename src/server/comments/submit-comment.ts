@@ -153,7 +153,7 @@ async function insertGrouped(db: DbOrTx, a: InsertArgs): Promise<{ id: string; c
   try {
     return await db.transaction(async (tx) => {
       const plan = await planGroup(tx, { roundId: row.roundId, fingerprint: row.text.fingerprint }, row.text);
-      const [{ row: inserted }] = await insertComments(tx, [{ ...row, decided: { groupId: plan.groupId } }]);
+      const [{ row: inserted }] = await insertComments(tx, [{ ...row, decided: { groupId: plan.groupId, enterBands: plan.lshBands !== null } }]);
       if (!inserted) throw new NotInserted();
       return inserted;
     });

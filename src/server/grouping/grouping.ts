@@ -1,22 +1,29 @@
 /**
  * Grouping at submission: every new comment joins the group of an identical comment (same
- * fingerprint of the normalised text) or of a near-identical one (MinHash over character
- * 3-grams, candidates found through LSH bands) in the same round, across all channels. Staff
- * later confirm, split or merge the groups (groups.ts). The lookups (groupPick) run per row in the
- * statement that inserts submitted comments (comments/insert-comments.ts); planGroup makes a group
- * with a founder in the submission's transaction.
+ * fingerprint of the normalised text) or of a near-identical one in the same round, across all
+ * channels. Staff later confirm, split or merge the groups (groups.ts). The lookups (groupPick)
+ * run per row in the statement that inserts submitted comments (comments/insert-comments.ts);
+ * planGroup makes a group with a founder in the submission's transaction.
+ *
+ * Near-identical, for campaign copies (docs/decisions/024-campaign-containment.md): candidates come
+ * from the band index by MinHash over character 3-grams of the body without its openings and
+ * sign-offs (text-features.ts campaignTextOf); those whose signature agrees in at least
+ * CANDIDATE_AGREEMENT of the positions are verified on their actual text — the containment of the
+ * shorter text's bigram keys in the longer's (minhash.ts overlapOf), against the group's founder,
+ * so a group cannot drift by chains of small edits — and the best one from CONTAINMENT_THRESHOLD
+ * is joined.
  *
  * The band index (table lsh_buckets) keeps, for each band key of a round, the first comment that
- * stood alone or founded a group with it: members of a group are represented by its founder, and
- * a lookup reads at most LSH_BANDS candidates however many comments share a band, so grouping
- * costs the same at a million comments as at a hundred (docs/decisions/010-write-path-indexes.md).
- * It also keeps groups from drifting by chains of small edits.
+ * entered it: every comment that is not an exact duplicate enters its keys (a group's members too,
+ * so a campaign's rewrites widen the net of its group), and a lookup reads at most LSH_BANDS
+ * candidates however many comments share a band, so grouping costs the same at a million comments
+ * as at a hundred (docs/decisions/010-write-path-indexes.md).
  */
 import { sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
 import { intArrayLiteral } from '../../db/pg-literals';
-import { normaliseText } from './text-features';
-import { lshBandsOf, MINHASH_SIZE, minhashOf, NEAR_DUPLICATE_THRESHOLD } from './minhash';
+import { bigramKeysOf, campaignTextOf } from './text-features';
+import { CANDIDATE_AGREEMENT, CONTAINMENT_THRESHOLD, lshBandsOf, MINHASH_SIZE, minhashOf, SIZE_RATIO } from './minhash';
 import { rowsOf } from '../../db/rows';
 
 /** A comment to group; `id` is absent before its INSERT. */
@@ -26,28 +33,29 @@ export interface GroupableComment {
   fingerprint: string;
 }
 
-/** The MinHash signature of a body and its LSH band keys; null for a body with nothing to compare. */
+/** The MinHash signature of a body and its LSH band keys (null for a body with nothing to compare), and its bigram keys (the verification's). */
 export interface NearDuplicateFeatures {
   minhash: number[] | null;
   lshBands: number[] | null;
+  bigrams: number[];
 }
 
-/** The MinHash signature and LSH band keys stored for a comment body. */
+/** The MinHash signature, LSH band keys and bigram keys stored for a comment body (as textFeaturesOf). */
 export function nearDuplicateFeatures(body: string): NearDuplicateFeatures {
-  const minhash = minhashOf(normaliseText(body));
-  return { minhash, lshBands: minhash ? lshBandsOf(minhash) : null };
+  const minhash = minhashOf(campaignTextOf(body));
+  return { minhash, lshBands: minhash ? lshBandsOf(minhash) : null, bigrams: bigramKeysOf(body) };
 }
 
 export interface GroupPlan {
   groupId: string | null;
   match: 'exact' | 'near' | null;
   minhash: number[] | null;
-  /** Band keys to enter in the band index once the comment is stored; null for a comment that joins a group: its founder represents it. */
+  /** Band keys to enter in the band index once the comment is stored; null for an exact duplicate: the text it repeats holds them. */
   lshBands: number[] | null;
 }
 
 /** What the lookups found: a group to join, or a founder to make a group with, or nothing. */
-interface GroupMatch extends NearDuplicateFeatures {
+interface GroupMatch extends Omit<NearDuplicateFeatures, 'bigrams'> {
   match: 'exact' | 'near' | null;
   groupId: string | null;
   /** An earlier comment without a group that this one duplicates: a group must be made with it (createGroupWith). */
@@ -74,7 +82,7 @@ export async function planGroup(tx: DbOrTx, comment: GroupableComment, features:
  */
 async function settleGroup(tx: DbOrTx, roundId: string, m: GroupMatch): Promise<GroupPlan> {
   const groupId = m.founder ? await createGroupWith(tx, roundId, m.founder.fingerprint, m.founder.id) : m.groupId;
-  return { groupId, match: m.match, minhash: m.minhash, lshBands: groupId ? null : m.lshBands };
+  return { groupId, match: m.match, minhash: m.minhash, lshBands: m.match === 'exact' ? null : m.lshBands };
 }
 
 /** The row the lookups pick (groupPick's). */
@@ -92,28 +100,35 @@ export interface PickInputs {
   self: SQL;
   minhash: SQL;
   lshBands: SQL;
+  /** The comment's bigram keys (int[]), for the verification. */
+  bigrams: SQL;
 }
 
 /**
  * The lookups as one subquery, at most one row (kind, id, group_id): the round's group for this
  * exact text, the earliest comment with it, and the near-duplicate candidates of the band index
- * (at most one per band key); exact beats near, then the candidate whose MinHash signature agrees
- * in the most positions, if in at least NEAR_DUPLICATE_THRESHOLD of them. `group_id` null means a
- * founder without a group. Its inputs may name columns, so a statement inserting a batch runs it
- * per row as a LATERAL subquery (comments/insert-comments.ts); findGroup runs it alone. Its own
- * aliases (cand, g, tw, n, k, b, m, u) must not be the names its inputs' columns are qualified by.
+ * (at most one per band key). A candidate whose MinHash signature agrees in at least
+ * CANDIDATE_AGREEMENT of the positions is verified: the bigram keys of its group's founder (the
+ * comment whose id the group carries; the candidate itself when it has no group or the group was
+ * made by staff) are read in the same query, and the containment of the shorter set in the longer
+ * must reach CONTAINMENT_THRESHOLD, with the shorter at least SIZE_RATIO of the longer (minhash.ts
+ * overlapOf). Exact beats near, then the highest containment. `group_id` null means a founder
+ * without a group. Its inputs may name columns, so a statement inserting a batch runs it per row
+ * as a LATERAL subquery (comments/insert-comments.ts); findGroup runs it alone. Its own aliases
+ * (cand, g, tw, n, f, k, b, m, u, v, i) must not be the names its inputs' columns are qualified by.
  */
 export function groupPick(c: PickInputs): SQL {
   return sql`(
       select cand.kind, cand.id, cand.group_id from (
-        select 'group'::text as kind, g.id, g.id as group_id, null::int[] as minhash
+        select 'group'::text as kind, g.id, g.id as group_id, null::int[] as minhash, null::int[] as reference
         from comment_groups g where g.round_id = ${c.roundId} and g.fingerprint = ${c.fingerprint}
         union all (
-          select 'twin', tw.id, tw.group_id, null::int[] from comments tw
+          select 'twin', tw.id, tw.group_id, null::int[], null::int[] from comments tw
           where tw.round_id = ${c.roundId} and tw.fingerprint = ${c.fingerprint} and tw.id <> ${c.self}
           order by tw.created_at, tw.id limit 1)
         union all
-        select 'near', n.id, n.group_id, n.minhash from comments n
+        select 'near', n.id, n.group_id, n.minhash, coalesce(f.bigrams, n.bigrams) from comments n
+        left join comments f on f.id = n.group_id
         where n.id in (
           -- One primary-key probe per band key: the LIMIT keeps the lateral subquery from being
           -- flattened into a join, whose plan could scan the whole round while the table has no
@@ -124,9 +139,20 @@ export function groupPick(c: PickInputs): SQL {
       ) cand
       cross join lateral (
         select count(*) as agreeing from unnest(cand.minhash, ${c.minhash}) as u(x, y) where x = y) m
+      cross join lateral (
+        -- The verification, only for a candidate past the signature's test (CASE evaluates lazily).
+        select case when cand.kind = 'near' and m.agreeing >= ${CANDIDATE_AGREEMENT * MINHASH_SIZE}::float8
+          and least(cardinality(cand.reference), cardinality(${c.bigrams})) > 0
+          and least(cardinality(cand.reference), cardinality(${c.bigrams}))
+            >= ${SIZE_RATIO}::float8 * greatest(cardinality(cand.reference), cardinality(${c.bigrams}))
+        -- Both arrays hold distinct keys: the reference's keys found in the comment's are the intersection.
+        then (select count(*) from unnest(cand.reference) as i(key) where i.key = any(${c.bigrams}))::float8
+          / least(cardinality(cand.reference), cardinality(${c.bigrams}))
+        end as overlap
+        offset 0) v -- computed once per candidate, not again for the ORDER BY
       where cand.kind <> 'near' or (cand.minhash is not null and ${c.minhash} is not null
-        and m.agreeing >= ${NEAR_DUPLICATE_THRESHOLD * MINHASH_SIZE}::float8)
-      order by case cand.kind when 'group' then 0 when 'twin' then 1 else 2 end, m.agreeing desc, cand.id
+        and v.overlap >= ${CONTAINMENT_THRESHOLD}::float8)
+      order by case cand.kind when 'group' then 0 when 'twin' then 1 else 2 end, v.overlap desc, m.agreeing desc, cand.id
       limit 1)`;
 }
 
@@ -146,6 +172,7 @@ async function findGroup(db: DbOrTx, comment: GroupableComment, features: NearDu
     self: sql`${comment.id ?? NO_ID}::uuid`,
     minhash: intArray(features.minhash),
     lshBands: intArray(features.lshBands ?? []),
+    bigrams: intArray(features.bigrams),
   });
   const [picked] = rowsOf<PickedRow>(await db.execute(sql`select kind, id, group_id from ${pick} as p`));
   return matchOf(picked, comment.fingerprint, features);

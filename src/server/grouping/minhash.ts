@@ -4,16 +4,25 @@
  * Pure code: the caller passes text already normalised (grouping/text-features.ts).
  *
  * 64 hashes in 16 bands of 4 rows: two texts whose 3-gram Jaccard similarity is 0.8 share at
- * least one band with probability 0.9998, at 0.5 with 0.64, at 0.3 with 0.12; candidates are
- * then checked against the signature (estimated similarity ≥ NEAR_DUPLICATE_THRESHOLD).
+ * least one band with probability 0.9998, at 0.5 with 0.64, at 0.3 with 0.12; candidates whose
+ * signature agrees in at least CANDIDATE_AGREEMENT of the positions are then verified on their
+ * actual text (grouping.ts: containment of the shorter text's bigrams in the longer's, overlapOf).
  */
 
 export const MINHASH_SIZE = 64;
 export const LSH_BANDS = 16;
 export const LSH_ROWS = MINHASH_SIZE / LSH_BANDS;
 export const SHINGLE = 3;
-/** Estimated Jaccard similarity of 3-gram sets from which two comments count as near-identical. */
-export const NEAR_DUPLICATE_THRESHOLD = 0.7;
+/**
+ * Estimated Jaccard similarity of 3-gram sets from which a band-index candidate is verified (a
+ * campaign copy with a dropped clause and an opening is often near 0.5; unrelated comments on the
+ * same article below 0.2). Below it, the candidate is dropped without reading its text.
+ */
+export const CANDIDATE_AGREEMENT = 0.3;
+/** Verification: the share of the shorter text's bigrams found in the longer one's, from which two comments are near duplicates. */
+export const CONTAINMENT_THRESHOLD = 0.7;
+/** Verification: the shorter text must have at least this share of the longer one's bigrams, so a fragment of a letter ("支持第十条") does not join it. */
+export const SIZE_RATIO = 0.5;
 
 /** Per-hash seeds: fixed, so signatures stored years apart stay comparable. */
 const SEEDS = Int32Array.from({ length: MINHASH_SIZE }, (_, i) => mix32(0x9e3779b9 ^ Math.imul(i + 1, 0x85ebca6b)));
@@ -104,4 +113,20 @@ export function jaccard(a: string, b: string): number {
   let inter = 0;
   for (const s of sa) if (sb.has(s)) inter++;
   return inter / (sa.size + sb.size - inter);
+}
+
+/**
+ * The containment of the shorter of two sets of bigram keys in the longer (|A∩B| / min(|A|, |B|)),
+ * or 0 when the shorter has less than SIZE_RATIO of the longer's size: how much of a letter a copy
+ * keeps whether the copy adds an opening or drops a clause. grouping.ts computes the same in SQL
+ * over the stored bigram keys; this is its reference (tests, calibration).
+ */
+export function overlapOf(a: readonly number[], b: readonly number[]): number {
+  const sa = new Set(a);
+  const sb = new Set(b);
+  const small = Math.min(sa.size, sb.size);
+  if (small === 0 || small < SIZE_RATIO * Math.max(sa.size, sb.size)) return 0;
+  let inter = 0;
+  for (const x of sa) if (sb.has(x)) inter++;
+  return inter / small;
 }

@@ -53,8 +53,8 @@ export function groupDisplayName(label: string | null | undefined, sample: strin
 }
 
 /** The groups of a round (or every round), largest first, with a sample text and progress. */
-export async function listGroups(opts: { roundId?: string; limit?: number } = {}, db: DbOrTx = getDb()): Promise<GroupSummary[]> {
-  const where = opts.roundId ? sql`where g.round_id = ${opts.roundId}::uuid` : sql``;
+export async function listGroups(opts: { roundId?: string; id?: string; limit?: number } = {}, db: DbOrTx = getDb()): Promise<GroupSummary[]> {
+  const where = opts.id ? sql`where g.id = ${opts.id}::uuid` : opts.roundId ? sql`where g.round_id = ${opts.roundId}::uuid` : sql``;
   const rows = rowsOf<Record<string, unknown>>(await db.execute(sql`
     select g.id, g.round_id, g.label, g.confirmed, g.fingerprint is not null as exact,
            s.size, s.voices, s.decided, s.answered,
@@ -79,10 +79,8 @@ export async function listGroups(opts: { roundId?: string; limit?: number } = {}
 
 /** One group with its summary, or NotFound. */
 export async function getGroup(id: string, db: DbOrTx = getDb()): Promise<GroupSummary> {
-  const rows = rowsOf<Record<string, unknown>>(await db.execute(sql`select round_id from comment_groups where id = ${id}::uuid`));
-  if (!rows.length) throw new AppError('NotFound');
-  const all = await listGroups({ roundId: String(rows[0].round_id), limit: 100000 }, db);
-  const found = all.find((g) => g.id === id);
+  // Only this group's counts: a round may hold thousands of groups.
+  const [found] = await listGroups({ id, limit: 1 }, db);
   if (!found) throw new AppError('NotFound');
   return found;
 }
@@ -100,14 +98,46 @@ export async function confirmGroup(id: string, label: string | null, actor: Acto
 }
 
 /**
+ * Names a group (the label shown everywhere instead of the name taken from its text); a blank
+ * label goes back to that name. Does not confirm the group. Audited as group.rename.
+ */
+export async function renameGroup(id: string, label: string | null | undefined, actor: Actor, db: DbOrTx = getDb()): Promise<void> {
+  await db.transaction(async (tx) => {
+    const before = rowsOf<{ label: string | null }>(await tx.execute(sql`select label from comment_groups where id = ${id}::uuid for update`));
+    if (!before.length) throw new AppError('NotFound');
+    const next = label?.trim() ? label.trim().slice(0, 80) : null;
+    if (next === before[0].label) return;
+    await tx.execute(sql`update comment_groups set label = ${next} where id = ${id}::uuid`);
+    await recordAudit(tx, actor, { action: 'group.rename', objectType: 'comment_group', objectId: id, before: before[0], after: { label: next } });
+  });
+}
+
+/**
+ * Merges the ticked groups into `target`, or into the largest of them (the earliest on a tie) when
+ * none is chosen (mergeGroups). Throws ValidationFailed (field groups) for fewer than two groups.
+ */
+export async function mergeSelectedGroups(groups: readonly string[], target: string | undefined, actor: Actor, db: DbOrTx = getDb()): Promise<{ target: string; moved: number }> {
+  const chosen = [...new Set(target ? [target, ...groups] : groups)];
+  if (chosen.length < 2) throw new AppError('ValidationFailed', {}, [{ field: 'groups', key: 'groups.mergeNeedsTwo' }]);
+  const survivor = target ?? rowsOf<{ id: string }>(await db.execute(sql`
+    select g.id from comment_groups g left join comments c on c.group_id = g.id
+    where g.id = any(${uuidArray(chosen)}) group by g.id, g.created_at order by count(c.id) desc, g.created_at, g.id limit 1`))[0]?.id;
+  if (!survivor) throw new AppError('NotFound');
+  return { target: survivor, moved: await mergeGroups(survivor, chosen, actor, db) };
+}
+
+/**
  * Takes comments out of their group. Two or more split comments of one round form a new
  * confirmed group of their own; a single one stands alone. Returns the new group id, if any.
+ * With `from`, every comment must be a member of that group (ValidationFailed, field ids).
  */
-export async function splitGroup(ids: readonly string[], actor: Actor, db: DbOrTx = getDb()): Promise<string | null> {
+export async function splitGroup(ids: readonly string[], actor: Actor, db: DbOrTx = getDb(), opts: { from?: string } = {}): Promise<string | null> {
+  if (!ids.length) throw new AppError('ValidationFailed', {}, [{ field: 'ids', key: 'review.selectionEmpty' }]);
   return db.transaction(async (tx) => {
     const rows = rowsOf<{ id: string; group_id: string | null; round_id: string }>(await tx.execute(sql`
       select id, group_id, round_id from comments where id = any(${uuidArray(ids)}) for update`));
     if (rows.length !== new Set(ids).size) throw new AppError('CommentNotFound');
+    if (opts.from && rows.some((r) => r.group_id !== opts.from)) throw new AppError('ValidationFailed', {}, [{ field: 'ids', key: 'groups.notMembers' }]);
     const rounds = new Set(rows.map((r) => r.round_id));
     let newGroup: string | null = null;
     if (rows.length >= 2 && rounds.size === 1) {

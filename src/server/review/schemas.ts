@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { lineText } from '../text-rules';
-import { date, uuid, wellFormedText } from '../params';
+import { cursor, date, uuid, wellFormedText } from '../params';
 
 export const adoptions = ['adopted', 'partially_adopted', 'not_adopted', 'already_provided', 'out_of_scope', 'pending'] as const;
 export type Adoption = (typeof adoptions)[number];
@@ -106,3 +106,18 @@ export const bulkRequestSchema = z.object({
   overwrite: z.boolean().optional(),
 });
 export type BulkRequest = z.infer<typeof bulkRequestSchema>;
+
+// ── Groups people can work with (staff/groups; review/group-members.ts, review/group-actions.ts) ──
+/** The group page's query: the identical members instead of the differing ones, and where the page starts. */
+export const groupMembersQuerySchema = z.object({
+  show: opt(z.literal('identical')),
+  cursor: opt(cursor(z.object({ us: z.number().int().min(0).max(9e15), id: uuid }))),
+});
+/** The groups list's merge: the groups ticked, and optionally the one that survives (the largest otherwise). */
+export const groupMergeSchema = z.object({
+  groups: z.array(uuid).max(200).default([]),
+  target: z.preprocess(blankToUndefined, uuid.optional()),
+});
+export type GroupMergeForm = z.infer<typeof groupMergeSchema>;
+/** A group's name as staff type it; blank goes back to the name taken from its text. */
+export const groupLabelSchema = opt(lineText(80));

@@ -5,6 +5,7 @@
  * placed where the page shows it. Lives beside the forms because it speaks cookies; the rules of
  * commenting stay in comments/submit-comment.ts.
  */
+import { randomUUID } from 'node:crypto';
 import { t, type Locale } from '../../i18n';
 import { AppError, errorCatalogue } from '../errors';
 import type { SessionUser } from '../auth/session-user';
@@ -51,7 +52,8 @@ export async function postCommentForm({ astro, slug }: CommentPost): Promise<Com
     // The same comment sent again from this browser (even from a reloaded form) keeps its first key.
     const recent = readRecent(astro.cookies.get(RECENT_COOKIE)?.value);
     const digest = contentDigest(slug, input);
-    const key = recent.get(digest) ?? input.idempotencyKey;
+    // A form from a shared page may come without a key (no script): one is made here, kept in the cookie.
+    const key = recent.get(digest) ?? input.idempotencyKey ?? randomUUID();
     const result = await submitComment(slug, { ...input, idempotencyKey: key }, { channel: 'web', userId: user?.id ?? null, limits: commentLimits(user, ip) });
     if (isUuid(key)) {
       const spec = recentCookie(slug, recent, digest, key);

@@ -20,7 +20,8 @@ export const strictTransportSecurity = 'max-age=31536000; includeSubDomains';
 /**
  * The headers of every response; `signedIn` responses (a session or a token) also get
  * `Cache-Control: no-store` unless they set their own, so no proxy or shared browser cache keeps
- * a page with personal data.
+ * a page with personal data. Anonymous GETs of the public draft pages get their public
+ * Cache-Control, ETag and Last-Modified from web/public-cache.ts; every other response none.
  */
 export function applySecurityHeaders(headers: Headers, opts: { signedIn?: boolean } = {}): void {
   if (secureCookies()) headers.set('strict-transport-security', strictTransportSecurity);
