@@ -15,6 +15,7 @@
  * anything but 200, is passed on untouched and not kept; the comment forms of a shared page carry
  * no idempotency key (components/CommentForm.astro: the browser adds its own).
  */
+import { slugSchema } from '../drafts/schemas';
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -77,7 +78,8 @@ export function isPublicCachedPage(routePattern: string | undefined): boolean {
 export async function servePublicPage(ctx: PublicPageContext, render: () => Promise<Response>): Promise<Response | undefined> {
   if (ctx.request.method !== 'GET' || !isPublicCachedPage(ctx.routePattern)) return undefined;
   const slug = ctx.params.slug;
-  if (!slug) return undefined;
+  // Not a well-formed slug (e.g. a NUL byte): the page itself answers 404, uncached.
+  if (!slug || !slugSchema.safeParse(slug).success) return undefined;
   const state = await recentState(slug, routes[ctx.routePattern!].withComments);
   // No such draft: the page answers its 404 itself.
   if (!state) return undefined;
