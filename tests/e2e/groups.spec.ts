@@ -5,17 +5,16 @@
  * ticking them. Runs against its own seeded server (groups-seed.ts) on a fresh PGlite dir.
  */
 import type { Page } from '@playwright/test';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { startSeededServer, type SeededServer } from './seeded-server';
 import { test, expect, checkA11y } from './fixtures';
 
 test.describe.configure({ mode: 'serial' });
 const port = Number(process.env.E2E_PORT ?? 4399) + 45;
 const baseURL = `http://localhost:${port}`;
 const shots = '/tmp/shots';
-let child: ChildProcess;
+let server: SeededServer;
 let seeded: { opening: string; clause: string };
 
 test.use({ baseURL });
@@ -23,24 +22,11 @@ test.use({ baseURL });
 test.beforeAll(async () => {
   test.setTimeout(120_000);
   mkdirSync(shots, { recursive: true });
-  const dir = mkdtempSync(join(tmpdir(), 'kaimen-e2e-groups-'));
-  const env: NodeJS.ProcessEnv = { ...process.env, PGLITE_DIR: join(dir, 'pglite'), PORT: String(port), HOST: 'localhost', ASTRO_TELEMETRY_DISABLED: '1', EXPORT_DIR: join(dir, 'exports') };
-  delete env.DATABASE_URL;
-  const seed = spawnSync(process.execPath, ['--import', 'tsx', 'tests/e2e/groups-seed.ts'], { env, encoding: 'utf8' });
-  if (seed.status !== 0) throw new Error(`seed failed: ${seed.stderr}`);
-  seeded = JSON.parse(seed.stdout.trim().split('\n').at(-1)!);
-  child = spawn(process.execPath, ['--import', 'tsx', 'scripts/serve.ts'], { env, stdio: 'ignore' });
-  for (let i = 0; ; i++) {
-    try { if ((await fetch(`${baseURL}/healthz`)).ok) break; } catch { /* not up yet */ }
-    if (i > 160 || child.exitCode !== null) throw new Error('the groups e2e server did not start');
     await new Promise((r) => setTimeout(r, 250));
-  }
+  server = await startSeededServer('groups', 'tests/e2e/groups-seed.ts', port);
+  seeded = JSON.parse(server.seedLine);
 });
-test.afterAll(async () => {
-  if (child && child.exitCode === null) {
-    await new Promise<void>((resolve) => { child.once('exit', () => resolve()); child.kill('SIGTERM'); });
-  }
-});
+test.afterAll(async () => { await server?.stop(); });
 
 async function signIn(page: Page) {
   await page.goto('/signin?next=/staff/groups');

@@ -6,10 +6,8 @@
  * Runs against its own seeded server (stats-seed.ts) on a fresh PGlite dir.
  */
 import type { Page } from '@playwright/test';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { startSeededServer, type SeededServer } from './seeded-server';
 import { test, expect, checkA11y } from './fixtures';
 
 test.describe.configure({ mode: 'serial' });
@@ -17,30 +15,17 @@ const port = Number(process.env.E2E_PORT ?? 4399) + 29;
 const baseURL = `http://localhost:${port}`;
 const shots = '/tmp/shots';
 const sizes = [['phone', { width: 390, height: 844 }], ['desktop', { width: 1280, height: 900 }]] as const;
-let child: ChildProcess;
+let server: SeededServer;
 
 test.use({ baseURL });
 
 test.beforeAll(async () => {
   test.setTimeout(120_000);
   mkdirSync(shots, { recursive: true });
-  const dir = mkdtempSync(join(tmpdir(), 'kaimen-e2e-stats-'));
-  const env: NodeJS.ProcessEnv = { ...process.env, PGLITE_DIR: join(dir, 'pglite'), PORT: String(port), HOST: 'localhost', ASTRO_TELEMETRY_DISABLED: '1' };
-  delete env.DATABASE_URL;
-  const seed = spawnSync(process.execPath, ['--import', 'tsx', 'tests/e2e/stats-seed.ts'], { env, encoding: 'utf8' });
-  if (seed.status !== 0) throw new Error(`seed failed: ${seed.stderr}`);
-  child = spawn(process.execPath, ['--import', 'tsx', 'scripts/serve.ts'], { env, stdio: 'ignore' });
-  for (let i = 0; ; i++) {
-    try { if ((await fetch(`${baseURL}/healthz`)).ok) break; } catch { /* not up yet */ }
-    if (i > 160 || child.exitCode !== null) throw new Error('the stats e2e server did not start');
     await new Promise((r) => setTimeout(r, 250));
-  }
+  server = await startSeededServer('stats', 'tests/e2e/stats-seed.ts', port);
 });
-test.afterAll(async () => {
-  if (child && child.exitCode === null) {
-    await new Promise<void>((resolve) => { child.once('exit', () => resolve()); child.kill('SIGTERM'); });
-  }
-});
+test.afterAll(async () => { await server?.stop(); });
 
 /** The drawing of a chart that the current viewport shows (the other one is display: none). */
 const shown = (page: Page, chart: 'heat-map' | 'line-chart') => page.locator(`svg.${chart}:visible`);

@@ -51,6 +51,9 @@ export const bulkFormSchema = z.object({
 });
 export type BulkForm = z.infer<typeof bulkFormSchema>;
 
+/** Tag names as typed in the form: separated by commas, 、, semicolons or lines. */
+const splitTags = (raw: string | undefined) => (raw ?? '').split(/[,，、;；\n]/).map((s) => s.trim()).filter(Boolean);
+
 export interface BulkOutcome {
   action: BulkAction;
   count: number;
@@ -76,7 +79,7 @@ export async function runBulkAction(form: BulkForm, user: SessionUser, actor: Ac
   switch (form.action) {
     case 'tag':
     case 'untag': {
-      const names = (form.tags ?? '').split(/[,，、;；\n]/).map((s) => s.trim()).filter(Boolean);
+      const names = splitTags(form.tags);
       if (!names.length) throw new AppError('ValidationFailed', {}, [{ field: 'tags', key: 'field.required' }]);
       if (!('ids' in target)) throw new AppError('ValidationFailed', {}, [{ field: 'ids', key: 'review.selectionEmpty' }]);
       await tagComments(target.ids, names, actor, { remove: form.action === 'untag' });
@@ -117,7 +120,6 @@ export async function runBulkAction(form: BulkForm, user: SessionUser, actor: Ac
   }
 }
 
-const splitTags = (raw: string | undefined) => (raw ?? '').split(/[,，、;；\n]/).map((s) => s.trim()).filter(Boolean);
 
 /** The workspace's form as a bulk request over the page's `filters` (the API's shape). */
 async function filterRequestOf(form: BulkForm, filters: InboxFilters): Promise<unknown> {

@@ -139,19 +139,24 @@ export interface BulkPreview {
   skipping: Partial<Record<SkipReason, number>>;
 }
 
+/** The request parsed, its permission checked and its action resolved: what preview and start share. */
+async function checkBulk(input: unknown, user: SessionUser, db: DbOrTx): Promise<{ request: BulkRequest; action: ResolvedAction }> {
+  const request: BulkRequest = parseOrFail(bulkRequestSchema, input);
+  if (!can(user, permissionOf[request.action.kind])) throw new AppError('Forbidden');
+  return { request, action: await resolveAction(request.action, user, db) };
+}
+
 /**
  * What `input` would do, without doing it: the same checks as startBulk (so a refusal shows
  * before the confirmation), the count, a sample, and the comments it would skip. For the
  * workspace's confirmation step.
  */
 export async function previewBulk(input: unknown, user: SessionUser, db: DbOrTx = getDb()): Promise<BulkPreview> {
-  const request: BulkRequest = parseOrFail(bulkRequestSchema, input);
-  if (!can(user, permissionOf[request.action.kind])) throw new AppError('Forbidden');
-  const action = await resolveAction(request.action, user, db);
+  const { request, action } = await checkBulk(input, user, db);
   const where = await matchCondition(request.filter, user.id, db);
-  const probe = { action, overwrite: request.overwrite === true, userId: user.id } as BulkPayload;
+  const skip = skipExpression({ action, overwrite: request.overwrite === true, userId: user.id });
   const [groups, sample] = await Promise.all([
-    db.execute(sql`select ${skipExpression(probe)} as skip, count(*)::int as n from comments c where ${where} group by 1`),
+    db.execute(sql`select ${skip} as skip, count(*)::int as n from comments c where ${where} group by 1`),
     db.execute(sql`select c.id, c.receipt, left(c.body, 120) as excerpt from comments c where ${where} order by c.created_at desc, c.id desc limit 5`),
   ]);
   let matched = 0;
@@ -169,9 +174,7 @@ export async function previewBulk(input: unknown, user: SessionUser, db: DbOrTx 
  * ValidationFailed, ReasonRequired, UserNotFound before any row changes.
  */
 export async function startBulk(input: unknown, user: SessionUser, actor: Actor, db: DbOrTx = getDb(), opts: { batch?: number } = {}): Promise<BulkStart> {
-  const request: BulkRequest = parseOrFail(bulkRequestSchema, input);
-  if (!can(user, permissionOf[request.action.kind])) throw new AppError('Forbidden');
-  const action = await resolveAction(request.action, user, db);
+  const { request, action } = await checkBulk(input, user, db);
   return db.transaction(async (tx) => {
     const where = await matchCondition(request.filter, user.id, tx);
     const [{ matched, rounds, cutoff }] = rowsOf<{ matched: number; rounds: number; cutoff: string }>(await tx.execute(sql`
@@ -197,7 +200,7 @@ export async function startBulk(input: unknown, user: SessionUser, actor: Actor,
 }
 
 /** Why the action leaves a comment alone (SQL over comments c), or null when it applies. */
-function skipExpression(p: BulkPayload): SQL {
+function skipExpression(p: Pick<BulkPayload, 'action' | 'overwrite' | 'userId'>): SQL {
   const a = p.action;
   switch (a.kind) {
     case 'decide':
@@ -259,11 +262,12 @@ export async function runBulkJob(ctx: JobContext): Promise<void> {
   if (!user?.active || !can({ id: p.userId, role: user.role } as SessionUser, permissionOf[kindOf])) throw new AppError('Forbidden');
   let state: BulkState = p.state;
   const skip = skipExpression(p);
+  // The filter's names (draft, tags, station…) resolved once for this run, not per batch.
+  const where = await matchCondition(p.filter, p.userId, ctx.db);
   const size = p.batch ?? BULK_BATCH;
   for (;;) {
     ctx.signal.throwIfAborted();
     const next = await ctx.db.transaction(async (tx) => {
-      const where = await matchCondition(p.filter, p.userId, tx);
       const after = state.cursor ? sql`and (c.created_at, c.id) > (${state.cursor.at}::timestamptz, ${state.cursor.id}::uuid)` : sql``;
       const rows = rowsOf<{ id: string; at: string; skip: SkipReason | null }>(await tx.execute(sql`
         select c.id, to_char(c.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as at, ${skip} as skip
@@ -320,21 +324,24 @@ export interface JobStatusView {
  * Throws NotFound.
  */
 export async function jobStatus(id: string, db: DbOrTx = getDb()): Promise<JobStatusView> {
-  const [j] = rowsOf<{ kind: string; status: JobStatusView['state']; progress: number; payload: unknown; error: string | null; created_at: string; finished_at: string | null }>(
-    await db.execute(sql`select kind, status, progress, payload, error, created_at, finished_at from jobs where id = ${id}::uuid`));
-  if (!j) throw new AppError('NotFound');
-  const base = { state: j.status, kind: j.kind, error: j.status === 'failed' ? j.error : null, createdAt: new Date(j.created_at), finishedAt: j.finished_at ? new Date(j.finished_at) : null };
-  if (j.kind !== BULK_JOB) return { ...base, done: j.status === 'done' ? 100 : j.progress, total: 100, changed: 0, skipped: 0, skippedBy: {} };
-  const p = (typeof j.payload === 'string' ? JSON.parse(j.payload) : j.payload) as BulkPayload;
-  const skipped = Object.values(p.state.skipped).reduce((a, b) => a + (b ?? 0), 0);
-  return { ...base, done: p.state.done, total: p.total, changed: p.state.changed, skipped, skippedBy: p.state.skipped };
+  const { status } = await readJob(id, db);
+  return status;
 }
 
 /** A bulk job for its page: its progress plus what it was asked (the action's kind and the filter). */
 export async function bulkJobView(id: string, db: DbOrTx = getDb()): Promise<JobStatusView & { action: string; filter: Record<string, unknown> }> {
-  const status = await jobStatus(id, db);
-  if (status.kind !== BULK_JOB) return { ...status, action: '', filter: {} };
-  const [j] = rowsOf<{ payload: unknown }>(await db.execute(sql`select payload from jobs where id = ${id}::uuid`));
+  const { status, payload } = await readJob(id, db);
+  return { ...status, action: payload?.action.kind ?? '', filter: (payload?.filter ?? {}) as Record<string, unknown> };
+}
+
+/** One read of the job row: its status view and, for a bulk job, its payload. */
+async function readJob(id: string, db: DbOrTx): Promise<{ status: JobStatusView; payload: BulkPayload | null }> {
+  const [j] = rowsOf<{ kind: string; status: JobStatusView['state']; progress: number; payload: unknown; error: string | null; created_at: string; finished_at: string | null }>(
+    await db.execute(sql`select kind, status, progress, payload, error, created_at, finished_at from jobs where id = ${id}::uuid`));
+  if (!j) throw new AppError('NotFound');
+  const base = { state: j.status, kind: j.kind, error: j.status === 'failed' ? j.error : null, createdAt: new Date(j.created_at), finishedAt: j.finished_at ? new Date(j.finished_at) : null };
+  if (j.kind !== BULK_JOB) return { status: { ...base, done: j.status === 'done' ? 100 : j.progress, total: 100, changed: 0, skipped: 0, skippedBy: {} }, payload: null };
   const p = (typeof j.payload === 'string' ? JSON.parse(j.payload) : j.payload) as BulkPayload;
-  return { ...status, action: p.action.kind, filter: p.filter as Record<string, unknown> };
+  const skipped = Object.values(p.state.skipped).reduce((a, b) => a + (b ?? 0), 0);
+  return { status: { ...base, done: p.state.done, total: p.total, changed: p.state.changed, skipped, skippedBy: p.state.skipped }, payload: p };
 }
