@@ -299,6 +299,9 @@ async function refreshStatus() {
   } catch { /* no IndexedDB: nothing can wait */ }
   let text;
   let state;
+  // The browser's own word wins: a ping answered just before the network went away must not
+  // leave the status saying "sending" while nothing can be sent.
+  if (navigator.onLine === false) online = false;
   if (revoked) [text, state] = [S.statusRevoked, 'bad'];
   else if (!online) [text, state] = [c.pending ? fmt(S.statusOfflineWaiting, { n: c.pending }) : S.statusOffline, 'offline'];
   else if (c.pending) [text, state] = [fmt(S.statusSending, { n: c.pending }), 'sending'];
