@@ -192,6 +192,7 @@ async function submitOne() {
     if (stored) await queue.remove(key).catch(() => {});
     showReceipt({ receipt: r.body.receipt, lookupCode: r.body.lookupCode, url: receiptPage(key), summary });
   } else if (r.network || r.status >= 500 || r.status === 429) {
+    if (r.network) online = false;
     if (!stored) return setError(3, S.notSaved);
     showReceipt({ provisional: key, url: receiptPage(key), summary });
     if (r.status === 429) blockedUntil = Date.now() + r.retryAfter * 1000;
