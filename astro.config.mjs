@@ -15,7 +15,7 @@ export default defineConfig({
   vite: {
     // No inline scripts or styles: the CSP allows 'self' only.
     build: { assetsInlineLimit: 0 },
-    ssr: { external: ['@electric-sql/pglite', 'pg', '@node-rs/argon2'] },
+    ssr: { external: ['@electric-sql/pglite', 'pg', '@node-rs/argon2', '@node-rs/jieba'] },
   },
   server: { port: 4321, host: 'localhost' },
   devToolbar: { enabled: false },

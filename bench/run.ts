@@ -30,6 +30,7 @@ const steps: Step[] = [
   { name: 'import', script: 'bench/import.ts', args: quick ? ['--quick'] : [], env: {} },
   { name: 'faults', script: 'bench/faults.ts', args: ['--kills', '5', '--pg-restart'], env: {} },
   { name: 'grouping', script: 'bench/grouping-recall.ts', args: [], env: {} },
+  { name: 'suggestions', script: 'bench/tag-suggestions.ts', args: [], env: quick ? { COMMENTS: '20000' } : {} },
   { name: 'messages', script: 'bench/deliver-messages.ts', args: [], env: { N: quick ? '1000' : '10000' } },
 ];
 

@@ -9,6 +9,7 @@ import { AppError, errorResponse, isAppError, normaliseError } from './server/er
 import { localeFromCookie } from './i18n';
 import { applySecurityHeaders, isCrossOriginWrite } from './server/web/security-headers';
 import { isPublicCachedPage, servePublicPage } from './server/web/public-cache';
+import { maybeFromReplica, readsFromReplica } from './server/web/replica-reads';
 import { ensureStarted } from './server/boot';
 import { clientIp } from './server/web/client-ip';
 import { authenticateRequest } from './server/auth/request-auth';
@@ -48,7 +49,9 @@ export const onRequest = defineMiddleware(async (context, next) => {
     // The public draft pages, asked anonymously: ETag, 304 and the kept render (web/public-cache.ts).
     const anonymous = auth.user === null && !auth.staleCookie && !request.headers.has('authorization');
     locals.sharedPage = anonymous && !errorPage && isPublicCachedPage(context.routePattern);
-    response = (locals.sharedPage ? await servePublicPage(context, () => next()) : undefined) ?? await next();
+    // Anonymous reading pages may read from the replica (web/replica-reads.ts, src/db/replica.ts).
+    response = await maybeFromReplica(!errorPage && readsFromReplica(request.method, context.routePattern, anonymous), async () =>
+      (locals.sharedPage ? await servePublicPage(context, () => next()) : undefined) ?? await next());
     // A known API route without a handler for this method: Astro answers with its HTML 404.
     if (isApi && response.status === 404 && !/json/i.test(response.headers.get('content-type') ?? '')) throw new AppError('MethodNotAllowed');
   } catch (caught) {

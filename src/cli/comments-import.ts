@@ -6,12 +6,18 @@
  * loaded in one transaction; re-running the same file imports nothing new. The receipt numbers
  * and lookup codes go to an output CSV — the only place a lookup code ever appears — which is
  * written beside the input unless --out names it, and never overwrites an existing file.
+ *
+ * An import that takes longer than two seconds prints a progress line on stderr every second
+ * (rows stored, rows per second, time left: import-progress.ts): redrawn in place on a terminal,
+ * one plain line each second otherwise (a log, nohup, CI), so whoever reads the log of a long
+ * import run from a script still sees how far it got. stdout keeps only the summary.
  */
 import { createReadStream, createWriteStream, existsSync, renameSync, rmSync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { eq } from 'drizzle-orm';
 import { CliUsageError, consoleIo, parseFlags, runCli, runIfStarted, withDatabase, type CliIo, type CliOptions } from './run-cli';
 import { importComments, type ImportReceipt } from '../server/comments/import-comments';
+import { ProgressTicker } from '../server/comments/import-progress';
 import { systemActor, type Actor } from '../server/audit';
 import { users } from '../db/schema';
 import { can } from '../server/auth/permissions';
@@ -42,7 +48,14 @@ async function actorFor(email: string | undefined, db: Db): Promise<Actor> {
   return { id: user.id, kind: 'user' };
 }
 
-export async function main(argv: string[], io: CliIo = consoleIo, options: CliOptions = {}): Promise<number> {
+/** Where progress lines go: a terminal gets one line redrawn in place, anything else one line each. */
+export interface ProgressSink {
+  tty: boolean;
+  write(text: string): void;
+}
+const stderrSink: ProgressSink = { tty: Boolean(process.stderr.isTTY), write: (text) => void process.stderr.write(text) };
+
+export async function main(argv: string[], io: CliIo = consoleIo, options: CliOptions & { progress?: ProgressSink } = {}): Promise<number> {
   return runCli(io, async () => {
     const flags = parseFlags(argv, { file: { type: 'string' }, out: { type: 'string' }, by: { type: 'string' } }, usage);
     if (!flags.file) throw new CliUsageError('缺少 --file。', usage);
@@ -59,13 +72,27 @@ export async function main(argv: string[], io: CliIo = consoleIo, options: CliOp
       const write = (r: ImportReceipt) => {
         out.write(`${r.line},${csvCell(r.externalId)},${r.receipt},${r.lookupCode ?? ''},${r.status}\n`);
       };
+      const sink = options.progress ?? stderrSink;
+      const ticker = new ProgressTicker(started);
+      let drawn = false;
+      const timer = setInterval(() => {
+        const line = ticker.tick(Date.now());
+        if (!line) return;
+        sink.write(sink.tty ? `\r\x1b[2K${line}` : `${line}\n`);
+        drawn = true;
+      }, 250);
       let result;
       try {
-        result = await importComments({ csv: createReadStream(flags.file!) }, { actor, source: 'cli', onReceipt: write }, db);
+        result = await importComments({ csv: createReadStream(flags.file!) }, {
+          actor, source: 'cli', onReceipt: write, onProgress: (p) => ticker.update(p), totalBytes: statSync(flags.file!).size,
+        }, db);
       } catch (err) {
         out.destroy();
         rmSync(partial, { force: true });
         throw err;
+      } finally {
+        clearInterval(timer);
+        if (drawn && sink.tty) sink.write('\n');
       }
       out.end();
       await once(out, 'finish');

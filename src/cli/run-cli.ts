@@ -109,7 +109,7 @@ export async function withDatabase<R>(fn: (database: Database) => Promise<R>, gi
     }
   }
   const config = loadConfig();
-  const database = await createDatabase({ databaseUrl: config.DATABASE_URL, pgliteDir: config.PGLITE_DIR, poolMax: 4 });
+  const database = await createDatabase({ databaseUrl: config.DATABASE_URL, pgliteDir: config.PGLITE_DIR, poolMax: 4, namedStatements: config.DATABASE_NAMED_STATEMENTS });
   try {
     await migrateDatabase(database);
     setDatabase(database);

@@ -28,6 +28,8 @@ export interface OpenOptions {
   pgliteMemory?: boolean;
   pgliteLoadDataDir?: Blob;
   poolMax?: number;
+  /** false: executePrepared sends unnamed statements (pgbouncer < 1.21 in transaction mode; decision 025). */
+  namedStatements?: boolean;
 }
 
 export interface Database {
@@ -66,6 +68,7 @@ export async function createDatabase(opts: OpenOptions): Promise<Database> {
     // A client that loses its server mid-query (PostgreSQL restarted) must fail that query, which
     // becomes ServiceUnavailable, not crash the process with an unhandled 'error' event.
     pool.on('connect', (client) => client.on('error', (err) => log.warn(`[db] client error: ${err.message}`)));
+    if (opts.namedStatements === false) unnamedPools.add(pool);
     const db = drizzlePg(pool, { schema }) as Db;
     return { db, driver: 'postgres', close: () => pool.end() };
   }
@@ -132,6 +135,12 @@ export function getDb(): Db {
 }
 
 const preparedNames = new Map<string, string>();
+/**
+ * Pools opened with namedStatements: false. On globalThis: the server bundle opens the pool and
+ * Astro's bundle, with its own copy of this module, runs the statements.
+ */
+const UNNAMED = Symbol.for('kaimen.unnamedPools');
+const unnamedPools: WeakSet<object> = ((globalThis as { [UNNAMED]?: WeakSet<object> })[UNNAMED] ??= new WeakSet<object>());
 
 /** True when `db` is the PostgreSQL pool itself: not a transaction, not PGlite. */
 export function isPool(db: DbOrTx): boolean {
@@ -144,10 +153,12 @@ export function isPool(db: DbOrTx): boolean {
  * is the PostgreSQL pool: each connection parses and plans it once instead of on every call
  * (planning the submission statement cost more than executing it). Inside a transaction, and on
  * PGlite, it is db.execute. The name is derived from the statement's text, so a statement whose
- * text varies gets one prepared statement per variant (a handful in this code base).
+ * text varies gets one prepared statement per variant (a handful in this code base). A pool
+ * opened with `namedStatements: false` (DATABASE_NAMED_STATEMENTS=false, for a pgbouncer in
+ * transaction mode that cannot keep them: decision 025) runs db.execute, planned each time.
  */
 export async function executePrepared<T>(db: DbOrTx, query: SQL): Promise<{ rows: T[] }> {
-  if (!isPool(db)) return (await db.execute(query)) as unknown as { rows: T[] };
+  if (!isPool(db) || unnamedPools.has((db as unknown as { $client: object }).$client)) return (await db.execute(query)) as unknown as { rows: T[] };
   const pool = (db as unknown as { $client: { query: (q: object) => Promise<{ rows: T[] }> } }).$client;
   const dialect = (db as unknown as { dialect: { sqlToQuery(q: SQL): { sql: string; params: unknown[] } } }).dialect;
   const { sql: text, params } = dialect.sqlToQuery(query);

@@ -4,7 +4,7 @@
  */
 import { sql } from 'drizzle-orm';
 import {
-  bigint, bigserial, boolean, check, index, integer, jsonb, pgEnum, pgTable, primaryKey, smallint, text,
+  bigint, bigserial, boolean, check, index, integer, jsonb, pgEnum, pgTable, primaryKey, real, smallint, text,
   timestamp, uniqueIndex, uuid,
 } from 'drizzle-orm/pg-core';
 
@@ -397,6 +397,61 @@ export const articlePoints = pgTable('article_points', {
   check('article_points_confirmed', sql`(${t.confirmedAt} is null) = (${t.confirmedBy} is null)`),
 ]);
 
+/**
+ * Themes of a round: the comments of one article (article_number 0: 总体意见) clustered by what they
+ * argue (src/server/themes/, decision 028). Recomputed by the `themes` job; a theme that persists
+ * across a recomputation keeps its id and its staff label. `other` is the bucket of 其他独立意见
+ * (comments that share an argument with no other comment). Derived data: it can always be made again.
+ */
+export const themes = pgTable('themes', {
+  id: id(),
+  roundId: uuid('round_id').notNull().references(() => rounds.id),
+  articleNumber: integer('article_number').notNull(),
+  other: boolean('other').notNull().default(false),
+  /** The label made from the key phrases; `label` (set by staff) wins when present. */
+  autoLabel: text('auto_label').notNull(),
+  label: text('label'),
+  labelledBy: uuid('labelled_by').references(() => users.id),
+  keyPhrases: text('key_phrases').array().notNull().default(sql`'{}'::text[]`),
+  /** The centroid's heaviest terms with their weights (incremental assignment of new comments). */
+  centroid: jsonb('centroid').notNull().default(sql`'{}'::jsonb`),
+  comments: integer('comments').notNull().default(0),
+  people: integer('people').notNull().default(0),
+  /** [{ receipt, text }]: two or three comments nearest the centroid. */
+  quotes: jsonb('quotes').notNull().default(sql`'[]'::jsonb`),
+  createdAt: createdAt(),
+}, (t) => [index('themes_round_article').on(t.roundId, t.articleNumber)]);
+
+/** Which theme each comment of a themed round is in (one theme per comment). */
+export const themeComments = pgTable('theme_comments', {
+  commentId: uuid('comment_id').primaryKey().references(() => comments.id, { onDelete: 'cascade' }),
+  themeId: uuid('theme_id').notNull().references(() => themes.id, { onDelete: 'cascade' }),
+  roundId: uuid('round_id').notNull().references(() => rounds.id),
+}, (t) => [index('theme_comments_theme').on(t.themeId), index('theme_comments_round').on(t.roundId)]);
+
+/** Per round and article: the vocabulary of the last full computation (idf of each term) and when. */
+export const themeSets = pgTable('theme_sets', {
+  roundId: uuid('round_id').notNull().references(() => rounds.id),
+  articleNumber: integer('article_number').notNull(),
+  idf: jsonb('idf').notNull().default(sql`'{}'::jsonb`),
+  defaultIdf: real('default_idf').notNull().default(1),
+  computedAt: ts('computed_at').notNull().defaultNow(),
+}, (t) => [primaryKey({ columns: [t.roundId, t.articleNumber] })]);
+
+/** Per round: the last computation of its themes (full or incremental), and up to when comments were read. */
+export const themeRuns = pgTable('theme_runs', {
+  roundId: uuid('round_id').primaryKey().references(() => rounds.id),
+  mode: text('mode').notNull(),
+  /** Comments created up to this instant are in the themes (the next incremental run reads those after). */
+  through: ts('through').notNull(),
+  fullAt: ts('full_at').notNull(),
+  finishedAt: ts('finished_at').notNull(),
+  durationMs: integer('duration_ms').notNull(),
+  comments: integer('comments').notNull(),
+  /** Comments added incrementally since the last full computation. */
+  addedSinceFull: integer('added_since_full').notNull().default(0),
+});
+
 export const tags = pgTable('tags', {
   id: id(),
   /** Null for free tags shared by every draft. */
@@ -410,6 +465,49 @@ export const commentTags = pgTable('comment_tags', {
   commentId: uuid('comment_id').notNull().references(() => comments.id),
   tagId: uuid('tag_id').notNull().references(() => tags.id),
 }, (t) => [primaryKey({ columns: [t.commentId, t.tagId] }), index('comment_tags_tag').on(t.tagId)]);
+
+/**
+ * Tag suggestions for a round's untagged comments (src/server/suggestions/, decision 027): what the
+ * `tag-suggestions` job's classifier, trained on the staff's own coding, proposes with its
+ * confidence. Derived data, replaced at each training; accepted or rejected ones are removed.
+ */
+export const tagSuggestions = pgTable('tag_suggestions', {
+  commentId: uuid('comment_id').notNull().references(() => comments.id, { onDelete: 'cascade' }),
+  tagId: uuid('tag_id').notNull().references(() => tags.id, { onDelete: 'cascade' }),
+  roundId: uuid('round_id').notNull().references(() => rounds.id),
+  confidence: real('confidence').notNull(),
+  modelVersion: integer('model_version').notNull(),
+  createdAt: createdAt(),
+}, (t) => [primaryKey({ columns: [t.commentId, t.tagId] }), index('tag_suggestions_round_confidence').on(t.roundId, t.confidence)]);
+
+/** A suggestion staff rejected: never suggested again for that comment, and a negative example for the tag. */
+export const tagSuggestionRejections = pgTable('tag_suggestion_rejections', {
+  commentId: uuid('comment_id').notNull().references(() => comments.id, { onDelete: 'cascade' }),
+  tagId: uuid('tag_id').notNull().references(() => tags.id, { onDelete: 'cascade' }),
+  roundId: uuid('round_id').notNull().references(() => rounds.id),
+  rejectedBy: uuid('rejected_by').references(() => users.id),
+  rejectedAt: createdAt(),
+}, (t) => [primaryKey({ columns: [t.commentId, t.tagId] }), index('tag_suggestion_rejections_round').on(t.roundId)]);
+
+/** Per round: the last training of its tag classifier — from what (the round's or the draft's coding), on how many, and the coding it saw. */
+export const tagSuggestionRuns = pgTable('tag_suggestion_runs', {
+  roundId: uuid('round_id').primaryKey().references(() => rounds.id),
+  modelVersion: integer('model_version').notNull().default(0),
+  /** 'round', 'draft', or 'none' (too few tagged comments: no suggestions). */
+  source: text('source').notNull(),
+  /** Tagged comments of the round (what the page's "本轮已标注 N 条" says). */
+  roundTagged: integer('round_tagged').notNull().default(0),
+  /** Tagged comments the model was trained on (the round's or the draft's). */
+  trainedOn: integer('trained_on').notNull().default(0),
+  learnedTags: text('learned_tags').array().notNull().default(sql`'{}'::text[]`),
+  /** Coding seen: tagged pairs + rejections + comments, to decide when to train again. */
+  codingPairs: integer('coding_pairs').notNull().default(0),
+  rejections: integer('rejections').notNull().default(0),
+  comments: integer('comments').notNull().default(0),
+  suggestions: integer('suggestions').notNull().default(0),
+  durationMs: integer('duration_ms').notNull().default(0),
+  finishedAt: ts('finished_at').notNull().defaultNow(),
+});
 
 export const responseTemplates = pgTable('response_templates', {
   id: id(),
@@ -453,3 +551,15 @@ export const jobs = pgTable('jobs', {
   // The runner's claim: the oldest runnable job of a lane (jobs/runner.ts claimJob).
   index('jobs_lane_runnable').on(t.lane, t.runAfter, t.createdAt).where(sql`${t.status} in ('queued', 'running')`),
 ]);
+
+/**
+ * What an undoable bulk job (tags, assignment, unpublished decisions) changed, comment by comment:
+ * the state before and the state it left, written in each batch's transaction (review/bulk-undo.ts,
+ * decision 026). Undo restores `before` where the comment still shows `after`, and skips the rest.
+ */
+export const bulkJobChanges = pgTable('bulk_job_changes', {
+  jobId: uuid('job_id').notNull().references(() => jobs.id),
+  commentId: uuid('comment_id').notNull(),
+  before: jsonb('before').notNull(),
+  after: jsonb('after'),
+}, (t) => [primaryKey({ columns: [t.jobId, t.commentId] })]);

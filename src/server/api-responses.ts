@@ -142,12 +142,19 @@ export const staffListItem = z.looseObject({
 
 export const staffListResponse = z.looseObject({ items: z.array(staffListItem), nextCursor: z.string().nullable() }).meta({ id: 'StaffCommentPage' });
 
+export const suggestedTag = z.looseObject({ tag: z.string(), confidence: z.number().min(0).max(1) }).meta({ id: 'SuggestedTag' });
+
+/** POST /api/v1/staff/comments/{id}/suggestions: the comment's tags and remaining suggestions afterwards. */
+export const suggestionDecisionResponse = z.looseObject({ tags: z.array(z.string()), suggestedTags: z.array(suggestedTag) }).meta({ id: 'SuggestionDecision' });
+
 export const staffCommentResponse = z.looseObject({
   id: z.uuid(), receipt: z.string(), draft: z.string(), round: int, article: int.nullable(), articleText: z.string().nullable(),
   body: z.string(), channel, station: z.string().nullable(), submitter: z.unknown(), status, createdAt: dateTime,
   hidden: z.looseObject({ at: dateTime, reason: z.string().nullable() }).nullable(),
   assignee: z.unknown(),
   tags: z.array(z.string()),
+  /** The round's classifier's tag suggestions (empty until it has enough tagged comments to learn from). */
+  suggestedTags: z.array(suggestedTag),
   group: z.unknown(),
   decision: z.looseObject({
     adoption: adoption.nullable(), reason: z.string().nullable(), response: z.string().nullable(), decidedBy: z.unknown(),
@@ -161,10 +168,13 @@ export const tagsResponse = z.looseObject({ tags: z.array(z.string()) }).meta({ 
 /** POST /api/v1/staff/comments/bulk: the queued job (null when nothing matched) and how many comments matched. */
 export const bulkStartResponse = z.looseObject({ job: z.uuid().nullable(), matched: int }).meta({ id: 'BulkStart' });
 
+/** POST /api/v1/staff/jobs/{job}/undo: the undo job and how many comments it will put back (unless changed since). */
+export const undoStartResponse = z.looseObject({ job: z.uuid(), total: int }).meta({ id: 'UndoStart' });
+
 /** GET /api/v1/staff/jobs/{job}: a bulk job counts comments; other jobs count percent (total 100). */
 export const jobStatusResponse = z.looseObject({
   state: z.enum(['queued', 'running', 'done', 'failed']), kind: z.string(), done: int, total: int, changed: int, skipped: int,
-  skippedBy: z.record(z.string(), int).meta({ description: '跳过的原因及条数：decided 已有决定、undecided 尚未决定、published 已公开、waiting 待审核、hasResponse 已有答复、notWaiting 不在待审核、ownDecision 本人所作决定（须另一人审核）、hidden 已隐藏' }),
+  skippedBy: z.record(z.string(), int).meta({ description: '跳过的原因及条数：decided 已有决定、undecided 尚未决定、published 已公开、waiting 待审核、hasResponse 已有答复、notWaiting 不在待审核、ownDecision 本人所作决定（须另一人审核）、hidden 已隐藏；撤销任务（kind bulk-undo）：changedSince 此后已被他人改动、published 决定此后已公开、assigneeGone 原分派人员已停用' }),
   error: z.string().nullable(), createdAt: dateTime, finishedAt: dateTime.nullable(),
 }).meta({ id: 'JobStatus' });
 
@@ -172,3 +182,30 @@ export const importResponse = z.looseObject({
   rows: int, imported: int, alreadyPresent: int, grouped: int,
   receipts: z.array(z.looseObject({ line: int, externalId: z.string().nullable().optional(), receipt: z.string(), lookupCode: z.string().nullable().optional(), status: z.string() })),
 }).meta({ id: 'ImportResult' });
+
+/** POST /api/v1/staff/comments/import over 2 MB: the import runs as a job (comments/import-job.ts). */
+export const importJobStartResponse = z.looseObject({ job: z.uuid(), status: z.literal('queued'), url: z.string() }).meta({ id: 'ImportJobStart' });
+
+/** GET /api/v1/staff/comments/import/{job}: progress, then the answer once. */
+export const importJobResponse = z.looseObject({
+  job: z.uuid(), status: z.enum(['queued', 'running', 'done', 'failed']),
+  progress: z.looseObject({
+    stored: int, perSecond: int, total: int.nullable(), etaSeconds: int.nullable(), percent: int.nullable(), phase: z.enum(['rows', 'grouping']),
+  }).nullable().meta({ description: '已存入行数、每秒行数、估计总行数、预计剩余秒数；每秒更新' }),
+  result: importResponse.nullable().meta({ description: '完成后与同步导入相同的结果（含查询码），只给出这一次' }),
+  error: z.looseObject({}).nullable().meta({ description: '有不合格的行时：与 422 相同的错误，逐行说明，只给出这一次' }),
+}).meta({ id: 'ImportJob' });
+
+/** GET /api/v1/staff/drafts/{slug}/rounds/{n}/themes: an article's themes (themes/read-themes.ts), biggest first. */
+export const themesResponse = z.looseObject({
+  themes: z.array(z.looseObject({
+    id: z.uuid(),
+    article: int.nullable().meta({ description: '条号；null 为总体意见' }),
+    other: z.boolean().meta({ description: 'true：其他独立意见（论点与其他意见都不相同的意见）' }),
+    label: z.string().meta({ description: '主题名称：工作人员所改，否则取关键词' }),
+    keyPhrases: z.array(z.string()),
+    comments: int,
+    people: int.meta({ description: '人数：同一人（账号或联系方式）只算一次' }),
+    quotes: z.array(z.looseObject({ receipt: z.string(), text: z.string() })),
+  })),
+}).meta({ id: 'Themes' });

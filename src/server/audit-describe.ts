@@ -198,6 +198,7 @@ const byAction: Record<string, Record<string, Spec>> = {
   'auth.signin.failed': { reason: f('audit.field.signinReason', 'enum', { prefix: 'audit.signinReason' }) },
   'comment.tag': { tags: f('audit.field.tags', 'list') },
   'comment.untag': { tags: f('audit.field.tags', 'list') },
+  'comment.suggestionReject': { tags: f('audit.field.tags', 'list') },
   'round.close': { reason: f('audit.field.closedEarlyReason', 'text') },
   'draft.create': { slug: skip },
   'tag.create': { name: f('audit.field.label', 'text') },

@@ -29,10 +29,19 @@ export async function start(opts: StartOptions = {}): Promise<Database> {
     databaseUrl: config.DATABASE_URL,
     pgliteDir: config.PGLITE_DIR,
     poolMax: config.DATABASE_POOL_MAX,
+    namedStatements: config.DATABASE_NAMED_STATEMENTS,
   });
   try {
     await migrateDatabase(database);
     setDatabase(database);
+    if (config.DATABASE_READ_URL && database.driver === 'postgres') {
+      // Anonymous reading pages from the replica while it keeps up (src/db/replica.ts).
+      const { openReadReplica, setReadReplica } = await import('../db/replica');
+      const primaryPool = (database.db as unknown as { $client: import('pg').Pool }).$client;
+      const replica = await openReadReplica({ url: config.DATABASE_READ_URL, maxLagMs: config.READ_MAX_LAG_MS, poolMax: config.DATABASE_POOL_MAX }, primaryPool);
+      setReadReplica(replica);
+      log(`[kaimen] 只读副本（DATABASE_READ_URL）：${replica.health().state}，匿名阅读页面在它落后不超过 ${config.READ_MAX_LAG_MS} ms 时从它读取。`);
+    }
     if (database.driver === 'pglite') {
       log(
         `[kaimen] 使用嵌入式数据库 PGlite（${config.PGLITE_DIR}）。它不做 fsync，断电可能丢失最后的提交：` +
@@ -63,6 +72,9 @@ export async function start(opts: StartOptions = {}): Promise<Database> {
     return database;
   } catch (err) {
     setDatabase(undefined);
+    const { getReadReplica, setReadReplica } = await import('../db/replica');
+    await getReadReplica()?.close().catch(() => {});
+    setReadReplica(undefined);
     await database.close().catch(() => {});
     throw err;
   }
@@ -96,11 +108,11 @@ export interface BackgroundOptions {
 
 /**
  * The background work of every instance, in one place: the job kinds the runner knows
- * (jobs/runner.ts: report exports, message deliveries and bulk actions each in their own lane), and the periodic tasks — housekeeping about every hour (jobs/housekeeping.ts)
+ * (jobs/runner.ts: report exports and large staff imports, message deliveries, bulk actions and themes each in their own lane), and the periodic tasks — housekeeping about every hour (jobs/housekeeping.ts)
  * and an audit anchor about every minute when the chain has grown (audit-anchor.ts), once more at stop.
  */
 export async function startBackgroundWork(opts: BackgroundOptions): Promise<void> {
-  const { registerJobHandler, startJobRunner } = await import('./jobs/runner');
+  const { registerJobHandler, startJobRunner, kickJobRunner } = await import('./jobs/runner');
   const { runReportJob } = await import('./reports/report-export');
   const { runHousekeeping } = await import('./jobs/housekeeping');
   const { anchorAuditChain } = await import('./audit-anchor');
@@ -110,6 +122,14 @@ export async function startBackgroundWork(opts: BackgroundOptions): Promise<void
   registerMessageDelivery();
   const { registerBulkJobs, BULK_LANE } = await import('./review/bulk-filter');
   registerBulkJobs();
+  (await import('./review/bulk-undo')).registerBulkUndoJob();
+  const { registerSuggestionsJob, enqueueStaleSuggestions, SUGGESTIONS_LANE } = await import('./suggestions/suggestions-job');
+  registerSuggestionsJob();
+  (await import('./suggestions/suggestions')).registerAcceptJob();
+  const { registerThemesJob, enqueueThemeRefreshes, THEMES_LANE } = await import('./themes/themes-job');
+  registerThemesJob();
+  const { registerImportJob } = await import('./comments/import-job');
+  registerImportJob();
   let anchored: Awaited<ReturnType<typeof anchorAuditChain>> = null;
   startJobRunner({
     exportDir: opts.exportDir,
@@ -118,7 +138,9 @@ export async function startBackgroundWork(opts: BackgroundOptions): Promise<void
     // Messages: several at once (each waits on the database and the network; the SMTP pool has
     // 4 connections, so 8 loops keep them busy while others record), looked for every second.
     // Bulk actions over a filter: one at a time, never behind an export (review/bulk-filter.ts).
-    lanes: [{ name: MESSAGE_LANE, concurrency: 8, pollMs: Math.min(opts.pollMs ?? 1000, 1000) }, { name: BULK_LANE, concurrency: 1, pollMs: Math.min(opts.pollMs ?? 1000, 1000) }],
+    lanes: [{ name: MESSAGE_LANE, concurrency: 8, pollMs: Math.min(opts.pollMs ?? 1000, 1000) }, { name: BULK_LANE, concurrency: 1, pollMs: Math.min(opts.pollMs ?? 1000, 1000) }, { name: SUGGESTIONS_LANE, concurrency: 1, pollMs: Math.min(opts.pollMs ?? 1000, 1000) },
+      // Themes (themes/themes-job.ts): one at a time, apart from exports and bulk actions.
+      { name: THEMES_LANE, concurrency: 1, pollMs: Math.min(opts.pollMs ?? 1000, 1000) }],
     tasks: [
       {
         name: 'housekeeping',
@@ -126,6 +148,23 @@ export async function startBackgroundWork(opts: BackgroundOptions): Promise<void
         firstAfterMs: 500,
         run: async () => {
           await runHousekeeping({ exportDir: opts.exportDir, retentionDays: opts.retentionDays ?? 14 });
+        },
+      },
+      {
+        // Computed rounds with new comments get a refresh queued (never at submission).
+        name: 'themes-refresh',
+        everyMs: 60_000,
+        run: async () => {
+          if (await enqueueThemeRefreshes()) kickJobRunner(THEMES_LANE);
+        },
+      },
+      {
+        // Tag suggestions: train again each round whose coding changed enough (suggestions/suggestions-job.ts).
+        name: 'tag-suggestions',
+        everyMs: 60_000,
+        firstAfterMs: 5_000,
+        run: async () => {
+          await enqueueStaleSuggestions();
         },
       },
       {
@@ -164,5 +203,9 @@ export async function stop(): Promise<void> {
   const database = getDatabase();
   setDatabase(undefined);
   (globalThis as Holder)[KEY] = undefined;
+  const { getReadReplica, setReadReplica } = await import('../db/replica');
+  const replica = getReadReplica();
+  setReadReplica(undefined);
+  await replica?.close();
   await database?.close();
 }

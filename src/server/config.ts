@@ -18,6 +18,21 @@ const schema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'DATABASE_URL 必须以 postgres:// 或 postgresql:// 开头')
     .optional(),
+  /**
+   * Optional streaming replica for anonymous reading pages (drafts, articles, comparisons, stats,
+   * feedback, data.csv and their read-only API; src/db/replica.ts). Needs DATABASE_URL.
+   */
+  DATABASE_READ_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'DATABASE_READ_URL 必须以 postgres:// 或 postgresql:// 开头')
+    .optional(),
+  /** The most the replica may lag (ms) and still serve reads; beyond it, or when it is down, reads go to the primary. */
+  READ_MAX_LAG_MS: z.coerce.number().int().min(0).max(3_600_000).default(5000),
+  /**
+   * Named prepared statements on the hot paths (src/db/client.ts executePrepared). Set "false"
+   * behind pgbouncer in transaction mode older than 1.21 (decision 025).
+   */
+  DATABASE_NAMED_STATEMENTS: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   PGLITE_DIR: z.string().min(1).default('./data/pglite'),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(20),
   /** HTTP worker processes (node:cluster); more than 1 needs PostgreSQL. */
@@ -88,7 +103,8 @@ const schema = z.object({
   LOOKUP_CODE_SECRET: secret('LOOKUP_CODE_SECRET').optional(),
   /** Earlier lookup-code secrets, comma-separated (a retried submission still gets its first code). */
   LOOKUP_CODE_PREVIOUS_SECRETS: secretList('LOOKUP_CODE_PREVIOUS_SECRETS').optional(),
-}).refine((c) => !c.SMS_URL || c.SMS_SECRET, { path: ['SMS_SECRET'], message: '设置了 SMS_URL 时必须设置 SMS_SECRET（短信网关用它核对请求签名）' });
+}).refine((c) => !c.DATABASE_READ_URL || c.DATABASE_URL, { path: ['DATABASE_READ_URL'], message: '设置了 DATABASE_READ_URL 时必须设置 DATABASE_URL（副本只分担主库的读取）' })
+  .refine((c) => !c.SMS_URL || c.SMS_SECRET, { path: ['SMS_SECRET'], message: '设置了 SMS_URL 时必须设置 SMS_SECRET（短信网关用它核对请求签名）' });
 
 export type Config = z.infer<typeof schema>;
 

@@ -24,6 +24,7 @@ export const errorCatalogue = {
   ArticleNotFound: { status: 404, key: 'error.articleNotFound' },
   ReceiptNotFound: { status: 404, key: 'error.receiptNotFound' },
   CommentNotFound: { status: 404, key: 'error.commentNotFound' },
+  SuggestionNotFound: { status: 404, key: 'error.suggestionNotFound' },
   StationNotFound: { status: 404, key: 'error.stationNotFound' },
   UserNotFound: { status: 404, key: 'error.userNotFound' },
   SetupLinkInvalid: { status: 404, key: 'error.setupLinkInvalid' },
@@ -106,8 +107,10 @@ export function normaliseError(err: unknown): unknown {
     const message = String((e as { message?: unknown }).message ?? '');
     // Text the database cannot store (a NUL character) in a field no validator looked at: the request is bad.
     if (code === '22021' || code === '22P05' || /invalid byte sequence for encoding "UTF8": 0x00/.test(message)) return new AppError('BadRequest');
-    if ((typeof code === 'string' && unavailableCodes.has(code)) ||
-      /Connection terminated|connection timeout|timeout exceeded when trying to connect|the database system is (starting up|shutting down)|terminating connection due to administrator command/i.test(message)) {
+    // Class 08 is "connection exception": pgbouncer answers 08P01 when its server went away
+    // ("server conn crashed?"), cannot connect, or a client waited past query_wait_timeout.
+    if ((typeof code === 'string' && (unavailableCodes.has(code) || code.startsWith('08'))) ||
+      /Connection terminated|connection timeout|timeout exceeded when trying to connect|the database system is (starting up|shutting down)|terminating connection due to administrator command|server conn crashed|pgbouncer cannot connect to server|query_wait_timeout|server login has been failing/i.test(message)) {
       return new AppError('ServiceUnavailable', {}, [], { 'retry-after': '2' });
     }
   }

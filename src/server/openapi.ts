@@ -11,6 +11,8 @@ import { bulkRequestSchema, decisionSchema, inboxFilterSchema, tagsRequestSchema
 import { commentInputSchema } from './comments/schemas';
 import { kioskCommentBodySchema } from './stations/kiosk-comments';
 import { uuid } from './params';
+import { themesQuerySchema } from './themes/schemas';
+import { suggestionDecisionSchema } from './suggestions/schemas';
 import * as res from './api-responses';
 
 type JsonSchema = Record<string, unknown>;
@@ -110,6 +112,11 @@ export const apiRoutes: ApiRoute[] = [
     responses: { '200': ok('意见现有的标签', res.tagsResponse), '400': err('ValidationFailed'), ...staffErrors, '404': err('CommentNotFound') },
   },
   {
+    file: 'src/pages/api/v1/staff/comments/[id]/suggestions.ts', method: 'post', path: '/api/v1/staff/comments/{id}/suggestions', tags: ['staff'], security: 'staff',
+    summary: '接受（加上该标签）或拒绝（不再建议）一条标签建议', params: idParams, body: { schema: suggestionDecisionSchema },
+    responses: { '200': ok('意见现有的标签和其余建议', res.suggestionDecisionResponse), '400': err('ValidationFailed'), ...staffErrors, '404': err('CommentNotFound / SuggestionNotFound') },
+  },
+  {
     file: 'src/pages/api/v1/staff/comments/bulk.ts', method: 'post', path: '/api/v1/staff/comments/bulk', tags: ['staff'], security: 'staff',
     summary: '对符合筛选条件的全部意见执行一项操作（后台任务；已有的决定不覆盖，除非 overwrite）', body: { schema: bulkRequestSchema },
     responses: { '202': ok('已排队：任务编号和符合条件的意见数', res.bulkStartResponse), '200': ok('没有符合条件的意见：不建任务', res.bulkStartResponse), '400': err('ValidationFailed'), ...staffErrors, '422': err('ReasonRequired') },
@@ -120,10 +127,20 @@ export const apiRoutes: ApiRoute[] = [
     responses: { '200': ok('任务进度', res.jobStatusResponse), ...staffErrors, '404': err('NotFound') },
   },
   {
+    file: 'src/pages/api/v1/staff/jobs/[job]/undo.ts', method: 'post', path: '/api/v1/staff/jobs/{job}/undo', tags: ['staff'], security: 'staff',
+    summary: '撤销已完成的批量操作（加标签、去标签、分派、未公开的决定），作为后台任务；此后被他人改动的意见不覆盖，计入跳过（决定 026）', params: jobParams,
+    responses: { '202': ok('已排队：撤销任务的编号和将恢复的意见数；进度见 GET /api/v1/staff/jobs/{job}', res.undoStartResponse), ...staffErrors, '404': err('NotFound'), '409': err('Conflict（未完成、不可撤销、已撤销或没有改动）') },
+  },
+  {
     file: 'src/pages/api/v1/staff/comments/import.ts', method: 'post', path: '/api/v1/staff/comments/import', tags: ['staff'], security: 'staff',
     summary: '批量导入意见（CSV 或 JSON { rows }，至多 50 MB；有一行不合格则全部不导入）',
     body: { schema: z.object({ rows: z.array(z.record(z.string(), z.unknown())) }), alternatives: { 'text/csv': { type: 'string', description: '列同 npm run comments:import' } } },
-    responses: { '200': ok('导入结果；查询码只显示这一次', res.importResponse), '400': err('ValidationFailed / MalformedJson'), ...staffErrors, '413': err('PayloadTooLarge'), '415': err('UnsupportedMediaType'), '422': err('ValidationFailed（逐行说明）') },
+    responses: { '200': ok('导入结果；查询码只显示这一次', res.importResponse), '202': ok('超过 2 MB：作为后台任务导入，进度和结果见 url', res.importJobStartResponse), '400': err('ValidationFailed / MalformedJson'), ...staffErrors, '413': err('PayloadTooLarge'), '415': err('UnsupportedMediaType'), '422': err('ValidationFailed（逐行说明）') },
+  },
+  {
+    file: 'src/pages/api/v1/staff/comments/import/[job].ts', method: 'get', path: '/api/v1/staff/comments/import/{job}', tags: ['staff'], security: 'staff',
+    summary: '大批量导入（后台任务）的进度；完成后给出导入结果（含查询码，只给一次）', params: jobParams,
+    responses: { '200': ok('进度或结果', res.importJobResponse), ...staffErrors, '404': err('NotFound（不存在或不是本人发起的导入）') },
   },
   {
     file: 'src/pages/api/v1/kiosk/status.ts', method: 'get', path: '/api/v1/kiosk/status', tags: ['kiosk'], security: 'kiosk',
@@ -133,6 +150,12 @@ export const apiRoutes: ApiRoute[] = [
     file: 'src/pages/api/v1/kiosk/comments.ts', method: 'post', path: '/api/v1/kiosk/comments', tags: ['kiosk'], security: 'kiosk',
     summary: '意见箱终端提交群众意见', body: { schema: kioskCommentBodySchema },
     responses: { '201': ok('已保存', res.kioskReceiptResponse), '200': ok('同一 idempotencyKey：同一回执', res.kioskReceiptResponse), '400': err('ValidationFailed'), '401': err('KioskUnauthorized'), '409': err('ConsultationClosed / ConsultationNotOpen / Conflict'), '429': err('RateLimited') },
+  },
+  {
+    file: 'src/pages/api/v1/staff/drafts/[slug]/rounds/[n]/themes.ts', method: 'get', path: '/api/v1/staff/drafts/{slug}/rounds/{n}/themes', tags: ['staff'], security: 'staff',
+    summary: '某条意见按论点归纳的主题（article 缺省或 general：总体意见；all：全部条文），人数多的在前，其他独立意见在最后',
+    params: slugParams.extend({ n: roundNumberSchema }), query: themesQuerySchema,
+    responses: { '200': ok('主题；该条没有意见时为空', res.themesResponse), '400': err('ValidationFailed'), ...staffErrors, '404': err('DraftNotFound / RoundNotFound') },
   },
   report('docx', 'application/vnd.openxmlformats-officedocument.wordprocessingml.document'),
   report('xlsx', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'),

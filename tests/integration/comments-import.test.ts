@@ -2,9 +2,10 @@
  * Bulk intake of comments (letters, partner systems): a valid file, an idempotent re-run, one
  * bad row importing nothing with its line named, BOM and CRLF, quoted newlines, formula-looking
  * bodies stored as text, the letters' period rule, duplicate grouping, 10,000 rows, the staff
- * API (CSV and JSON, 422) and `npm run comments:import` with its output file.
+ * API (CSV and JSON, 422; a body over 2 MB as a job with its progress), progress reports, and
+ * `npm run comments:import` with its output file.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +19,10 @@ import { bigramKey } from '../../src/server/grouping/text-features';
 import { systemActor } from '../../src/server/audit';
 import { errorResponse, toErrorBody } from '../../src/server/errors';
 import { importComments, type ImportReceipt, type ImportSource } from '../../src/server/comments/import-comments';
+import type { ImportProgress } from '../../src/server/comments/import-progress';
+import { ASYNC_IMPORT_BYTES, registerImportJob } from '../../src/server/comments/import-job';
+import { runNextJob } from '../../src/server/jobs/runner';
+import { GET as GET_JOB } from '../../src/pages/api/v1/staff/comments/import/[job]';
 import { parseReceipt, verifyLookupCode } from '../../src/server/comments/receipts';
 import { createStation } from '../../src/server/stations/stations';
 import { POST } from '../../src/pages/api/v1/staff/comments/import';
@@ -218,6 +223,27 @@ describe('importComments()', () => {
     console.log(`[comments-import] 10,000 rows in ${Date.now() - started} ms`);
   }, 120_000);
 
+  it('reports progress after each stored batch: rows stored, rows read, the share of the file read, then grouping', async () => {
+    const id = unique('P');
+    const lines = [HEADER];
+    for (let i = 0; i < 12; i++) lines.push(`${id}-${i},${OPEN},,,第${i}封来信：关于工单回访的建议，编号${i}。,,,,,,,,,`);
+    const csv = lines.join('\n');
+    const seen: ImportProgress[] = [];
+    const r = await importComments({ csv: Buffer.from(csv) }, { actor: systemActor, source: 'cli', batchSize: 5, onProgress: (p) => seen.push(p) }, database.db);
+    expect(r.imported).toBe(12);
+    expect(seen.map((p) => [p.stored, p.read, p.phase])).toEqual([[5, 5, 'rows'], [10, 10, 'rows'], [12, 12, 'rows'], [12, 12, 'grouping']]);
+    // The share read is the bytes parsed up to the last row of the batch: the header and five rows of the file, …
+    const bytesTo = (rows: number) => Buffer.byteLength(lines.slice(0, rows + 1).join('\n')) + 1;
+    expect(seen[0].fraction).toBeCloseTo(bytesTo(5) / Buffer.byteLength(csv), 2);
+    expect(seen[1].fraction).toBeGreaterThan(seen[0].fraction!);
+    expect(seen[2].fraction).toBe(1);
+    // … and JSON rows count rows.
+    const json: ImportProgress[] = [];
+    await importComments({ rows: lines.slice(1, 8).map((l) => ({ external_id: `${l.split(',')[0]}-j`, draft: OPEN, body: l.split(',')[4] })) },
+      { actor: systemActor, source: 'api', batchSize: 5, onProgress: (p) => json.push(p) }, database.db);
+    expect(json.map((p) => [p.stored, p.fraction])).toEqual([[5, 5 / 7], [7, 1], [7, 1]]);
+  });
+
   it('takes JSON rows with their position as the line', async () => {
     const r = await run({ rows: [{ externalId: unique('J'), draft: OPEN, article: 3, body: '通过接口提交的意见内容。', publishName: false, channel: 'api' }] });
     expect(r.receipts[0]).toMatchObject({ line: 1, status: 'imported' });
@@ -258,6 +284,63 @@ describe('POST /api/v1/staff/comments/import', () => {
     expect((await post(`${HEADER}\n`, 'text/csv', { id: null, role: 'citizen', via: 'session' })).status).toBe(403);
     expect((await post(`${HEADER}\n`, 'text/csv', null)).status).toBe(401);
   });
+
+  it('runs a body over 2 MB as a job: 202, progress in rows, then the answer once; refused rows fail the job naming the line', async () => {
+    const exportDir = mkdtempSync(join(tmpdir(), 'kaimen-import-job-'));
+    const saved = process.env.EXPORT_DIR;
+    process.env.EXPORT_DIR = exportDir;
+    registerImportJob();
+    const get = async (job: string, user: unknown = staff) => {
+      const request = new Request(`http://localhost/api/v1/staff/comments/import/${job}`);
+      try {
+        return await (GET_JOB as Call)({ request, url: new URL(request.url), params: { job }, locals: { locale: 'zh-CN', user, ip: '10.9.0.1', largeText: false } } as never);
+      } catch (err) {
+        return errorResponse(err, 'zh-CN');
+      }
+    };
+    const runJob = () => runNextJob({ workerId: 'test-import', exportDir, db: database.db });
+    try {
+      const id = unique('BIG');
+      const filler = '建议对物业服务收费标准和公共收益的使用情况定期公示，并接受业主监督。'.repeat(4);
+      const lines = [HEADER];
+      for (let i = 0, bytes = 0; bytes < ASYNC_IMPORT_BYTES + 10_000; i++) {
+        lines.push(`${id}-${i},${OPEN},,,第${i}封：${filler},,,,,,api,,,`);
+        bytes += Buffer.byteLength(lines.at(-1)!) + 1;
+      }
+      const csv = lines.join('\n');
+      expect(Buffer.byteLength(csv)).toBeGreaterThan(ASYNC_IMPORT_BYTES);
+      const before = await commentCount(database.db);
+      const started = await post(csv, 'text/csv');
+      expect(started.status).toBe(202);
+      const { job, status, url } = await started.json();
+      expect([status, url]).toEqual(['queued', `/api/v1/staff/comments/import/${job}`]);
+      expect(await commentCount(database.db)).toBe(before); // nothing yet: the job does the work
+      expect(await (await get(job)).json()).toMatchObject({ job, status: 'queued', progress: null, result: null });
+      expect((await get(job, { id: null, role: 'staff', via: 'session' })).status).toBe(404); // someone else's import
+
+      await runJob();
+      const done = await (await get(job)).json();
+      const rows = lines.length - 1;
+      expect(done).toMatchObject({ status: 'done', progress: { stored: rows, percent: 100, phase: 'grouping' }, result: { rows, imported: rows, alreadyPresent: 0 } });
+      expect(done.result.receipts).toHaveLength(rows);
+      expect(done.result.receipts[0].lookupCode).toMatch(/^[0-9A-Z]{4}-[0-9A-Z]{4}$/);
+      expect(await commentCount(database.db)).toBe(before + rows);
+      // The lookup codes are given once: the answer file is gone, and so is the kept body.
+      expect(await (await get(job)).json()).toMatchObject({ status: 'done', result: null });
+      expect(readdirSync(exportDir)).toEqual([]);
+
+      const bad = `${csv.replaceAll(id, unique('BAD'))}\n${unique('BAD')},${OPEN},,,坏,,,,,,,,,`;
+      const refused = await (await post(bad, 'text/csv')).json();
+      await runJob();
+      expect(await (await get(refused.job)).json()).toMatchObject({
+        status: 'failed', result: null, error: { error: { code: 'ValidationFailed', fields: [{ field: `line ${rows + 2}: body`, message: '至少需要 5 个字。' }] } },
+      });
+      expect(await commentCount(database.db)).toBe(before + rows);
+    } finally {
+      process.env.EXPORT_DIR = saved;
+      rmSync(exportDir, { recursive: true, force: true });
+    }
+  }, 180_000);
 });
 
 describe('npm run comments:import', () => {

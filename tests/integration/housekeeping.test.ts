@@ -46,10 +46,13 @@ describe('housekeeping', () => {
     const recent = await doneJob(2);
     const stalePart = join(exportDir, 'a.csv.123.part');
     const freshPart = join(exportDir, 'b.csv.456.part');
-    writeFileSync(stalePart, 'x');
-    writeFileSync(freshPart, 'x');
-    utimesSync(stalePart, ago(2), ago(2));
-    utimesSync(freshPart, now, now);
+    // A large import's answer never fetched (lookup codes) and its kept body: gone after a day.
+    const staleAnswer = join(exportDir, 'import-0b6ad4a8-2f1e-4c49-9a57-3d7c6f1f2b10.answer.json');
+    const staleInput = join(exportDir, 'import-1c7be5b9-3a2f-4d5a-8b68-4e8d7a2a3c21.input');
+    const freshInput = join(exportDir, 'import-2d8cf6ca-4b3a-4e6b-9c79-5f9e8b3b4d32.input');
+    for (const f of [stalePart, freshPart, staleAnswer, staleInput, freshInput]) writeFileSync(f, 'x');
+    for (const f of [stalePart, staleAnswer, staleInput]) utimesSync(f, ago(2), ago(2));
+    for (const f of [freshPart, freshInput]) utimesSync(f, now, now);
     await database.db.insert(rateLimits).values([
       { key: 'hk:old', points: 1, resetAt: new Date(Date.now() - 2 * 3600_000) },
       { key: 'hk:current', points: 1, resetAt: new Date(Date.now() + 600_000) },
@@ -60,7 +63,8 @@ describe('housekeeping', () => {
     ]);
 
     const result = await runHousekeeping({ exportDir, retentionDays: 14, now, db: database.db });
-    expect(result).toMatchObject({ exports: 1, partFiles: 1 });
+    expect(result).toMatchObject({ exports: 1, partFiles: 3 });
+    expect([staleAnswer, staleInput, freshInput].map((f) => existsSync(f))).toEqual([false, false, true]);
     expect(result.limits).toBeGreaterThanOrEqual(1);
     expect(result.sessions).toBeGreaterThanOrEqual(1);
 

@@ -21,6 +21,10 @@ import { POST as postDecision } from '../../src/pages/api/v1/staff/comments/[id]
 import { POST as postTags } from '../../src/pages/api/v1/staff/comments/[id]/tags';
 import { POST as postBulk } from '../../src/pages/api/v1/staff/comments/bulk';
 import { GET as getJob } from '../../src/pages/api/v1/staff/jobs/[job]';
+import { POST as postUndo } from '../../src/pages/api/v1/staff/jobs/[job]/undo';
+import { BULK_LANE, registerBulkJobs } from '../../src/server/review/bulk-filter';
+import { registerBulkUndoJob } from '../../src/server/review/bulk-undo';
+import { runNextJob } from '../../src/server/jobs/runner';
 import { createUser } from '../../src/server/auth/users';
 import { systemActor } from '../../src/server/audit';
 import type { SessionUser } from '../../src/server/auth/session-user';
@@ -112,6 +116,16 @@ describe('responses match the OpenAPI document', () => {
     expect(progress.status).toBe(200);
     expect(progress.body).toMatchObject({ state: 'queued', done: 0, total: (bulk.body as { matched: number }).matched });
     expectDocumented('get', '/api/v1/staff/jobs/{job}', 200, progress.body);
+    // Undo: refused while the job waits, queued once it is done.
+    const early = await call(postUndo as Call, `/api/v1/staff/jobs/${job}/undo`, { job }, { method: 'POST' }, admin);
+    expect(early.status).toBe(409);
+    expectDocumented('post', '/api/v1/staff/jobs/{job}/undo', 409, early.body);
+    registerBulkJobs();
+    registerBulkUndoJob();
+    while (await runNextJob({ workerId: 'openapi', exportDir: '/tmp', lane: BULK_LANE }));
+    const undo = await call(postUndo as Call, `/api/v1/staff/jobs/${job}/undo`, { job }, { method: 'POST' }, admin);
+    expect(undo.status).toBe(202);
+    expectDocumented('post', '/api/v1/staff/jobs/{job}/undo', 202, undo.body);
     const none = await call(postBulk as Call, '/api/v1/staff/comments/bulk', {}, json({ filter: { draft: 'no-such-draft' }, action: { kind: 'publish' } }), admin);
     expect(none).toEqual({ status: 200, body: { job: null, matched: 0 } });
     const noReason = await call(postBulk as Call, '/api/v1/staff/comments/bulk', {}, json({ filter: { draft: OPEN }, action: { kind: 'decide', adoption: 'not_adopted' } }), admin);

@@ -22,6 +22,7 @@ import { loadImportTargets, resolveImportTarget, type ImportTargets } from './im
 import { fastReceipt, hashLookupCode, importKeyDigest, randomLookupCode } from './import-features';
 import { textFeaturesOf } from '../grouping/text-features';
 import { createImportScratch, findByKeys, groupImportedDuplicates, insertBatch, type PreparedRow } from './import-sql';
+import type { ImportProgress } from './import-progress';
 import { tryParse } from '../validation';
 import { guardDatabase } from './submit-comment';
 
@@ -43,6 +44,10 @@ export interface ImportOptions {
   now?: Date;
   /** Called for each row once its batch is stored, in file order within a batch. */
   onReceipt?: (receipt: ImportReceipt) => void;
+  /** Called after each stored batch, and once when grouping starts (import-progress.ts). */
+  onProgress?: (progress: ImportProgress) => void;
+  /** The CSV's size in bytes, when known (a file, a request body): gives the progress its share read. */
+  totalBytes?: number;
   batchSize?: number;
 }
 
@@ -79,6 +84,9 @@ export async function importComments(input: ImportSource, opts: ImportOptions, d
   // A database error is logged by its SQLSTATE only: the driver's message carries the rows' contacts.
   return guardDatabase(() => db.transaction(async (tx) => {
     const targets = await loadImportTargets(tx);
+    // The batches' CTE (5,000 rows of text and arrays) and grouping's sort of every band key stay in
+    // memory instead of spilling to disk (4 MB by default); this transaction only.
+    await tx.execute(sql`set local work_mem = '128MB'`);
     await createImportScratch(tx);
     const issues: FieldIssue[] = [];
     let unlisted = 0;
@@ -90,12 +98,19 @@ export async function importComments(input: ImportSource, opts: ImportOptions, d
     let batch: Pending[] = [];
     let writing: Promise<void> = Promise.resolve();
     let writeError: unknown;
+    const progress = (read: number, fraction: number | null, phase: ImportProgress['phase']) =>
+      opts.onProgress?.({ stored: counts.imported + counts.alreadyPresent, read, fraction, phase });
     const flush = () => {
       const rows = batch;
       batch = [];
+      const read = counts.rows;
+      const fraction = records.fraction(read, opts.totalBytes);
       // One batch at a time (the next is prepared meanwhile), so duplicates are seen in order.
-      writing = writing.then(() => (writeError || issues.length ? undefined : storeBatch(tx, rows, unit, counts, report, opts.onReceipt)))
-        .catch((err) => { writeError ??= err; });
+      writing = writing.then(async () => {
+        if (writeError || issues.length) return;
+        await storeBatch(tx, rows, unit, counts, report, opts.onReceipt);
+        progress(read, fraction, 'rows');
+      }).catch((err) => { writeError ??= err; });
     };
 
     for await (const { line, record } of records.iterable) {
@@ -117,6 +132,7 @@ export async function importComments(input: ImportSource, opts: ImportOptions, d
       if (unlisted) issues.push({ field: 'file', key: 'commentImport.moreErrors', params: { count: unlisted } });
       throw new AppError('ValidationFailed', {}, issues);
     }
+    if (counts.imported) progress(counts.rows, 1, 'grouping');
     const grouped = counts.imported ? await groupImportedDuplicates(tx) : 0;
     // Imported comments keep their own (past) dates: the public pages' counts marker (drafts/page-state.ts) needs telling.
     if (counts.imported) await tx.execute(sql`update inbox_counts_version set version = version + 1 where id = 1`);
@@ -201,13 +217,18 @@ async function storeBatch(tx: DbOrTx, rows: Pending[], unit: Unit, counts: { imp
 interface Records {
   iterable: AsyncIterable<{ line: number; record: Record<string, unknown> }>;
   sha256(): string;
+  /** The share of the input read once `read` rows were (bytes of `totalBytes` for CSV), or null. */
+  fraction(read: number, totalBytes?: number): number | null;
 }
 
 /** The rows of a CSV text or byte stream, each with the line it starts on; header problems are reported. */
 function csvRecords(csv: string | Buffer | AsyncIterable<Buffer | string>, report: Report): Records {
   const hash = createHash('sha256');
+  const whole = typeof csv === 'string' ? Buffer.byteLength(csv) : Buffer.isBuffer(csv) ? csv.length : undefined;
   const source = typeof csv === 'string' || Buffer.isBuffer(csv) ? Readable.from([csv]) : Readable.from(csv);
   const tap = new Transform({ transform(chunk, _enc, done) { hash.update(chunk); done(null, chunk); } });
+  /** Bytes parsed up to the last row yielded (csv-parse's count, BOM included). */
+  let parsedBytes = 0;
   let headerOk = true;
   const parser = parse({
     bom: true,
@@ -223,8 +244,9 @@ function csvRecords(csv: string | Buffer | AsyncIterable<Buffer | string>, repor
     let prevEnd = 1;
     let prevEmpty = 0;
     try {
-      for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number; empty_lines: number } }>) {
+      for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number; empty_lines: number; bytes: number } }>) {
         if (!headerOk) break;
+        parsedBytes = info.bytes;
         const line = prevEnd + 1 + (info.empty_lines - prevEmpty);
         prevEnd = info.lines;
         prevEmpty = info.empty_lines;
@@ -237,7 +259,11 @@ function csvRecords(csv: string | Buffer | AsyncIterable<Buffer | string>, repor
       source.destroy();
     }
   }
-  return { iterable: iterate(), sha256: () => hash.digest('hex') };
+  const fraction = (_read: number, totalBytes?: number) => {
+    const size = totalBytes ?? whole;
+    return size ? Math.min(1, parsedBytes / size) : null;
+  };
+  return { iterable: iterate(), sha256: () => hash.digest('hex'), fraction };
 }
 
 /** Maps header cells to columns; unknown, repeated or missing columns are reported on line 1. */
@@ -281,7 +307,7 @@ function jsonRecords(rows: unknown[], report: Report): Records {
       yield { line: i + 1, record };
     }
   }
-  return { iterable: iterate(), sha256: () => sha };
+  return { iterable: iterate(), sha256: () => sha, fraction: (read) => (rows.length ? read / rows.length : null) };
 }
 
 export { importColumns };

@@ -8,6 +8,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { getDb, type DbOrTx } from '../../db/client';
+import { getReadDb } from '../../db/replica';
 import { rowsOf } from '../../db/rows';
 import { publicOrigin } from '../config';
 import type { RoundInfo } from './get-draft';
@@ -40,7 +41,7 @@ export async function carriedComments(
   rounds: RoundInfo[],
   round: RoundInfo,
   only?: number,
-  db: DbOrTx = getDb(),
+  db: DbOrTx = getReadDb(),
 ): Promise<CarriedComments | null> {
   const previous = previousRound(rounds, round);
   if (!previous) return null;

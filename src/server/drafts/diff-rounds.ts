@@ -7,7 +7,8 @@
  */
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import { provisions } from '../../db/schema';
-import { getDb, type DbOrTx } from '../../db/client';
+import type { DbOrTx } from '../../db/client';
+import { getReadDb } from '../../db/replica';
 import { AppError } from '../errors';
 import { diffChars, mergeShortEqualities, type DiffPart } from './diff-text';
 import { matchArticles, toPublicChanges, type PublicArticleChange } from './match-articles';
@@ -88,7 +89,7 @@ export async function diffRounds(
   slug: string,
   fromNumber?: number,
   toNumber?: number,
-  db: DbOrTx = getDb(),
+  db: DbOrTx = getReadDb(),
   now = new Date(),
 ): Promise<RoundsDiff> {
   const head = await loadDraftHead(slug, db, now);

@@ -8,7 +8,8 @@
 import { asc, desc, eq, sql } from 'drizzle-orm';
 import { Feed } from 'feed';
 import { drafts, rounds, versions } from '../../db/schema';
-import { getDb, type DbOrTx } from '../../db/client';
+import type { DbOrTx } from '../../db/client';
+import { getReadDb } from '../../db/replica';
 import { t, type Locale } from '../../i18n';
 import { publicOrigin } from '../config';
 import { AppError } from '../errors';
@@ -45,7 +46,7 @@ export interface DraftsFeed {
  * published. One query: the rounds with a version, by their newest event, `limit` of them (enough:
  * every entry among the newest `limit` belongs to one of those rounds).
  */
-export async function loadFeedEntries(slug: string | null, db: DbOrTx = getDb(), limit = FEED_LIMIT): Promise<FeedEntry[]> {
+export async function loadFeedEntries(slug: string | null, db: DbOrTx = getReadDb(), limit = FEED_LIMIT): Promise<FeedEntry[]> {
   // greatest() ignores a NULL feedback time.
   const newest = sql`greatest(${versions.publishedAt}, ${rounds.feedbackPublishedAt})`;
   const rows = await db
@@ -142,7 +143,7 @@ export function renderAtomFeed(
 export async function buildDraftsFeed(
   slug: string | null,
   locale: Locale,
-  db: DbOrTx = getDb(),
+  db: DbOrTx = getReadDb(),
   origin: string = publicOrigin(),
 ): Promise<DraftsFeed> {
   const entries = await loadFeedEntries(slug, db);

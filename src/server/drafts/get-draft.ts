@@ -6,7 +6,8 @@
  */
 import { and, asc, count, eq, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
 import { comments, drafts, provisions, rounds, versions } from '../../db/schema';
-import { getDb, type DbOrTx } from '../../db/client';
+import type { DbOrTx } from '../../db/client';
+import { getReadDb } from '../../db/replica';
 import { AppError } from '../errors';
 import { roundStatus, type RoundStatus } from './rounds';
 
@@ -71,7 +72,7 @@ export interface DraftRound {
 }
 
 /** The draft `slug` with its published rounds, or DraftNotFound. One query. */
-export async function loadDraftHead(slug: string, db: DbOrTx = getDb(), now = new Date()): Promise<DraftHead> {
+export async function loadDraftHead(slug: string, db: DbOrTx = getReadDb(), now = new Date()): Promise<DraftHead> {
   const rows = await db
     .select({
       id: drafts.id,
@@ -141,7 +142,7 @@ const TEXT_CACHE_SIZE = 16;
  * provision of the version joined to the grouped comment counts or, when the version's text is
  * already cached in this process, the grouped comment counts alone.
  */
-export async function getDraftRound(slug: string, roundNumber?: number, db: DbOrTx = getDb(), now = new Date()): Promise<DraftRound> {
+export async function getDraftRound(slug: string, roundNumber?: number, db: DbOrTx = getReadDb(), now = new Date()): Promise<DraftRound> {
   const head = await loadDraftHead(slug, db, now);
   const round = pickRound(head, roundNumber);
   const counts = db.$with('counts').as(
@@ -271,7 +272,7 @@ export interface LineageStop {
  * Where the article with lineage id `lineageId` stands in each published round of the draft
  * (renumbered, or absent when added later or removed). One query.
  */
-export async function findArticleLineage(head: { rounds: RoundInfo[] }, lineageId: string, db: DbOrTx = getDb()): Promise<LineageStop[]> {
+export async function findArticleLineage(head: { rounds: RoundInfo[] }, lineageId: string, db: DbOrTx = getReadDb()): Promise<LineageStop[]> {
   const versionIds = head.rounds.map((r) => r.versionId);
   if (!versionIds.length) return [];
   const rows = await db

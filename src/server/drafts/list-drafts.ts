@@ -1,7 +1,8 @@
 /** The drafts with their rounds, for the home page and GET /api/v1/drafts. Two queries in all. */
 import { asc, count, eq } from 'drizzle-orm';
 import { comments, drafts, rounds } from '../../db/schema';
-import { getDb, type DbOrTx } from '../../db/client';
+import type { DbOrTx } from '../../db/client';
+import { getReadDb } from '../../db/replica';
 import { roundStatus, type RoundStatus } from './rounds';
 
 export interface RoundSummary {
@@ -41,7 +42,7 @@ async function roundCounts(db: DbOrTx, now: Date): Promise<Map<string, number>> 
   return counts;
 }
 
-export async function listDrafts(db: DbOrTx = getDb(), now = new Date()): Promise<DraftSummary[]> {
+export async function listDrafts(db: DbOrTx = getReadDb(), now = new Date()): Promise<DraftSummary[]> {
   const rows = await db
     .select({
       slug: drafts.slug,

@@ -18,7 +18,8 @@
  */
 import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import { getDb, type DbOrTx } from '../../db/client';
+import type { DbOrTx } from '../../db/client';
+import { getReadDb } from '../../db/replica';
 import { rowsOf } from '../../db/rows';
 import { roundStatus } from './rounds';
 
@@ -56,7 +57,7 @@ const ms = (v: Date | string | null) => (v === null ? null : new Date(v).getTime
  * page itself then answers 404). `withComments` false leaves the comment markers out (the
  * comparison page shows no counts). One statement.
  */
-export async function draftPageState(slug: string, opts: { withComments?: boolean; now?: Date } = {}, db: DbOrTx = getDb()): Promise<DraftPageState | null> {
+export async function draftPageState(slug: string, opts: { withComments?: boolean; now?: Date } = {}, db: DbOrTx = getReadDb()): Promise<DraftPageState | null> {
   const now = opts.now ?? new Date();
   const withComments = opts.withComments ?? true;
   const windowStart = new Date(Math.floor(now.getTime() / COMMENT_WINDOW_MS) * COMMENT_WINDOW_MS - COMMENT_WINDOW_MS);

@@ -5,6 +5,7 @@
  */
 import { and, count, eq, ne, sql } from 'drizzle-orm';
 import { getDb, type DbOrTx } from '../../db/client';
+import { getReadDb } from '../../db/replica';
 import { rowsOf } from '../../db/rows';
 import { comments, drafts, rounds } from '../../db/schema';
 import { recordAudit, type Actor } from '../audit';
@@ -76,7 +77,7 @@ export async function updateRound(slug: string, number: number, changes: RoundCh
  * The changes of a round's period after it was published, oldest first, for the draft page: when
  * it was changed, the period before and after, and the reason of an early end.
  */
-export async function periodChanges(roundIds: readonly string[], db: DbOrTx = getDb()): Promise<Map<string, PeriodChange[]>> {
+export async function periodChanges(roundIds: readonly string[], db: DbOrTx = getReadDb()): Promise<Map<string, PeriodChange[]>> {
   const out = new Map<string, PeriodChange[]>();
   if (!roundIds.length) return out;
   const rows = rowsOf<{ round: string; at: Date | string; before: Record<string, string | null>; after: Record<string, string | null> }>(await db.execute(sql`

@@ -31,6 +31,7 @@ export interface HousekeepingResult {
   limits: number;
   sessions: number;
   exports: number;
+  /** Unfinished export files and a large import's kept files, each a day old. */
   partFiles: number;
   /** Outbox rows whose recipient was masked and parameters emptied. */
   outboxMasked: number;
@@ -64,7 +65,9 @@ export async function runHousekeeping(opts: HousekeepingOptions): Promise<Housek
 
   let partFiles = 0;
   for (const name of listDir(opts.exportDir)) {
-    if (!name.endsWith('.part')) continue;
+    // Also a large API import's kept body or unfetched answer (comments/import-job.ts) a day old:
+    // the answer holds lookup codes, and a job is never left waiting that long.
+    if (!name.endsWith('.part') && !/^import-[0-9a-f-]{36}\.(input|answer\.json)$/.test(name)) continue;
     try {
       if (statSync(join(opts.exportDir, name)).mtimeMs < now.getTime() - DAY && removeInside(opts.exportDir, name)) partFiles++;
     } catch { /* gone meanwhile */ }

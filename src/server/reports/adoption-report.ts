@@ -7,6 +7,7 @@
 import { eq, sql } from 'drizzle-orm';
 import { rounds } from '../../db/schema';
 import { getDb, type DbOrTx } from '../../db/client';
+import { getReadDb } from '../../db/replica';
 import { AppError } from '../errors';
 import { loadDraftHead, pickRound, type RoundInfo } from '../drafts/get-draft';
 import { compareArticles } from '../drafts/diff-rounds';
@@ -21,7 +22,7 @@ export interface ReportScope {
 }
 
 /** Draft `slug`, round `roundNumber`; throws DraftNotFound or RoundNotFound. */
-export async function loadReportScope(slug: string, roundNumber: number | undefined, db: DbOrTx = getDb(), now = new Date()): Promise<ReportScope> {
+export async function loadReportScope(slug: string, roundNumber: number | undefined, db: DbOrTx = getReadDb(), now = new Date()): Promise<ReportScope> {
   const head = await loadDraftHead(slug, db, now);
   const round = pickRound(head, roundNumber);
   const [row] = await db.select({ at: rounds.feedbackPublishedAt }).from(rounds).where(eq(rounds.id, round.id));

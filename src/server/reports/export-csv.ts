@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { stringify } from 'csv-stringify/sync';
 import { t } from '../../i18n';
 import type { DbOrTx } from '../../db/client';
-import { getDb } from '../../db/client';
+import { getReadDb } from '../../db/replica';
 import type { ReportScope } from './adoption-report';
 import { iterateCommentPages } from './comment-rows';
 import { columnsFor, labelsFor, personalRows, type Audience } from './columns';
@@ -36,7 +36,7 @@ export async function writeCommentsCsv(
   audience: Audience,
   out: Writable,
   opts: ExportOptions = {},
-  db: DbOrTx = getDb(),
+  db: DbOrTx = getReadDb(),
 ): Promise<number> {
   const labels = labelsFor(opts.locale ?? 'zh-CN');
   const columns = columnsFor(audience, { ...opts, next: scope.next !== null });

@@ -7,6 +7,7 @@
 import { eq, sql } from 'drizzle-orm';
 import { rounds } from '../../db/schema';
 import { getDb, type DbOrTx } from '../../db/client';
+import { getReadDb } from '../../db/replica';
 import { recordAudit, type Actor } from '../audit';
 import { AppError } from '../errors';
 import { requirePermission } from '../auth/permissions';
@@ -88,7 +89,7 @@ export interface Feedback {
  * The published feedback of a round, for the public page. Throws FeedbackNotPublished before
  * staff publish it (and DraftNotFound, RoundNotFound).
  */
-export async function loadFeedback(slug: string, round: number | undefined, db: DbOrTx = getDb(), perArticle = 10): Promise<Feedback> {
+export async function loadFeedback(slug: string, round: number | undefined, db: DbOrTx = getReadDb(), perArticle = 10): Promise<Feedback> {
   const scope = await loadReportScope(slug, round, db);
   if (!scope.round.feedbackPublishedAt) throw new AppError('FeedbackNotPublished');
   const options = { includeHidden: false };

@@ -7,7 +7,8 @@
  * the first and the last event filled in, running totals by a window.
  */
 import { sql } from 'drizzle-orm';
-import { getDb, type DbOrTx } from '../../db/client';
+import type { DbOrTx } from '../../db/client';
+import { getReadDb } from '../../db/replica';
 import type { ReportScope } from './adoption-report';
 import { decisionsShown } from './stats';
 
@@ -35,7 +36,7 @@ const ratio = (part: number, whole: number) => (whole > 0 ? part / whole : null)
  * A decision or rating without its timestamp (older imports) counts from the comment's response,
  * else from its arrival, so the totals always agree with summariseRound.
  */
-export async function ratesOverTime(scope: ReportScope, opts: { withDecisions?: boolean } = {}, db: DbOrTx = getDb()): Promise<RatesOnDay[] | null> {
+export async function ratesOverTime(scope: ReportScope, opts: { withDecisions?: boolean } = {}, db: DbOrTx = getReadDb()): Promise<RatesOnDay[] | null> {
   if (!decisionsShown(scope, opts)) return null;
   // Beijing has kept UTC+8 all year since 1991 (time.ts): the day is the UTC time plus 8 hours.
   const day = (at: ReturnType<typeof sql>) => sql`((${at} at time zone 'UTC') + interval '8 hours')::date`;

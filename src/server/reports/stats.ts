@@ -3,7 +3,8 @@
  * and in /staff): totals by channel, district, status and per article, hidden comments left out.
  * Decisions (by adoption, the 三率) are public only once the feedback page is published.
  */
-import { getDb, type DbOrTx } from '../../db/client';
+import type { DbOrTx } from '../../db/client';
+import { getReadDb } from '../../db/replica';
 import { roundStatus } from '../drafts/rounds';
 import { loadReportScope, summariseArticles, summariseRound, type Rates, type ReportScope } from './adoption-report';
 
@@ -26,7 +27,7 @@ export function decisionsShown(scope: ReportScope, opts: { withDecisions?: boole
 }
 
 /** Statistics of `scope`; `withDecisions` forces the decision figures (staff pages). */
-export async function roundStats(scope: ReportScope, opts: { withDecisions?: boolean } = {}, db: DbOrTx = getDb()): Promise<RoundStats> {
+export async function roundStats(scope: ReportScope, opts: { withDecisions?: boolean } = {}, db: DbOrTx = getReadDb()): Promise<RoundStats> {
   const options = { includeHidden: false };
   const [s, articles] = await Promise.all([summariseRound(scope, options, db), summariseArticles(scope, options, db)]);
   const decisions = decisionsShown(scope, opts);
@@ -48,6 +49,6 @@ export async function roundStats(scope: ReportScope, opts: { withDecisions?: boo
 }
 
 /** Statistics of round `round` (default: latest) of draft `slug`; throws DraftNotFound, RoundNotFound. */
-export async function getDraftStats(slug: string, round?: number, db: DbOrTx = getDb()): Promise<RoundStats> {
+export async function getDraftStats(slug: string, round?: number, db: DbOrTx = getReadDb()): Promise<RoundStats> {
   return roundStats(await loadReportScope(slug, round, db), {}, db);
 }

@@ -23,6 +23,7 @@ export function apiComment(c: StaffCommentView): z.output<typeof staffCommentRes
     hidden: c.hidden ? { at: c.hidden.at.toISOString(), reason: c.hidden.reason } : null,
     assignee: c.assignee,
     tags: c.tags.map((t) => t.name),
+    suggestedTags: c.suggestedTags.map((t) => ({ tag: t.name, confidence: t.confidence })),
     group: c.group,
     decision: {
       adoption: c.adoption, reason: c.reason, response: c.response, decidedBy: c.decidedBy,

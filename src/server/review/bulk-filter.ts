@@ -12,6 +12,9 @@
  *   same rules, messages and per-comment audit events) and records its cursor and counts in the
  *   job row in the same transaction, under the job's lease: a job killed mid-way resumes after
  *   the last batch that committed, and no comment is acted on twice.
+ * - For tags, untags, assignment and a decision without publish, each batch also keeps every
+ *   changed comment's state before and after in bulk_job_changes, so the job can be undone
+ *   (review/bulk-undo.ts, decision 026).
  * - Comments the action does not fit are skipped and counted by reason: a decision or response
  *   made earlier (unless `overwrite`), nothing to publish, not waiting for approval, the
  *   requester's own decision (approval needs a second person), already hidden.
@@ -39,23 +42,25 @@ import { tagComments } from './tags';
 import { templateBody } from './templates';
 
 export const BULK_JOB = 'bulk';
+/** Undoing a bulk job (review/bulk-undo.ts): same lane, same progress, its own kind. */
+export const BULK_UNDO_JOB = 'bulk-undo';
 /** Its own lane: a bulk action never waits behind an export, and runs one at a time per instance. */
 export const BULK_LANE = 'bulk';
 export const BULK_BATCH = 1000;
 
 type Kind = BulkActionInput['kind'];
 
-const permissionOf: Record<Kind, Permission> = {
+export const permissionOf: Record<Kind, Permission> = {
   tag: 'comment:tag', untag: 'comment:tag', assign: 'comment:assign', decide: 'comment:decide', respond: 'comment:decide',
   publish: 'comment:decide', approve: 'comment:approve', group: 'comment:tag', hide: 'comment:hide',
 };
 
 /** Why a comment was left alone; the job's result counts each. */
-export const skipReasons = ['decided', 'undecided', 'published', 'waiting', 'hasResponse', 'notWaiting', 'ownDecision', 'hidden'] as const;
+export const skipReasons = ['decided', 'undecided', 'published', 'waiting', 'hasResponse', 'notWaiting', 'ownDecision', 'hidden', 'changedSince', 'assigneeGone'] as const;
 export type SkipReason = (typeof skipReasons)[number];
 
 /** The action as the job runs it: names resolved to ids, texts resolved from templates. */
-type ResolvedAction =
+export type ResolvedAction =
   | { kind: 'tag' | 'untag'; tags: string[] }
   | { kind: 'assign'; assigneeId: string | null }
   | { kind: 'decide'; adoption: string; reason: string | null; response: string | null; publish: boolean }
@@ -63,7 +68,7 @@ type ResolvedAction =
   | { kind: 'publish' | 'approve' | 'group' }
   | { kind: 'hide'; reason: string; note: string | null };
 
-interface BulkState {
+export interface BulkState {
   /** Where the next batch starts: the (created_at, id) of the last comment walked. */
   cursor: { at: string; id: string } | null;
   done: number;
@@ -86,6 +91,10 @@ export interface BulkPayload {
   /** Comments per batch (BULK_BATCH; the tests use small ones to walk several). */
   batch: number;
   state: BulkState;
+  /** Each changed comment's before and after are kept (bulk_job_changes): the job can be undone. */
+  recorded?: boolean;
+  /** The job undoing this one, once asked. */
+  undoneBy?: string;
 }
 
 export interface BulkStart {
@@ -188,7 +197,7 @@ export async function startBulk(input: unknown, user: SessionUser, actor: Actor,
     const filter = { ...request.filter };
     const payload: BulkPayload = {
       filter, action, overwrite: request.overwrite === true, actor, userId: user.id, cutoff: new Date(cutoff).toISOString(), total: matched, batch: opts.batch ?? BULK_BATCH,
-      state: { cursor: null, done: 0, changed: 0, skipped: {}, groupId: null },
+      state: { cursor: null, done: 0, changed: 0, skipped: {}, groupId: null }, recorded: undoableAction(action),
     };
     const job = await enqueueJob(BULK_JOB, payload, user.id, tx, { lane: BULK_LANE });
     await recordAudit(tx, actor, {
@@ -279,18 +288,15 @@ export async function runBulkJob(ctx: JobContext): Promise<void> {
       const s: BulkState = { ...state, skipped: { ...state.skipped } };
       if (rows.length) {
         const eligible = rows.filter((r) => !r.skip).map((r) => r.id);
+        if (eligible.length && p.recorded) await recordChanges(ctx.job.id, p.action, eligible, 'before', tx);
         if (eligible.length) await apply(p, eligible, s, tx);
+        if (eligible.length && p.recorded) await recordChanges(ctx.job.id, p.action, eligible, 'after', tx);
         for (const r of rows) if (r.skip) s.skipped[r.skip] = (s.skipped[r.skip] ?? 0) + 1;
         s.done += rows.length;
         s.changed += eligible.length;
         s.cursor = { at: rows[rows.length - 1].at, id: rows[rows.length - 1].id };
       }
-      const percent = Math.min(99, Math.floor((s.done / Math.max(1, p.total)) * 100));
-      // The batch counts only if this worker still holds the job: otherwise it rolls back whole.
-      const held = rowsOf(await tx.execute(sql`
-        update jobs set payload = jsonb_set(payload, '{state}', ${JSON.stringify(s)}::jsonb), progress = ${percent}
-        where id = ${ctx.job.id}::uuid and locked_by = ${ctx.workerId} and status = 'running' returning id`));
-      if (held.length !== 1) throw new LeaseLost();
+      await saveBatch(ctx, s, p.total, tx);
       return { state: s, more: rows.length === size };
     });
     state = next.state;
@@ -298,6 +304,61 @@ export async function runBulkJob(ctx: JobContext): Promise<void> {
     await ctx.progress(Math.min(99, Math.floor((state.done / Math.max(1, p.total)) * 100)));
     if (!next.more) return;
   }
+}
+
+/**
+ * Stores a batch's state (cursor and counts) and progress in the job's row, in the batch's own
+ * transaction, only if this worker still holds the job: otherwise the batch rolls back whole.
+ */
+export async function saveBatch(ctx: JobContext, s: BulkState, total: number, tx: DbOrTx): Promise<void> {
+  const percent = Math.min(99, Math.floor((s.done / Math.max(1, total)) * 100));
+  const held = rowsOf(await tx.execute(sql`
+    update jobs set payload = jsonb_set(payload, '{state}', ${JSON.stringify(s)}::jsonb), progress = ${percent}
+    where id = ${ctx.job.id}::uuid and locked_by = ${ctx.workerId} and status = 'running' returning id`));
+  if (held.length !== 1) throw new LeaseLost();
+}
+
+/** Tags, assignment and decisions kept internal can be undone; publishing, answering, hiding and grouping cannot. */
+export function undoableAction(a: ResolvedAction): boolean {
+  return a.kind === 'tag' || a.kind === 'untag' || a.kind === 'assign' || (a.kind === 'decide' && !a.publish);
+}
+
+const utc = (column: SQL) => sql`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
+/**
+ * What an undoable action changes on comment c, as one jsonb value: its tags (all of them, so a
+ * later hand change to any shows), its assignee, or its decision with its publication state.
+ */
+export function changeSnapshot(kind: Kind): SQL {
+  switch (kind) {
+    case 'tag':
+    case 'untag':
+      return sql`jsonb_build_object('tags', coalesce((select jsonb_agg(ct.tag_id order by ct.tag_id) from comment_tags ct where ct.comment_id = c.id), '[]'::jsonb))`;
+    case 'assign':
+      return sql`jsonb_build_object('assignee', c.assignee_id)`;
+    default:
+      // Times as UTC text to the microsecond: the same whatever the session's time zone.
+      return sql`jsonb_build_object('adoption', c.adoption, 'reason', c.reason, 'response', c.response, 'status', c.status,
+        'decidedBy', c.decided_by, 'decidedAt', ${utc(sql`c.decided_at`)}, 'approvedBy', c.approved_by,
+        'respondedAt', ${utc(sql`c.responded_at`)}, 'approvalRequestedAt', ${utc(sql`c.approval_requested_at`)})`;
+  }
+}
+
+/**
+ * Keeps each comment's state before the batch's action ('before') and after it ('after'), in the
+ * batch's transaction; a comment the action left as it was (a tag it had already) is not kept.
+ */
+async function recordChanges(jobId: string, action: ResolvedAction, ids: string[], when: 'before' | 'after', tx: DbOrTx): Promise<void> {
+  const snap = changeSnapshot(action.kind as Kind);
+  const list = sql`${`{${ids.join(',')}}`}::uuid[]`;
+  if (when === 'before') {
+    await tx.execute(sql`insert into bulk_job_changes (job_id, comment_id, before)
+      select ${jobId}::uuid, c.id, ${snap} from comments c where c.id = any(${list})`);
+    return;
+  }
+  await tx.execute(sql`update bulk_job_changes b set after = ${snap} from comments c
+    where b.job_id = ${jobId}::uuid and b.comment_id = c.id and c.id = any(${list})`);
+  await tx.execute(sql`delete from bulk_job_changes where job_id = ${jobId}::uuid and comment_id = any(${list}) and before = after`);
 }
 
 export function registerBulkJobs(): void {
@@ -328,19 +389,37 @@ export async function jobStatus(id: string, db: DbOrTx = getDb()): Promise<JobSt
   return status;
 }
 
-/** A bulk job for its page: its progress plus what it was asked (the action's kind and the filter). */
-export async function bulkJobView(id: string, db: DbOrTx = getDb()): Promise<JobStatusView & { action: string; filter: Record<string, unknown> }> {
-  const { status, payload } = await readJob(id, db);
-  return { ...status, action: payload?.action.kind ?? '', filter: (payload?.filter ?? {}) as Record<string, unknown> };
+export interface BulkJobView extends JobStatusView {
+  /** The action's kind ('undo' for an undo job). */
+  action: string;
+  filter: Record<string, unknown>;
+  /** Who asked for it. */
+  userId: string | null;
+  /** Its changes were kept, so it may be undone (bulk-undo.ts says when). */
+  undoable: boolean;
+  /** The job undoing this one. */
+  undoneBy: string | null;
+  /** For an undo job: the job it undoes. */
+  of: string | null;
 }
 
-/** One read of the job row: its status view and, for a bulk job, its payload. */
-async function readJob(id: string, db: DbOrTx): Promise<{ status: JobStatusView; payload: BulkPayload | null }> {
+/** A bulk job for its page: its progress plus what it was asked (the action's kind and the filter). */
+export async function bulkJobView(id: string, db: DbOrTx = getDb()): Promise<BulkJobView> {
+  const { status, payload } = await readJob(id, db);
+  const undo = status.kind === BULK_UNDO_JOB ? (payload as unknown as { of: string; userId: string }) : null;
+  return {
+    ...status, action: undo ? 'undo' : payload?.action.kind ?? '', filter: (payload?.filter ?? {}) as Record<string, unknown>,
+    userId: payload?.userId ?? null, undoable: payload?.recorded === true && !undo, undoneBy: payload?.undoneBy ?? null, of: undo?.of ?? null,
+  };
+}
+
+/** One read of the job row: its status view and, for a bulk job (or an undo), its payload. */
+export async function readJob(id: string, db: DbOrTx): Promise<{ status: JobStatusView; payload: BulkPayload | null }> {
   const [j] = rowsOf<{ kind: string; status: JobStatusView['state']; progress: number; payload: unknown; error: string | null; created_at: string; finished_at: string | null }>(
     await db.execute(sql`select kind, status, progress, payload, error, created_at, finished_at from jobs where id = ${id}::uuid`));
   if (!j) throw new AppError('NotFound');
   const base = { state: j.status, kind: j.kind, error: j.status === 'failed' ? j.error : null, createdAt: new Date(j.created_at), finishedAt: j.finished_at ? new Date(j.finished_at) : null };
-  if (j.kind !== BULK_JOB) return { status: { ...base, done: j.status === 'done' ? 100 : j.progress, total: 100, changed: 0, skipped: 0, skippedBy: {} }, payload: null };
+  if (j.kind !== BULK_JOB && j.kind !== BULK_UNDO_JOB) return { status: { ...base, done: j.status === 'done' ? 100 : j.progress, total: 100, changed: 0, skipped: 0, skippedBy: {} }, payload: null };
   const p = (typeof j.payload === 'string' ? JSON.parse(j.payload) : j.payload) as BulkPayload;
   const skipped = Object.values(p.state.skipped).reduce((a, b) => a + (b ?? 0), 0);
   return { status: { ...base, done: p.state.done, total: p.total, changed: p.state.changed, skipped, skippedBy: p.state.skipped }, payload: p };

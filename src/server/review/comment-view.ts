@@ -49,6 +49,8 @@ export interface StaffCommentView {
   assignee: { id: string; name: string } | null;
   group: { id: string; size: number; confirmed: boolean; label: string | null; exact: boolean } | null;
   tags: Array<{ id: string; name: string }>;
+  /** Tags the round's classifier suggests (suggestions/, decision 027), highest confidence first. */
+  suggestedTags: Array<{ id: string; name: string; confidence: number }>;
   history: AuditEntry[];
 }
 
@@ -75,10 +77,14 @@ export async function getStaffComment(id: string, opts: { canViewContact: boolea
     left join comment_groups g on g.id = c.group_id
     where c.id = ${id}::uuid`));
   if (!c) throw new AppError('CommentNotFound');
-  const [tags, history] = await Promise.all([
+  const [tags, history, suggested] = await Promise.all([
     rowsOf<{ id: string; name: string }>(await db.execute(sql`
       select t.id, t.name from comment_tags ct join tags t on t.id = ct.tag_id where ct.comment_id = ${id}::uuid order by t.name`)),
     commentHistory(id, c.group_id ?? null, db),
+    rowsOf<{ id: string; name: string; confidence: number }>(await db.execute(sql`
+      select t.id, t.name, s.confidence from tag_suggestions s join tags t on t.id = s.tag_id
+      where s.comment_id = ${id}::uuid and not exists (select 1 from comment_tags ct where ct.comment_id = s.comment_id and ct.tag_id = s.tag_id)
+      order by s.confidence desc, t.name`)),
   ]);
   return {
     id: c.id, receipt: c.receipt, body: c.body, createdAt: new Date(c.created_at),
@@ -100,6 +106,7 @@ export async function getStaffComment(id: string, opts: { canViewContact: boolea
     assignee: c.assignee_id ? { id: c.assignee_id, name: c.assignee_name } : null,
     group: c.group_id ? { id: c.group_id, size: Number(c.g_size), confirmed: Boolean(c.g_confirmed), label: c.g_label, exact: Boolean(c.g_exact) } : null,
     tags,
+    suggestedTags: suggested.map((r) => ({ id: r.id, name: r.name, confidence: Math.floor(Number(r.confidence) * 100) / 100 })),
     history,
   };
 }

@@ -1,6 +1,6 @@
 /**
  * The staff inbox: comments newest first under any combination of filters (draft, round,
- * article, channel, station, district, status, adoption, tag, assignee, campaign, date range,
+ * article, channel, station, district, status, adoption, tag, assignee, campaign, theme, date range,
  * approval, hidden; `carriedTo`: round N−1's comments on what became article k of round N) and a Chinese full-text query, with keyset (cursor) pagination so every
  * page costs the same. Each single filter has an index ending in (created_at, id).
  */
@@ -12,7 +12,7 @@ import { parseShanghaiTime } from '../time';
 import { cursor, dateTime, encodeCursor as encodeParamCursor, uuid } from '../params';
 import { parseOrFail } from '../validation';
 import { inboxFilterSchema, type Adoption, type InboxFilters } from './schemas';
-import { searchCondition } from './search';
+import { RELEVANCE_POOL, searchCondition, searchedPageQuery, searchTerms } from './search';
 import { uuidArray } from './target';
 import { rowsOf } from '../../db/rows';
 import { findCarriedSource, type CarriedSource } from '../drafts/carried';
@@ -45,6 +45,8 @@ export interface InboxPage {
   nextCursor: string | null;
   /** One-character terms that were searched without the index (the UI explains). */
   shortTerms: string[];
+  /** Sorted by relevance: how many matches were ranked; `capped` when only the newest RELEVANCE_POOL of more were (the UI says so). */
+  relevance?: { ranked: number; capped: boolean };
 }
 
 export interface Viewer {
@@ -109,7 +111,7 @@ export async function resolveFilters(filters: InboxFilters, db: DbOrTx = getDb()
 }
 
 type FilterKey = 'draft' | 'round' | 'article' | 'channel' | 'station' | 'district' | 'status' | 'adoption' | 'tag'
-  | 'assignee' | 'campaign' | 'approval' | 'hidden' | 'dates' | 'q';
+  | 'assignee' | 'campaign' | 'theme' | 'approval' | 'hidden' | 'dates' | 'q';
 
 /** The WHERE conditions of a filter set, by filter, so counts can leave one out. */
 export function filterConditions(r: ResolvedFilters, viewer: Viewer): Map<FilterKey, SQL> {
@@ -131,6 +133,7 @@ export function filterConditions(r: ResolvedFilters, viewer: Viewer): Map<Filter
   if (f.assignee === 'none') m.set('assignee', sql`c.assignee_id is null`);
   else if (f.assignee) m.set('assignee', sql`c.assignee_id = ${f.assignee === 'me' ? viewer.id : f.assignee}::uuid`);
   if (f.campaign) m.set('campaign', sql`c.group_id = ${f.campaign}::uuid`);
+  if (f.theme) m.set('theme', sql`c.id in (select tc.comment_id from theme_comments tc where tc.theme_id = ${f.theme}::uuid)`);
   if (f.approval === 'waiting') m.set('approval', sql`c.approval_requested_at is not null`);
   if (f.hidden === 'only') m.set('hidden', sql`c.hidden_at is not null`);
   else if (f.hidden === 'exclude') m.set('hidden', sql`c.hidden_at is null`);
@@ -154,32 +157,51 @@ export function whereOf(conds: Iterable<SQL>): SQL {
 }
 
 /** Where the next page starts: the (created_at, id) of the last row shown, as an opaque cursor (params.ts). */
-const inboxCursor = cursor(z.object({ t: dateTime, id: uuid }));
+const inboxCursor = cursor(z.object({ t: dateTime, id: uuid, s: z.number().int().optional() }));
 
-export function encodeCursor(createdAt: Date, id: string): string {
-  return encodeParamCursor({ t: createdAt.toISOString(), id });
+/** `score`: the relevance of the last row when the inbox is sorted by relevance. */
+export function encodeCursor(createdAt: Date, id: string, score?: number): string {
+  return encodeParamCursor(score === undefined ? { t: createdAt.toISOString(), id } : { t: createdAt.toISOString(), id, s: score });
 }
 
 /** The cursor's position; ValidationFailed (field cursor) for anything this module did not write. */
-export function decodeCursor(raw: string): { createdAt: Date; id: string } {
+export function decodeCursor(raw: string): { createdAt: Date; id: string; score?: number } {
   const parsed = inboxCursor.safeParse(raw);
   if (!parsed.success) throw new AppError('ValidationFailed', {}, [{ field: 'cursor', key: 'review.cursorInvalid' }]);
-  return { createdAt: parsed.data.t, id: parsed.data.id };
+  return { createdAt: parsed.data.t, id: parsed.data.id, score: parsed.data.s };
 }
 
-/** One page of the inbox, newest first. Throws ValidationFailed for a bad cursor or round without draft. */
+const PAGE_COLUMNS = sql`c.id, c.receipt, left(c.body, 240) as excerpt, c.created_at, c.round_id, c.draft_id, c.article_number,
+           c.channel, c.district, c.station_id, c.status, c.adoption, c.approval_requested_at is not null as waiting,
+           c.hidden_at is not null as hidden, c.group_id, c.assignee_id, c.voices`;
+
+/**
+ * One page of the inbox, newest first (or, with a query and sort=relevance, by relevance: search.ts).
+ * Throws ValidationFailed for a bad cursor or round without draft.
+ */
 export async function listInbox(filters: InboxFilters, viewer: Viewer, db: DbOrTx = getDb()): Promise<InboxPage> {
   const resolved = await resolveFilters(filters, db);
-  const conds = [...filterConditions(resolved, viewer).values()];
-  if (filters.cursor) {
-    const c = decodeCursor(filters.cursor);
-    conds.push(sql`(c.created_at, c.id) < (${c.createdAt.toISOString()}::timestamptz, ${c.id}::uuid)`);
-  }
+  const byFilter = filterConditions(resolved, viewer);
+  // The query and the tag may match few rows: they go through search.ts's window-or-index page.
+  const selective = (['q', 'tag'] as const).flatMap((k) => byFilter.get(k) ?? []);
+  const search = selective.length ? whereOf(selective) : undefined;
+  const relevance = filters.sort === 'relevance' && byFilter.has('q');
+  byFilter.delete('q');
+  byFilter.delete('tag');
+  const conds = [...byFilter.values()];
+  const terms = searchTerms(filters.q);
+  const position = filters.cursor ? decodeCursor(filters.cursor) : null;
+  if (position && relevance !== (position.score !== undefined)) throw new AppError('ValidationFailed', {}, [{ field: 'cursor', key: 'review.cursorInvalid' }]);
+  if (position && !relevance) conds.push(sql`(c.created_at, c.id) < (${position.createdAt.toISOString()}::timestamptz, ${position.id}::uuid)`);
   const limit = filters.limit ?? PAGE_SIZE;
-  const rows = rowsOf<Record<string, unknown>>(await db.execute(sql`
-    select c.id, c.receipt, left(c.body, 240) as excerpt, c.created_at, c.round_id, c.draft_id, c.article_number,
-           c.channel, c.district, c.station_id, c.status, c.adoption, c.approval_requested_at is not null as waiting,
-           c.hidden_at is not null as hidden, c.group_id, c.assignee_id, c.voices
+  const rows = rowsOf<Record<string, unknown>>(await db.execute(search
+    ? searchedPageQuery({
+      base: whereOf(conds), condition: search, terms, columns: PAGE_COLUMNS, limit: limit + 1,
+      order: relevance ? 'relevance' : 'newest',
+      after: position?.score !== undefined ? { score: position.score, createdAt: position.createdAt, id: position.id } : undefined,
+    })
+    : sql`
+    select ${PAGE_COLUMNS}
     from comments c
     where ${whereOf(conds)}
     order by c.created_at desc, c.id desc
@@ -187,11 +209,44 @@ export async function listInbox(filters: InboxFilters, viewer: Viewer, db: DbOrT
   const page = rows.slice(0, limit);
   const items = await decorate(page, db);
   const last = items[items.length - 1];
+  const lastScore = relevance && page.length ? Number(page[page.length - 1].score) : undefined;
+  const pool = relevance ? Number(rows[0]?.pool ?? 0) : 0;
   return {
     items,
-    nextCursor: rows.length > limit && last ? encodeCursor(last.createdAt, last.id) : null,
+    nextCursor: rows.length > limit && last ? encodeCursor(last.createdAt, last.id, lastScore) : null,
     shortTerms: searchCondition(filters.q).shortTerms,
+    ...(relevance ? { relevance: { ranked: pool, capped: pool >= RELEVANCE_POOL } } : {}),
   };
+}
+
+/**
+ * Sizes of large groups (at least LARGE_GROUP members) are kept per instance for LARGE_GROUP_TTL_MS:
+ * counting a 100,000-copy campaign reads 100,000 index entries, and while a bulk job rewrites its
+ * rows as many heap pages too (0.6–3 s for one inbox page, bench/bulk-scale.ts); a size off by a
+ * few for seconds changes nothing staff read. Smaller groups are counted on every read, so moving
+ * a member out shows at once.
+ */
+const LARGE_GROUP = 1000;
+const LARGE_GROUP_TTL_MS = 30_000;
+const largeGroups = new Map<string, { at: number; size: number }>();
+
+async function groupSizes(ids: string[], db: DbOrTx): Promise<Map<string, { size: number }>> {
+  const out = new Map<string, { size: number }>();
+  const now = Date.now();
+  const ask = ids.filter((id) => {
+    const hit = largeGroups.get(id);
+    if (hit && now - hit.at < LARGE_GROUP_TTL_MS) out.set(id, { size: hit.size });
+    return !out.has(id);
+  });
+  if (!ask.length) return out;
+  const rows = rowsOf<{ id: string; size: number }>(await db.execute(sql`
+    select group_id as id, count(*)::int as size from comments where group_id = any(${uuidArray(ask)}) group by group_id`));
+  for (const r of rows) {
+    out.set(String(r.id), { size: Number(r.size) });
+    if (Number(r.size) >= LARGE_GROUP) largeGroups.set(String(r.id), { at: now, size: Number(r.size) });
+  }
+  if (largeGroups.size > 1000) largeGroups.delete(largeGroups.keys().next().value as string);
+  return out;
 }
 
 /** Adds names, group sizes and tags to a page of rows: a few small queries keyed by the page's ids. */
@@ -203,7 +258,7 @@ async function decorate(rows: Record<string, unknown>[], db: DbOrTx): Promise<In
     lookup(db, sql`select r.id, d.slug, d.title, r.number from rounds r join drafts d on d.id = r.draft_id where r.id = any(${uuidArray(uniq('round_id'))})`),
     uniq('station_id').length ? lookup(db, sql`select id, name from stations where id = any(${uuidArray(uniq('station_id'))})`) : new Map(),
     uniq('assignee_id').length ? lookup(db, sql`select id, coalesce(name, email) as name from users where id = any(${uuidArray(uniq('assignee_id'))})`) : new Map(),
-    uniq('group_id').length ? lookup(db, sql`select group_id as id, count(*)::int as size from comments where group_id = any(${uuidArray(uniq('group_id'))}) group by group_id`) : new Map(),
+    uniq('group_id').length ? groupSizes(uniq('group_id'), db) : new Map(),
     rowsOf<{ comment_id: string; name: string }>(await db.execute(sql`
       select ct.comment_id, t.name from comment_tags ct join tags t on t.id = ct.tag_id where ct.comment_id = any(${uuidArray(ids)}) order by t.name`)),
   ]);

@@ -31,12 +31,16 @@ export const inboxFilterSchema = z.object({
   tag: opt(z.string().max(80)),
   assignee: opt(z.union([z.literal('me'), z.literal('none'), uuid])),
   campaign: opt(uuid),
+  /** The comments of one theme (themes/, decision 028). */
+  theme: opt(uuid),
   /** Only comments awaiting a second person's approval. */
   approval: opt(z.literal('waiting')),
   hidden: opt(z.enum(['only', 'exclude'])),
   from: opt(date),
   to: opt(date),
   q: opt(z.string().trim().max(50, 'field.tooLong')),
+  /** With q: `relevance` ranks the matches (review/search.ts); otherwise, and by default, newest first. */
+  sort: opt(z.enum(['newest', 'relevance'])),
   /** Checked when the page is read (inbox.ts decodeCursor). */
   cursor: opt(z.string().max(1000)),
   limit: opt(z.coerce.number().int().min(1).max(200)),

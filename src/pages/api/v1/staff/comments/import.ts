@@ -4,7 +4,9 @@
  * at most 50 MB. Same rules as the command (docs/decisions/009-bulk-import.md). Answers 200
  * { rows, imported, alreadyPresent, grouped, receipts: [{ line, externalId, receipt, lookupCode, status }] }
  * — the only time the lookup codes are shown — or 422 ValidationFailed naming each bad row
- * (`line 12: body`), in which case nothing was imported.
+ * (`line 12: body`), in which case nothing was imported. A body over 2 MB (about 5,000 letters)
+ * runs as a job instead: 202 { job, status, url }, and GET {url} shows its progress and, once
+ * done, the same answer, once (server/comments/import-job.ts).
  */
 import type { APIRoute } from 'astro';
 import { requirePermission } from '../../../../../server/auth/permissions';
@@ -13,22 +15,32 @@ import { json, readJson, readText } from '../../../../../server/web/http';
 import { AppError, isAppError, toErrorBody } from '../../../../../server/errors';
 import { importComments, type ImportReceipt, type ImportSource } from '../../../../../server/comments/import-comments';
 import { clearFacetCache } from '../../../../../server/review/inbox-counts';
+import { ASYNC_IMPORT_BYTES, startImportJob } from '../../../../../server/comments/import-job';
+import { loadConfig } from '../../../../../server/config';
 
 const LIMIT = 50 * 1024 * 1024;
 
-async function readSource(request: Request): Promise<ImportSource> {
+async function readSource(request: Request): Promise<{ source: ImportSource; text: string; type: 'csv' | 'json' }> {
   const type = request.headers.get('content-type') ?? '';
-  if (/^text\/csv\b/i.test(type)) return { csv: await readText(request, LIMIT) };
+  if (/^text\/csv\b/i.test(type)) {
+    const csv = await readText(request, LIMIT);
+    return { source: { csv }, text: csv, type: 'csv' };
+  }
   if (!/^application\/json\b/i.test(type)) throw new AppError('UnsupportedMediaType', { expected: 'text/csv, application/json' });
   const body = await readJson(request, LIMIT);
   const rows = (body as { rows?: unknown } | null)?.rows;
   if (!Array.isArray(rows)) throw new AppError('ValidationFailed', {}, [{ field: 'rows', key: 'commentImport.bodyInvalid' }]);
-  return { rows };
+  return { source: { rows }, text: JSON.stringify({ rows }), type: 'json' };
 }
 
 export const POST: APIRoute = async ({ locals, request }) => {
   requirePermission(locals.user, 'comment:import');
-  const source = await readSource(request);
+  const { source, text, type } = await readSource(request);
+  if (Buffer.byteLength(text) > ASYNC_IMPORT_BYTES) {
+    const job = await startImportJob(text, type, actorOf(locals), loadConfig().EXPORT_DIR);
+    const url = `/api/v1/staff/comments/import/${job}`;
+    return json({ job, status: 'queued', url }, 202, { 'cache-control': 'no-store', location: url });
+  }
   const receipts: ImportReceipt[] = [];
   try {
     const result = await importComments(source, { actor: actorOf(locals), source: 'api', onReceipt: (r) => receipts.push(r) });

@@ -1,0 +1,300 @@
+/**
+ * Computing a round's themes (decision 028): the `themes` job, in a lane of its own. A full
+ * computation reads the round's visible comments, takes one representative per campaign group and
+ * article, clusters the representatives per article (cluster.ts) and stores the themes, each comment's
+ * theme, each article's vocabulary and the run, in one transaction. A theme that persists (half or
+ * more of its comments in one new cluster, by Jaccard) keeps its id and its staff label. A refresh
+ * assigns only the comments that arrived since to the nearest theme (or 其他独立意见), and computes
+ * in full when many arrived. Submission never waits on any of this: a periodic task enqueues the
+ * refresh of rounds already computed that have new comments.
+ */
+import { randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import { getDb, type DbOrTx } from '../../db/client';
+import { rowsOf } from '../../db/rows';
+import { pgArray } from '../../db/pg-literals';
+import { buildVocabulary, clusterDocs, cosine, vectorOf, THRESHOLD, type Vocabulary } from './cluster';
+import { termsOf } from './segment';
+import { quoteText } from './quotes';
+
+export interface RunSummary {
+  mode: 'full' | 'incremental' | 'unchanged';
+  comments: number;
+  themes: number;
+  durationMs: number;
+}
+
+interface Row {
+  id: string;
+  receipt: string;
+  body: string;
+  article: number;
+  group_id: string | null;
+  created_at: Date | string;
+}
+
+const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+const PERSON = sql`coalesce(c.user_id::text, 'c:' || lower(c.contact), c.id::text)`;
+/** A refresh computes in full once the comments added since the last full computation exceed this share. */
+const FULL_SHARE = 0.2;
+const FULL_MIN = 200;
+/** Comments committed a little after later ones (a long transaction) are still picked up. */
+const LATE_WINDOW = sql`interval '10 minutes'`;
+
+interface NewTheme {
+  id: string;
+  article: number;
+  other: boolean;
+  autoLabel: string;
+  label: string | null;
+  labelledBy: string | null;
+  keyPhrases: string[];
+  centroid: Record<string, number>;
+  quotes: { receipt: string; text: string }[];
+  commentIds: string[];
+}
+
+/** Quotes: up to three distinct texts, nearest the centroid first. */
+function quotesOf(reps: Row[]): { receipt: string; text: string }[] {
+  const out: { receipt: string; text: string }[] = [];
+  const seen = new Set<string>();
+  for (const r of reps) {
+    const text = quoteText(r.body);
+    const key = text.replace(/[^\p{L}\p{N}]/gu, '');
+    if (!key || seen.has(key)) continue;
+    seen.add(key);
+    out.push({ receipt: r.receipt, text });
+    if (out.length === 3) break;
+  }
+  return out;
+}
+
+/**
+ * Computes the themes of a round in full and stores them (replacing the last computation; labels
+ * kept where a theme persists). `onProgress` gets 0..1 and may throw to stop.
+ */
+export async function computeRoundThemes(roundId: string, db: DbOrTx = getDb(), opts: { onProgress?: (f: number) => Promise<void> | void } = {}): Promise<RunSummary> {
+  const started = Date.now();
+  const rows = rowsOf<Row>(await db.execute(sql`
+    select c.id, c.receipt, c.body, coalesce(c.article_number, 0) as article, c.group_id, c.created_at
+    from comments c where c.round_id = ${roundId} and c.hidden_at is null order by c.created_at, c.id`));
+  const through = rows.reduce((m, r) => Math.max(m, new Date(r.created_at).getTime()), 0);
+  // One representative per campaign group and article; its members counted.
+  const byArticle = new Map<number, { reps: Row[]; members: string[][] }>();
+  const repOf = new Map<string, number>();
+  for (const r of rows) {
+    const a = byArticle.get(Number(r.article)) ?? { reps: [], members: [] };
+    byArticle.set(Number(r.article), a);
+    const key = r.group_id ? `${r.article}:${r.group_id}` : null;
+    const at = key ? repOf.get(key) : undefined;
+    if (at !== undefined) a.members[at].push(r.id);
+    else {
+      if (key) repOf.set(key, a.reps.length);
+      a.reps.push(r);
+      a.members.push([r.id]);
+    }
+  }
+  const totalReps = [...byArticle.values()].reduce((s, a) => s + a.reps.length, 0);
+  let done = 0;
+  const built: NewTheme[] = [];
+  const sets: { article: number; vocab: Vocabulary }[] = [];
+  for (const [article, { reps, members }] of [...byArticle].sort((x, y) => x[0] - y[0])) {
+    const terms: string[][] = [];
+    for (let i = 0; i < reps.length; i++) {
+      terms.push(termsOf(reps[i].body));
+      if (++done % 500 === 0) {
+        await opts.onProgress?.(0.5 * done / Math.max(1, totalReps));
+        await tick();
+      }
+    }
+    const vocab = buildVocabulary(terms);
+    sets.push({ article, vocab });
+    const clusters = await clusterDocs(reps.map((_, i) => ({ terms: terms[i], weight: members[i].length })), vocab);
+    const others: number[] = [];
+    for (const c of clusters) {
+      const ids = c.members.flatMap((d) => members[d]);
+      if (ids.length < 2) {
+        others.push(...c.members);
+        continue;
+      }
+      built.push({
+        id: '', article, other: false, autoLabel: c.keyPhrases.slice(0, 3).join('、'), label: null, labelledBy: null,
+        keyPhrases: c.keyPhrases, centroid: Object.fromEntries(c.centroid), quotes: quotesOf(c.members.map((d) => reps[d])), commentIds: ids,
+      });
+    }
+    if (others.length) {
+      built.push({
+        id: '', article, other: true, autoLabel: '', label: null, labelledBy: null, keyPhrases: [], centroid: {},
+        quotes: quotesOf(others.map((d) => reps[d])), commentIds: others.flatMap((d) => members[d]),
+      });
+    }
+    await opts.onProgress?.(0.5 + 0.4 * done / Math.max(1, totalReps));
+  }
+  await keepPersistingThemes(roundId, built, db);
+  await db.transaction(async (tx) => {
+    await tx.execute(sql`delete from theme_comments where round_id = ${roundId}`);
+    await tx.execute(sql`delete from themes where round_id = ${roundId} and not (id = any(${pgArray(built.map((b) => b.id))}::uuid[]))`);
+    for (const b of built) await upsertTheme(tx, roundId, b);
+    await insertMembership(tx, roundId, built.flatMap((b) => b.commentIds.map((c) => [c, b.id] as const)));
+    await tx.execute(sql`delete from theme_sets where round_id = ${roundId}`);
+    for (const s of sets) {
+      await tick();
+      await tx.execute(sql`insert into theme_sets (round_id, article_number, idf, default_idf)
+        values (${roundId}, ${s.article}, ${JSON.stringify(Object.fromEntries(s.vocab.idf))}::jsonb, ${s.vocab.defaultIdf})`);
+    }
+    await recount(tx, roundId);
+    const durationMs = Date.now() - started;
+    await tx.execute(sql`insert into theme_runs (round_id, mode, through, full_at, finished_at, duration_ms, comments, added_since_full)
+      values (${roundId}, 'full', ${new Date(through || started).toISOString()}::timestamptz, now(), now(), ${durationMs}, ${rows.length}, 0)
+      on conflict (round_id) do update set mode = 'full', through = excluded.through, full_at = now(), finished_at = now(),
+        duration_ms = excluded.duration_ms, comments = excluded.comments, added_since_full = 0`);
+  });
+  return { mode: 'full', comments: rows.length, themes: built.filter((b) => !b.other).length, durationMs: Date.now() - started };
+}
+
+/** Gives each new theme the id (and staff label) of the old theme it continues, or a new id. */
+async function keepPersistingThemes(roundId: string, built: NewTheme[], db: DbOrTx): Promise<void> {
+  const old = rowsOf<{ comment_id: string; theme_id: string }>(await db.execute(sql`
+    select tc.comment_id, tc.theme_id from theme_comments tc where tc.round_id = ${roundId}`));
+  const themes = rowsOf<{ id: string; article_number: number; other: boolean; label: string | null; labelled_by: string | null }>(await db.execute(sql`
+    select id, article_number, other, label, labelled_by from themes where round_id = ${roundId}`));
+  const oldOf = new Map(old.map((r) => [r.comment_id, r.theme_id]));
+  const oldSize = new Map<string, number>();
+  for (const r of old) oldSize.set(r.theme_id, (oldSize.get(r.theme_id) ?? 0) + 1);
+  const byId = new Map(themes.map((t) => [t.id, t]));
+  const taken = new Set<string>();
+  // Biggest first: they claim their predecessor before a fragment could.
+  for (const b of [...built].sort((x, y) => y.commentIds.length - x.commentIds.length)) {
+    let id: string | undefined;
+    if (b.other) id = themes.find((t) => t.other && Number(t.article_number) === b.article && !taken.has(t.id))?.id;
+    else {
+      const overlap = new Map<string, number>();
+      for (const c of b.commentIds) {
+        const o = oldOf.get(c);
+        if (o) overlap.set(o, (overlap.get(o) ?? 0) + 1);
+      }
+      let best = 0;
+      for (const [o, k] of overlap) {
+        const t = byId.get(o);
+        if (!t || t.other || taken.has(o)) continue;
+        const jaccard = k / (b.commentIds.length + (oldSize.get(o) ?? 0) - k);
+        if (jaccard >= 0.5 && jaccard > best) {
+          best = jaccard;
+          id = o;
+        }
+      }
+    }
+    if (id) {
+      taken.add(id);
+      b.label = byId.get(id)!.label;
+      b.labelledBy = byId.get(id)!.labelled_by;
+    }
+    b.id = id ?? randomUUID();
+  }
+}
+
+async function upsertTheme(tx: DbOrTx, roundId: string, b: NewTheme): Promise<void> {
+  await tx.execute(sql`insert into themes (id, round_id, article_number, other, auto_label, label, labelled_by, key_phrases, centroid, quotes)
+    values (${b.id}, ${roundId}, ${b.article}, ${b.other}, ${b.autoLabel}, ${b.label}, ${b.labelledBy},
+      ${pgArray(b.keyPhrases)}::text[], ${JSON.stringify(b.centroid)}::jsonb, ${JSON.stringify(b.quotes)}::jsonb)
+    on conflict (id) do update set auto_label = excluded.auto_label, key_phrases = excluded.key_phrases,
+      centroid = excluded.centroid, quotes = excluded.quotes, article_number = excluded.article_number, other = excluded.other`);
+}
+
+async function insertMembership(tx: DbOrTx, roundId: string, pairs: (readonly [string, string])[]): Promise<void> {
+  for (let i = 0; i < pairs.length; i += 10_000) {
+    const chunk = pairs.slice(i, i + 10_000);
+    await tx.execute(sql`insert into theme_comments (comment_id, theme_id, round_id)
+      select c, t, ${roundId}::uuid from unnest(${pgArray(chunk.map((p) => p[0]))}::uuid[], ${pgArray(chunk.map((p) => p[1]))}::uuid[]) as x(c, t)
+      on conflict (comment_id) do update set theme_id = excluded.theme_id`);
+  }
+}
+
+/** Comments and people (a person once however many comments: account, else contact) per theme of a round. */
+async function recount(tx: DbOrTx, roundId: string): Promise<void> {
+  await tx.execute(sql`
+    update themes t set comments = coalesce(x.n, 0), people = coalesce(x.p, 0)
+    from themes t2 left join (
+      select tc.theme_id, count(*)::int as n, count(distinct ${PERSON})::int as p
+      from theme_comments tc join comments c on c.id = tc.comment_id
+      where tc.round_id = ${roundId} and c.hidden_at is null group by tc.theme_id
+    ) x on x.theme_id = t2.id
+    where t.id = t2.id and t2.round_id = ${roundId}`);
+}
+
+/**
+ * Brings a computed round's themes up to date: the comments that arrived since the last run go to
+ * the nearest theme of their article (cosine ≥ THRESHOLD against the stored centroid, with the
+ * stored vocabulary), a campaign copy to its group's theme, the rest to 其他独立意见. Computes in full
+ * when the round was never computed, an article has no vocabulary yet, or many comments arrived.
+ */
+export async function refreshRoundThemes(roundId: string, db: DbOrTx = getDb(), opts: { onProgress?: (f: number) => Promise<void> | void } = {}): Promise<RunSummary> {
+  const started = Date.now();
+  const [run] = rowsOf<{ through: Date | string; comments: number; added_since_full: number }>(await db.execute(sql`
+    select through, comments, added_since_full from theme_runs where round_id = ${roundId}`));
+  if (!run) return computeRoundThemes(roundId, db, opts);
+  const fresh = rowsOf<Row>(await db.execute(sql`
+    select c.id, c.receipt, c.body, coalesce(c.article_number, 0) as article, c.group_id, c.created_at
+    from comments c
+    where c.round_id = ${roundId} and c.hidden_at is null and c.created_at > ${new Date(run.through).toISOString()}::timestamptz - ${LATE_WINDOW}
+      and not exists (select 1 from theme_comments tc where tc.comment_id = c.id)
+    order by c.created_at, c.id`));
+  if (!fresh.length) return { mode: 'unchanged', comments: 0, themes: 0, durationMs: Date.now() - started };
+  const added = Number(run.added_since_full) + fresh.length;
+  if (added > Math.max(FULL_MIN, FULL_SHARE * Number(run.comments))) return computeRoundThemes(roundId, db, opts);
+  const articles = [...new Set(fresh.map((r) => Number(r.article)))];
+  const sets = rowsOf<{ article_number: number; idf: Record<string, number>; default_idf: number }>(await db.execute(sql`
+    select article_number, idf, default_idf from theme_sets where round_id = ${roundId} and article_number = any(${pgArray(articles)}::int[])`));
+  if (sets.length < articles.length) return computeRoundThemes(roundId, db, opts);
+  const vocabOf = new Map(sets.map((s) => [Number(s.article_number), { idf: new Map(Object.entries(s.idf)), defaultIdf: Number(s.default_idf) } as Vocabulary]));
+  const themes = rowsOf<{ id: string; article_number: number; other: boolean; centroid: Record<string, number>; map?: Map<string, number> }>(await db.execute(sql`
+    select id, article_number, other, centroid from themes where round_id = ${roundId} and article_number = any(${pgArray(articles)}::int[])`));
+  const groupTheme = new Map(rowsOf<{ group_id: string; article: number; theme_id: string }>(await db.execute(sql`
+    select distinct on (c.group_id, coalesce(c.article_number, 0)) c.group_id, coalesce(c.article_number, 0) as article, tc.theme_id
+    from theme_comments tc join comments c on c.id = tc.comment_id
+    where tc.round_id = ${roundId} and c.group_id is not null`)).map((r) => [`${r.article}:${r.group_id}`, r.theme_id]));
+  const pairs: [string, string][] = [];
+  const newOthers: NewTheme[] = [];
+  let i = 0;
+  for (const r of fresh) {
+    const article = Number(r.article);
+    const key = r.group_id ? `${article}:${r.group_id}` : null;
+    let theme = key ? groupTheme.get(key) : undefined;
+    if (!theme) {
+      const v = vectorOf(termsOf(r.body), vocabOf.get(article)!);
+      let best = THRESHOLD;
+      for (const t of themes) {
+        if (t.other || Number(t.article_number) !== article) continue;
+        const s = cosine(v, (t.map ??= new Map(Object.entries(t.centroid))));
+        if (s >= best) {
+          best = s;
+          theme = t.id;
+        }
+      }
+    }
+    if (!theme) {
+      let other = themes.find((t) => t.other && Number(t.article_number) === article)?.id;
+      if (!other) {
+        other = randomUUID();
+        themes.push({ id: other, article_number: article, other: true, centroid: {} });
+        newOthers.push({ id: other, article, other: true, autoLabel: '', label: null, labelledBy: null, keyPhrases: [], centroid: {}, quotes: quotesOf([r]), commentIds: [] });
+      }
+      theme = other;
+    }
+    if (key) groupTheme.set(key, theme);
+    pairs.push([r.id, theme]);
+    if (++i % 500 === 0) {
+      await opts.onProgress?.(i / fresh.length);
+      await tick();
+    }
+  }
+  const through = fresh.reduce((m, r) => Math.max(m, new Date(r.created_at).getTime()), new Date(run.through).getTime());
+  await db.transaction(async (tx) => {
+    for (const b of newOthers) await upsertTheme(tx, roundId, b);
+    await insertMembership(tx, roundId, pairs);
+    await recount(tx, roundId);
+    await tx.execute(sql`update theme_runs set mode = 'incremental', through = ${new Date(through).toISOString()}::timestamptz, finished_at = now(),
+      duration_ms = ${Date.now() - started}, comments = comments + ${fresh.length}, added_since_full = ${added} where round_id = ${roundId}`);
+  });
+  return { mode: 'incremental', comments: fresh.length, themes: 0, durationMs: Date.now() - started };
+}
