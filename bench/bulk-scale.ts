@@ -10,13 +10,18 @@
  *      audit, no Node), on the same rows reset to undecided (FLOOR=0 skips it);
  *   4. grouping at submission with the round holding 1,000,000 comments: the lookups alone
  *      (prepared, as the batched INSERT runs them), planGroup in its transaction and the raw
- *      INSERT transaction without grouping, over the labelled corpus (as bench/grouping-recall.ts).
+ *      INSERT transaction without grouping, over the labelled corpus (as bench/grouping-recall.ts),
+ *      with PostgreSQL's floor alternating with them (single probes of the same shapes; groupingAtScale),
+ *      then again with their pages buffered beside their own band probes alone.
+ *   The tag filter's page query is also timed alone in its form before and now (the same run's baseline).
  *
  *   npx tsx bench/bulk-scale.ts              # seeds kaimen_bench_bulk unless it holds N comments
  *   COMMENTS=200000 CAMPAIGN=20000 npx tsx bench/bulk-scale.ts    # smaller
  *   RESEED=1 …                               # drop and seed again
  *   FLOOR=0 …                                # without the floor
  *   READ_EVERY_MS=200 …                      # the pace of the inbox reads during the job (default 200 ms)
+ *   SEED_ONLY=1 …                            # seed (or keep) the database and stop
+ *   GROUPING_ONLY=1 …                        # step 4 alone
  *
  * Seeding: features (bigrams, fingerprint, MinHash, band keys) computed in Node as at submission,
  * rows sent 5,000 to a statement with the comments' secondary indexes dropped, then the indexes
@@ -35,9 +40,11 @@ import { intArrayLiteral, pgArray } from '../src/db/pg-literals';
 import { loadSampleDrafts } from '../src/server/drafts/sample-drafts';
 import { textFeaturesOf, type TextFeatures } from '../src/server/grouping/text-features';
 import { groupPick, NO_ID, planGroup } from '../src/server/grouping/grouping';
+import { LSH_BANDS } from '../src/server/grouping/minhash';
 import { insertComments, type CommentRow } from '../src/server/comments/insert-comments';
 import { generateReceipt, idempotencyDigest } from '../src/server/comments/receipts';
 import { listInbox } from '../src/server/review/inbox';
+import { searchedPageQuery } from '../src/server/review/search';
 import { BULK_LANE, jobStatus, registerBulkJobs, startBulk } from '../src/server/review/bulk-filter';
 import { runNextJob } from '../src/server/jobs/runner';
 import type { InboxFilters } from '../src/server/review/schemas';
@@ -217,6 +224,112 @@ async function seedComments(db: Db, url: string): Promise<number> {
   return (performance.now() - t0) / 1000;
 }
 
+/** How long `fn` takes (ms). */
+async function timings(fn: () => Promise<unknown>): Promise<number> {
+  const t0 = performance.now();
+  await fn();
+  return performance.now() - t0;
+}
+
+/**
+ * Grouping at submission into the round of 1,000,000 comments, the corpus of bench/grouping-recall.ts:
+ * the lookups alone (prepared, as the batched INSERT runs them), planGroup in its transaction and the
+ * raw INSERT transaction, and, alternating with them in the same cache state, PostgreSQL's floor —
+ * single probes of the same shapes on the same tables with keys not read before (a primary-key probe of
+ * comments that finds nothing, a unique-index probe with its heap row, a band-index probe, and the
+ * 16 band probes of one lookup in one statement). Returns the section's paragraph.
+ */
+async function groupingAtScale(db: Db, s: Setup, total: number): Promise<string> {
+  const corpus = loadCorpus();
+  const arr = (v: readonly number[] | null) => sql`${intArrayLiteral(v)}::int[]`;
+  const pickSql = (f: TextFeatures) => sql`select kind, id, group_id from ${groupPick({
+    roundId: sql`${s.roundId}::uuid`, fingerprint: sql`${f.fingerprint}::text`, self: sql`${NO_ID}::uuid`,
+    minhash: arr(f.minhash), lshBands: arr(f.lshBands ?? []), bigrams: arr(f.bigrams),
+  })} as p`;
+  const pickMs: number[] = [];
+  const planMs: number[] = [];
+  const txMs: number[] = [];
+  const rawMs: number[] = [];
+  const floors = { pk: [] as number[], receipt: [] as number[], band: [] as number[], bands16: [] as number[] };
+  const randomKey = () => (Math.floor(rnd() * 2 ** 32) | 0);
+  const probes: Array<[keyof typeof floors, () => Promise<unknown>]> = [
+    ['pk', () => executePrepared(db, sql`select id, group_id, minhash from comments where id = ${randomUUID()}::uuid`)],
+    ['receipt', () => executePrepared(db, sql`select id, group_id, minhash from comments where receipt = ${`S${Math.floor(rnd() * N)}`}`)],
+    ['band', () => executePrepared(db, sql`select comment_id from lsh_buckets where round_id = ${s.roundId}::uuid and band_key = ${randomKey()}::int limit 1`)],
+    ['bands16', () => executePrepared(db, sql`select count(*) from unnest(${arr(Array.from({ length: LSH_BANDS }, randomKey))}) as k(key)
+      cross join lateral (select comment_id from lsh_buckets where round_id = ${s.roundId}::uuid and band_key = k.key limit 1) b`)],
+  ];
+  const rowOf = (body: string, text: TextFeatures): CommentRow => ({
+    receipt: generateReceipt(s.code, s.number), lookupHash: 'bench', keyDigest: idempotencyDigest(randomUUID()), draftId: s.draftId, roundId: s.roundId,
+    articleId: null, articleNumber: null, body, name: null, publishName: false, district: null, occupation: null, contact: null, notify: false,
+    channel: 'web', stationId: null, kioskId: null, deputyId: null, userId: null, byDeputy: false, voices: 1, at: new Date(), text,
+  });
+  for (let i = 0; i < corpus.items.length; i++) {
+    const body = corpus.items[i].body;
+    // The floor's probes and the lookup in a rotating order, so neither always runs first after the transactions.
+    const steps: Array<() => Promise<void>> = [
+      async () => { pickMs.push(await timings(() => executePrepared(db, pickSql(textFeaturesOf(body))))); },
+      ...probes.map(([k, fn]) => async () => { floors[k].push(await timings(fn)); }),
+    ];
+    for (let j = 0; j < steps.length; j++) await steps[(i + j) % steps.length]();
+    const order = i % 2 === 0 ? ['grouped', 'raw'] : ['raw', 'grouped'];
+    for (const mode of order) {
+      const x0 = performance.now();
+      await db.transaction(async (tx) => {
+        const text = textFeaturesOf(body);
+        if (mode === 'raw') return insertComments(tx, [{ ...rowOf(`${body}（对照）`, text), decided: { groupId: null, enterBands: false } }]);
+        const p0 = performance.now();
+        const plan = await planGroup(tx, { roundId: s.roundId, fingerprint: text.fingerprint }, text);
+        planMs.push(performance.now() - p0);
+        return insertComments(tx, [{ ...rowOf(body, text), decided: { groupId: plan.groupId, enterBands: plan.lshBands !== null } }]);
+      });
+      (mode === 'raw' ? rawMs : txMs).push(performance.now() - x0);
+    }
+  }
+  log(`grouping lookups p50 ${f2(p(pickMs, 50))} p95 ${f2(p(pickMs, 95))}; planGroup p50 ${f2(p(planMs, 50))} p95 ${f2(p(planMs, 95))}`);
+  log(`floors p95: pk ${f2(p(floors.pk, 95))} receipt ${f2(p(floors.receipt, 95))} band ${f2(p(floors.band, 95))} 16 bands ${f2(p(floors.bands16, 95))}`);
+  // The same lookups again: the pages they read are now in shared_buffers, as on a server whose
+  // buffers hold the band index and the exact lookup's index; and the pages each one touches.
+  // Alternating with the floor in the same state: the lookup's own 16 band probes alone (its pages, now buffered).
+  const againMs: number[] = [];
+  const againBands: number[] = [];
+  for (let i = 0; i < corpus.items.length; i++) {
+    const f = textFeaturesOf(corpus.items[i].body);
+    const steps = [
+      async () => { againMs.push(await timings(() => executePrepared(db, pickSql(f)))); },
+      async () => { againBands.push(await timings(() => executePrepared(db, sql`select count(*) from unnest(${arr(f.lshBands ?? [])}) as k(key)
+        cross join lateral (select comment_id from lsh_buckets where round_id = ${s.roundId}::uuid and band_key = k.key limit 1) b`))); },
+    ];
+    for (let j = 0; j < steps.length; j++) await steps[(i + j) % steps.length]();
+  }
+  log(`grouping lookups again p50 ${f2(p(againMs, 50))} p95 ${f2(p(againMs, 95))}; its band probes alone p50 ${f2(p(againBands, 50))} p95 ${f2(p(againBands, 95))}`);
+  const pages: number[] = [];
+  for (const it of corpus.items) {
+    const [{ 'QUERY PLAN': [plan] }] = rowsOf<{ 'QUERY PLAN': Array<{ Plan: Record<string, number> }> }>(
+      await db.execute(sql`explain (analyze, buffers, format json) ${pickSql(textFeaturesOf(it.body))}`));
+    pages.push(plan.Plan['Shared Hit Blocks'] + plan.Plan['Shared Read Blocks']);
+  }
+  // Leave the round as seeded for the next run.
+  await db.execute(sql`delete from lsh_buckets b using comments c where c.id = b.comment_id and c.receipt not like 'S%' and c.round_id = ${s.roundId}::uuid`);
+  await db.execute(sql`delete from comments where round_id = ${s.roundId}::uuid and receipt not like 'S%'`);
+  // Their dead index entries would be marked (pages dirtied) by the next run's lookups.
+  await db.execute(sql`vacuum lsh_buckets`);
+  const [cluster] = rowsOf<{ buffers: string; lsh: string; lshName: string; fp: string; pk: string; buckets: number }>(await db.execute(sql`
+    select current_setting('shared_buffers') as buffers, pg_size_pretty(pg_relation_size(i.indexrelid)) as lsh, i.indexrelid::regclass::text as "lshName",
+      pg_size_pretty(pg_relation_size('comments_round_fingerprint')) as fp, pg_size_pretty(pg_relation_size('comments_pkey')) as pk,
+      (select reltuples::bigint from pg_class where relname = 'lsh_buckets') as buckets
+    from pg_index i where i.indrelid = 'lsh_buckets'::regclass and i.indisprimary`));
+  const pp = (xs: number[]) => `p50 ${f2(p(xs, 50))} / p95 ${f2(p(xs, 95))}`;
+  return `Grouping at submission into that round (${total.toLocaleString('en')} comments), the ${corpus.items.length} corpus items of bench/grouping-recall.ts: lookups alone (prepared on the pool, as the batched INSERT runs them) ` +
+    `p50 ${f2(p(pickMs, 50))} ms, **p95 ${f2(p(pickMs, 95))} ms** (target ≤ 2 ms); planGroup in the transaction p50 ${f2(p(planMs, 50))}, p95 ${f2(p(planMs, 95))} ms; ` +
+    `the transaction with grouping p50 ${f2(p(txMs, 50))}, p95 ${f2(p(txMs, 95))} ms against the raw INSERT transaction without grouping p50 ${f2(p(rawMs, 50))}, p95 ${f2(p(rawMs, 95))} ms (alternating). ` +
+    `**Floor, same run, same cache state** (each probe prepared, alternating with the lookups, keys not read before): one primary-key probe of comments (finds nothing) ${pp(floors.pk)} ms; ` +
+    `one unique-index probe of comments with its heap row (receipt) ${pp(floors.receipt)} ms; one band-index probe ${pp(floors.band)} ms; the 16 band probes of a lookup in one statement (random keys) ${pp(floors.bands16)} ms. ` +
+    `A lookup touches p50 ${p(pages, 50)}, max ${Math.max(...pages)} pages (EXPLAIN (ANALYZE, BUFFERS), hit + read). ` +
+    `Sizes: the band index's primary key ${cluster.lshName} ${cluster.lsh} (${Number(cluster.buckets).toLocaleString('en')} rows), the exact lookup's index ${cluster.fp}, comments_pkey ${cluster.pk}, against shared_buffers ${cluster.buffers}. ` +
+    `The same ${corpus.items.length} lookups again, their pages now in the buffers: p50 ${f2(p(againMs, 50))} ms, **p95 ${f2(p(againMs, 95))} ms**; alternating with them, each lookup's own 16 band probes alone (the same buffered pages): ${pp(againBands)} ms.`;
+}
+
 async function main() {
   const fresh = await ensureDatabase();
   const url = dbUrl(NAME);
@@ -226,6 +339,11 @@ async function main() {
   const db = database.db;
   const seedSeconds = fresh ? await seedComments(db, url) : null;
   if (seedSeconds !== null) log(`seeded ${N} comments in ${seedSeconds.toFixed(0)} s`);
+  if (process.env.SEED_ONLY === '1') {
+    setDatabase(undefined);
+    await database.close();
+    return;
+  }
   const s = await setupOf(db);
   const admin = { id: s.staff[0], role: 'admin', name: null, email: null, phone: null, district: null, occupation: null, via: 'session' } as unknown as SessionUser;
   const actor = { id: admin.id, kind: 'user' as const };
@@ -235,9 +353,30 @@ async function main() {
       status = 'received', responded_at = null, approval_requested_at = null where group_id = ${s.groupId}::uuid and adoption is not null`);
     await db.execute(sql`vacuum analyze comments`);
   };
-  await reset();
   const [{ n: total }] = rowsOf<{ n: number }>(await db.execute(sql`select count(*)::int as n from comments`));
   log(`${total} comments; campaign ${s.groupId}`);
+  if (process.env.GROUPING_ONLY === '1') {
+    const text = await groupingAtScale(db, s, total);
+    const section = [
+      `## ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC — grouping at submission at ${total.toLocaleString('en')} comments (bench/bulk-scale.ts GROUPING_ONLY=1, issue 19)`,
+      '',
+      `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GB, Node ${process.version}, PostgreSQL (local cluster), load average at the start ${loadavg().map((l) => l.toFixed(1)).join(' / ')} (other engineers' work on the same 2 cores). ` +
+        `The seeded database of the day-at-scale runs (one round of ${DRAFT}, ${CAMPAIGN.toLocaleString('en')} campaign copies).`,
+      '',
+      text.replace('into that round', 'into the round'),
+      '',
+    ].join('\n');
+    console.log(section);
+    if (process.env.BENCH_NO_WRITE !== '1') {
+      const file = new URL('./RESULTS.md', import.meta.url);
+      if (!readFileSync(file, 'utf8').endsWith('\n')) appendFileSync(file, '\n');
+      appendFileSync(file, `\n${section}`);
+    }
+    setDatabase(undefined);
+    await database.close();
+    return;
+  }
+  await reset();
 
   // 1. The inbox alone.
   const viewer = { id: admin.id };
@@ -265,6 +404,21 @@ async function main() {
     quiet.set(name, xs);
     log(`quiet ${name}: p50 ${f1(p(xs, 50))} p95 ${f1(p(xs, 95))}`);
   }
+
+  // 1b. The tag filter's page query alone, in the form before (the tag as a semi-join in the window)
+  // and now (its ids hashed once), alternating, each tag in turn: the same run's baseline.
+  const tagForms = { before: [] as number[], now: [] as number[] };
+  for (let i = 0; i < RUNS * 2; i++) {
+    const t = s.tags[i % s.tags.length];
+    const semi = sql`c.id in (select ct.comment_id from comment_tags ct where ct.tag_id = any(${`{${t}}`}::uuid[]))`;
+    const hashed = sql`(${semi}) is true`;
+    for (const form of (i % 2 ? ['before', 'now'] : ['now', 'before']) as Array<keyof typeof tagForms>) {
+      const q = searchedPageQuery({ base: sql`true`, condition: semi, windowCondition: form === 'now' ? hashed : undefined, terms: [],
+        columns: sql`c.id, left(c.body, 240) as excerpt, c.created_at`, limit: 51, order: 'newest' });
+      tagForms[form].push(await time(() => db.execute(q)));
+    }
+  }
+  log(`tag page query alone: before p50 ${f1(p(tagForms.before, 50))} p95 ${f1(p(tagForms.before, 95))}; now p50 ${f1(p(tagForms.now, 50))} p95 ${f1(p(tagForms.now, 95))}`);
 
   // 2. The bulk decision, run as the runner runs it, with the inbox read meanwhile.
   registerBulkJobs();
@@ -334,63 +488,8 @@ async function main() {
   }
 
   // 4. Grouping at submission into the round of 1,000,000.
-  const corpus = loadCorpus();
-  const arr = (v: readonly number[] | null) => sql`${intArrayLiteral(v)}::int[]`;
-  const pickMs: number[] = [];
-  const planMs: number[] = [];
-  const txMs: number[] = [];
-  const rawMs: number[] = [];
-  const rowOf = (body: string, text: TextFeatures): CommentRow => ({
-    receipt: generateReceipt(s.code, s.number), lookupHash: 'bench', keyDigest: idempotencyDigest(randomUUID()), draftId: s.draftId, roundId: s.roundId,
-    articleId: null, articleNumber: null, body, name: null, publishName: false, district: null, occupation: null, contact: null, notify: false,
-    channel: 'web', stationId: null, kioskId: null, deputyId: null, userId: null, byDeputy: false, voices: 1, at: new Date(), text,
-  });
-  for (let i = 0; i < corpus.items.length; i++) {
-    const body = corpus.items[i].body;
-    const f = textFeaturesOf(body);
-    const q0 = performance.now();
-    await executePrepared(db, sql`select kind, id, group_id from ${groupPick({
-      roundId: sql`${s.roundId}::uuid`, fingerprint: sql`${f.fingerprint}::text`, self: sql`${NO_ID}::uuid`,
-      minhash: arr(f.minhash), lshBands: arr(f.lshBands ?? []), bigrams: arr(f.bigrams),
-    })} as p`);
-    pickMs.push(performance.now() - q0);
-    const order = i % 2 === 0 ? ['grouped', 'raw'] : ['raw', 'grouped'];
-    for (const mode of order) {
-      const x0 = performance.now();
-      await db.transaction(async (tx) => {
-        const text = textFeaturesOf(body);
-        if (mode === 'raw') return insertComments(tx, [{ ...rowOf(`${body}（对照）`, text), decided: { groupId: null, enterBands: false } }]);
-        const p0 = performance.now();
-        const plan = await planGroup(tx, { roundId: s.roundId, fingerprint: text.fingerprint }, text);
-        planMs.push(performance.now() - p0);
-        return insertComments(tx, [{ ...rowOf(body, text), decided: { groupId: plan.groupId, enterBands: plan.lshBands !== null } }]);
-      });
-      (mode === 'raw' ? rawMs : txMs).push(performance.now() - x0);
-    }
-  }
-  log(`grouping lookups p50 ${f2(p(pickMs, 50))} p95 ${f2(p(pickMs, 95))}; planGroup p50 ${f2(p(planMs, 50))} p95 ${f2(p(planMs, 95))}`);
-  // The same lookups again: the pages they read are now in shared_buffers, as on a server whose
-  // buffers hold the band index and the exact lookup's index.
-  const againMs: number[] = [];
-  for (const it of corpus.items) {
-    const f = textFeaturesOf(it.body);
-    const q0 = performance.now();
-    await executePrepared(db, sql`select kind, id, group_id from ${groupPick({
-      roundId: sql`${s.roundId}::uuid`, fingerprint: sql`${f.fingerprint}::text`, self: sql`${NO_ID}::uuid`,
-      minhash: arr(f.minhash), lshBands: arr(f.lshBands ?? []), bigrams: arr(f.bigrams),
-    })} as p`);
-    againMs.push(performance.now() - q0);
-  }
-  log(`grouping lookups again p50 ${f2(p(againMs, 50))} p95 ${f2(p(againMs, 95))}`);
-  // Leave the round as seeded for the next run.
-  await db.execute(sql`delete from lsh_buckets b using comments c where c.id = b.comment_id and c.receipt not like 'S%' and c.round_id = ${s.roundId}::uuid`);
-  await db.execute(sql`delete from comments where round_id = ${s.roundId}::uuid and receipt not like 'S%'`);
-  // Their dead index entries would be marked (pages dirtied) by the next run's lookups.
-  await db.execute(sql`vacuum lsh_buckets`);
+  const groupingText = await groupingAtScale(db, s, total);
 
-  const [cluster] = rowsOf<{ buffers: string; lsh: string; fp: string }>(await db.execute(sql`
-    select current_setting('shared_buffers') as buffers, pg_size_pretty(pg_relation_size('lsh_buckets_round_id_band_key_pk')) as lsh,
-      pg_size_pretty(pg_relation_size('comments_round_fingerprint')) as fp`));
   const rate = st.changed / jobSeconds;
   const stamp = started.toISOString().slice(0, 16).replace('T', ' ');
   const rows = filters.map(([name]) => {
@@ -416,11 +515,10 @@ async function main() {
     '| --- | ---: | ---: | ---: | ---: | ---: |',
     ...rows,
     '',
-    `Grouping at submission into that round (${total.toLocaleString('en')} comments), the ${corpus.items.length} corpus items of bench/grouping-recall.ts: lookups alone (prepared on the pool, as the batched INSERT runs them) ` +
-      `p50 ${f2(p(pickMs, 50))} ms, **p95 ${f2(p(pickMs, 95))} ms** (target ≤ 2 ms); planGroup in the transaction p50 ${f2(p(planMs, 50))}, p95 ${f2(p(planMs, 95))} ms; ` +
-      `the transaction with grouping p50 ${f2(p(txMs, 50))}, p95 ${f2(p(txMs, 95))} ms against the raw INSERT transaction without grouping p50 ${f2(p(rawMs, 50))}, p95 ${f2(p(rawMs, 95))} ms (alternating). ` +
-      `The band index's primary key is ${cluster.lsh} and the exact lookup's index ${cluster.fp} against shared_buffers ${cluster.buffers}: each of a submission's 16 band probes reads a leaf page from outside PostgreSQL's buffers. ` +
-      `The same ${corpus.items.length} lookups again, their pages now in the buffers: p50 ${f2(p(againMs, 50))} ms, **p95 ${f2(p(againMs, 95))} ms**.`,
+    `The tag filter's page query alone (no names, sizes or tags added), each tag in turn, ${RUNS * 2} runs each form, alternating, quiet: as before (the tag a semi-join in the newest-first window: one probe of comment_tags per row) p50 ${f1(p(tagForms.before, 50))} / p95 ${f1(p(tagForms.before, 95))} ms; ` +
+      `now (the tag's ids read from comment_tags_tag (tag_id, comment_id) alone into a hash once, each window row tested against it) p50 ${f1(p(tagForms.now, 50))} / p95 ${f1(p(tagForms.now, 95))} ms.`,
+    '',
+    groupingText,
     '',
   ].join('\n');
   console.log(section);

@@ -464,7 +464,10 @@ export const tags = pgTable('tags', {
 export const commentTags = pgTable('comment_tags', {
   commentId: uuid('comment_id').notNull().references(() => comments.id),
   tagId: uuid('tag_id').notNull().references(() => tags.id),
-}, (t) => [primaryKey({ columns: [t.commentId, t.tagId] }), index('comment_tags_tag').on(t.tagId)]);
+}, (t) => [primaryKey({ columns: [t.commentId, t.tagId] }),
+  // With comment_id, a tag's comments are read from the index alone: the inbox's tag filter hashes them
+  // once and tests the newest rows against the hash (review/inbox.ts; decision 023 addendum).
+  index('comment_tags_tag').on(t.tagId, t.commentId)]);
 
 /**
  * Tag suggestions for a round's untagged comments (src/server/suggestions/, decision 027): what the

@@ -9,6 +9,7 @@ import { listInbox, parseInboxFilters } from '../../src/server/review/inbox';
 import { sql } from 'drizzle-orm';
 import { searchCondition, searchedPageQuery } from '../../src/server/review/search';
 import { comment, createStaff, publishSample } from './review-support';
+import { tagComments } from '../../src/server/review/tags';
 
 let database: TestDatabase;
 let alice: Awaited<ReturnType<typeof createStaff>>;
@@ -63,6 +64,31 @@ describe('word search', () => {
       expect(viaIndex.length).toBeGreaterThan(0);
       expect(viaIndex).toEqual(await ask());
     }
+  });
+});
+
+describe('tag filter', () => {
+  it('finds the comments of a tag newest first, alone and with a word, the same from the hashed window as through the index', async () => {
+    await tagComments([ids.once, ids.twice, ids.late], ['保温'], alice, {}, database.db);
+    expect(await found('', { tag: '保温' })).toEqual([ids.late, ids.twice, ids.once]);
+    expect(await found('停车', { tag: '保温' })).toEqual([ids.late, ids.once]);
+    // Page by page with the cursor: no gaps, no repeats.
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await listInbox(parseInboxFilters({ tag: '保温', limit: '1', ...(cursor ? { cursor } : {}) }), alice, database.db);
+      seen.push(...page.items.map((i) => i.id));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(seen).toEqual([ids.late, ids.twice, ids.once]);
+    // The window's form (the tag's ids hashed) and the index's (a semi-join) agree.
+    const [{ id: tag }] = (await database.db.execute(sql`select id from tags where name = '保温'`)).rows as Array<{ id: string }>;
+    const semi = sql`c.id in (select ct.comment_id from comment_tags ct where ct.tag_id = ${tag}::uuid)`;
+    const ask = async (window?: number) => ((await database.db.execute(searchedPageQuery({
+      base: sql`true`, condition: semi, windowCondition: sql`(${semi}) is true`, terms: [], columns: sql`c.id`, limit: 51, order: 'newest', window,
+    }))).rows as Array<{ id: string }>).map((r) => r.id);
+    expect(await ask()).toEqual([ids.late, ids.twice, ids.once]);
+    expect(await ask(1)).toEqual(await ask());
   });
 });
 

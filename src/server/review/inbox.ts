@@ -113,6 +113,26 @@ export async function resolveFilters(filters: InboxFilters, db: DbOrTx = getDb()
 type FilterKey = 'draft' | 'round' | 'article' | 'channel' | 'station' | 'district' | 'status' | 'adoption' | 'tag'
   | 'assignee' | 'campaign' | 'theme' | 'approval' | 'hidden' | 'dates' | 'q';
 
+/**
+ * Up to this many tagged comments the window tests a tag against its hashed ids. PostgreSQL hashes
+ * a subquery's rows only while they fit in hash_mem (about 200,000 ids at the default work_mem);
+ * past that it would rescan them for every row. A larger tag is common enough that the semi-join
+ * finds a page within a few hundred rows.
+ */
+const HASHED_TAG_MAX = 100_000;
+
+/**
+ * The tag filter as a hashed subplan, or null for a tag on more than HASHED_TAG_MAX comments:
+ * `(… in (subquery)) is true` is not turned into a join, so PostgreSQL reads the tags' comment ids
+ * once (from comment_tags_tag alone) into a hash and tests each row against it, in the order of the
+ * scan it filters, which the window's LIMIT stops early.
+ */
+async function tagInWindow(tagIds: string[], db: DbOrTx): Promise<SQL | null> {
+  const [{ n }] = rowsOf<{ n: number }>(await db.execute(sql`
+    select count(*)::int as n from (select 1 from comment_tags where tag_id = any(${uuidArray(tagIds)}) limit ${HASHED_TAG_MAX + 1}) t`));
+  return n <= HASHED_TAG_MAX ? sql`(c.id in (select ct.comment_id from comment_tags ct where ct.tag_id = any(${uuidArray(tagIds)}))) is true` : null;
+}
+
 /** The WHERE conditions of a filter set, by filter, so counts can leave one out. */
 export function filterConditions(r: ResolvedFilters, viewer: Viewer): Map<FilterKey, SQL> {
   const f = r.filters;
@@ -185,6 +205,11 @@ export async function listInbox(filters: InboxFilters, viewer: Viewer, db: DbOrT
   // The query and the tag may match few rows: they go through search.ts's window-or-index page.
   const selective = (['q', 'tag'] as const).flatMap((k) => byFilter.get(k) ?? []);
   const search = selective.length ? whereOf(selective) : undefined;
+  // In the newest-first window a tag is tested row by row against its comment ids hashed once (read
+  // from comment_tags_tag alone): as a semi-join the planner probes comment_tags once a row, and a tag
+  // on 0.7 % of comments needs ~7,500 rows read for a page (bench/bulk-scale.ts; decision 023 addendum).
+  const hashedTag = resolved.tagIds ? await tagInWindow(resolved.tagIds, db) : null;
+  const windowSearch = hashedTag ? whereOf([...(byFilter.get('q') ? [byFilter.get('q')!] : []), hashedTag]) : search;
   const relevance = filters.sort === 'relevance' && byFilter.has('q');
   byFilter.delete('q');
   byFilter.delete('tag');
@@ -196,7 +221,7 @@ export async function listInbox(filters: InboxFilters, viewer: Viewer, db: DbOrT
   const limit = filters.limit ?? PAGE_SIZE;
   const rows = rowsOf<Record<string, unknown>>(await db.execute(search
     ? searchedPageQuery({
-      base: whereOf(conds), condition: search, terms, columns: PAGE_COLUMNS, limit: limit + 1,
+      base: whereOf(conds), condition: search, windowCondition: windowSearch, terms, columns: PAGE_COLUMNS, limit: limit + 1,
       order: relevance ? 'relevance' : 'newest',
       after: position?.score !== undefined ? { score: position.score, createdAt: position.createdAt, id: position.id } : undefined,
     })

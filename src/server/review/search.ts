@@ -71,6 +71,8 @@ export interface SearchedPage {
   base: SQL;
   /** The conditions that may match few rows: searchCondition's, the tag filter's. */
   condition: SQL;
+  /** The same conditions as tested on the rows of the newest-first window, when a form suits a row-by-row test better (the tag's hashed ids); default `condition`. */
+  windowCondition?: SQL;
   terms: string[];
   /** The page's columns, of comments c. */
   columns: SQL;
@@ -97,7 +99,7 @@ export function searchedPageQuery(p: SearchedPage): SQL {
   const newest = sql`select c.id, c.created_at, c.body, c.bigrams from comments c where ${p.base} order by c.created_at desc, c.id desc limit ${window}`;
   const picked = sql`
     with hits as materialized (
-      select c.id, c.created_at from (${newest}) c where ${p.condition} order by c.created_at desc, c.id desc limit ${want}
+      select c.id, c.created_at from (${newest}) c where ${p.windowCondition ?? p.condition} order by c.created_at desc, c.id desc limit ${want}
     ), enough as materialized (
       select (select count(*) from hits) >= ${want} or (select count(*) from (select 1 from comments c where ${p.base} order by c.created_at desc, c.id desc limit ${window}) w) < ${window} as ok
     ), matched as materialized (
