@@ -14,19 +14,23 @@
  * Mid-run one instance is killed (SIGKILL; restarted a second later, as systemd's Restart=always
  * would) and the primary is restarted (pg_ctl restart -m fast). Then every receipt is checked
  * against the primary: sent / acknowledged / stored / lost / doubled; responses are counted by
- * status. Writes the figures to bench/RESULTS.md. Everything started is stopped and removed, also
- * on failure or Ctrl-C.
+ * status, and every 5xx by who sent it (nginx's own 503 carries X-Unavailable-From: proxy; the
+ * app's has its JSON error code), set beside the fault windows and what nginx, pgbouncer's
+ * clients (the instances) and the instances' start-ups logged. Before the load, the floors at the
+ * same concurrency: a raw INSERT through pgbouncer and a static file through nginx. Appends its
+ * section to bench/RESULTS.md and prints the "Current figures" row (edited in by hand: other
+ * benches write that file too). Everything started is stopped and removed, also on failure or Ctrl-C.
  *
  *   npx tsx bench/cluster.ts
- *   LOAD_SECONDS=60 SUBMITTERS=24 READERS=8 KEEP=1 npx tsx bench/cluster.ts
+ *   LOAD_SECONDS=60 SUBMITTERS=24 READERS=8 BASELINE_SECONDS=10 KEEP=1 npx tsx bench/cluster.ts
  *
  * Ports (BASE_PORT, default 4700): nginx +0 (HTTP) and +1 (HTTPS), instances +11..+13;
  * PG_PORT (5440) primary, +1 replica; PGBOUNCER_PORT (6432). Run as root (PostgreSQL and pgbouncer
  * then run as the postgres user) or as a user that may run initdb.
  */
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { appendFileSync, chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -35,6 +39,7 @@ import { gunzipSync } from 'node:zlib';
 import pg from 'pg';
 import { renderAll, productionValues } from '../deploy/render';
 import { percentile } from './lib/server';
+import { citizenComment } from './lib/comments';
 import { checkLedger, count, newSubmitStats, submitUntilAnswered, type Answer, type Post } from './lib/receipts-ledger';
 
 const root = resolve(import.meta.dirname, '..');
@@ -49,6 +54,8 @@ const LOAD_SECONDS = Number(process.env.LOAD_SECONDS ?? 60);
 const SUBMITTERS = Number(process.env.SUBMITTERS ?? 24);
 const READERS = Number(process.env.READERS ?? 8);
 const POOL_MAX = Number(process.env.POOL ?? 10);
+/** Seconds of each baseline (raw INSERT through pgbouncer, a static file through nginx) before the load. */
+const BASELINE_SECONDS = Number(process.env.BASELINE_SECONDS ?? 10);
 const KILL_AT = LOAD_SECONDS * 0.25;
 const PG_RESTART_AT = LOAD_SECONDS * 0.55;
 const PG_BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin';
@@ -67,6 +74,7 @@ const log = (line: string) => console.log(`[cluster ${new Date().toISOString().s
 const children = new Set<ChildProcess>();
 const clusters: string[] = [];
 let cleaned = false;
+let loadAtStart = '';
 
 /** Runs `cmd` as the postgres user when this script runs as root (initdb and pgbouncer refuse root). */
 function asPostgres(cmd: string, args: string[]): [string, string[]] {
@@ -231,6 +239,19 @@ function readUnit(file: string, instance: string): Unit {
 const instances = new Map<number, ChildProcess>();
 /** Restarts of instances that exited, as systemd's Restart=always does (after RestartSec). */
 const restarts: Array<{ port: number; exitedAt: number; upAt?: number }> = [];
+/** Every start of an instance: spawned, answering /healthz, and the CPU it had used by then (from /proc). */
+interface Start { port: number; pid: number; spawnAt: number; upAt?: number; cpuMs?: number }
+const starts: Start[] = [];
+
+/** User + system CPU time of process `pid` so far, in ms (Linux /proc; undefined elsewhere). */
+function cpuMsOf(pid: number): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return undefined;
+  }
+}
 
 /** Starts instance `port` from the unit and keeps it running: an exit (even SIGKILL) is followed by a restart, as under systemd. */
 async function startInstance(unitFile: string, port: number): Promise<void> {
@@ -240,6 +261,8 @@ async function startInstance(unitFile: string, port: number): Promise<void> {
     cwd: unit.workingDirectory, env: { PATH: process.env.PATH, ASTRO_TELEMETRY_DISABLED: '1', ...unit.env },
   });
   instances.set(port, child);
+  const start: Start = { port, pid: child.pid ?? 0, spawnAt: Date.now() };
+  starts.push(start);
   child.once('exit', () => {
     if (cleaned) return;
     const restart = { port, exitedAt: Date.now() } as (typeof restarts)[number];
@@ -253,6 +276,60 @@ async function startInstance(unitFile: string, port: number): Promise<void> {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`instance :${port} exited (${child.exitCode ?? child.signalCode}); see ${join(dir, 'log', `app-${port}.log`)}`);
     return (await fetch(`http://127.0.0.1:${port}/healthz`)).ok;
   }, 120_000);
+  start.upAt = Date.now();
+  start.cpuMs = cpuMsOf(start.pid);
+}
+
+/** CPU ms used so far by `pid` and every process below it (nginx's workers, PostgreSQL's backends). */
+function cpuMsOfTree(pid: number): number {
+  const parents = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const ppid = Number(readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
+      parents.set(ppid, [...(parents.get(ppid) ?? []), Number(entry)]);
+    } catch { /* gone */ }
+  }
+  let total = 0;
+  for (const todo = [pid]; todo.length;) {
+    const p = todo.pop()!;
+    total += cpuMsOf(p) ?? 0;
+    todo.push(...(parents.get(p) ?? []));
+  }
+  return total;
+}
+
+/** The CPU the pieces of the deployment used, by piece (ms so far): for "where did the 2 cores go". */
+function cpuByPiece(): Record<string, number> {
+  const pidIn = (file: string) => { try { return Number(readFileSync(file, 'utf8').split('\n')[0].trim()); } catch { return 0; } };
+  const self = process.cpuUsage();
+  return {
+    nginx: cpuMsOfTree(pidIn(join(dir, 'nginx/nginx.pid'))),
+    pgbouncer: cpuMsOf(pidIn(join(dir, 'run/pgbouncer.pid'))) ?? 0,
+    primary: cpuMsOfTree(pidIn(join(dir, 'pg/primary/postmaster.pid'))),
+    replica: cpuMsOfTree(pidIn(join(dir, 'pg/replica/postmaster.pid'))),
+    'bench clients': (self.user + self.system) / 1000,
+  };
+}
+
+/**
+ * The phases of each start, from the instance's own log lines (LOG_LEVEL=info; pino's time and
+ * pid): spawned → database opened and migrated ("使用 PostgreSQL") → listening ("开门已启动") →
+ * /healthz answered, and the CPU the process had used by then.
+ */
+function startPhases(list: Start[], origin: number): string[] {
+  return list.map((s) => {
+    const lines = readFileSync(join(dir, 'log', `app-${s.port}.log`), 'utf8').split('\n');
+    const when = (needle: string) => {
+      const line = lines.find((l) => l.includes(`"pid":${s.pid},`) && l.includes(needle));
+      const time = line ? /"time":"([^"]+)"/.exec(line)?.[1] : undefined;
+      return time ? Date.parse(time) : undefined;
+    };
+    const db = when('使用 PostgreSQL');
+    const listening = when('开门已启动');
+    const sec = (a?: number, b?: number) => (a && b ? ((b - a) / 1000).toFixed(1) : '?');
+    return `:${s.port} spawned at ${((s.spawnAt - origin) / 1000).toFixed(1)} s: database ready +${sec(s.spawnAt, db)} s, listening +${sec(db, listening)} s, /healthz +${sec(listening, s.upAt)} s = ${sec(s.spawnAt, s.upAt)} s, CPU ${s.cpuMs !== undefined ? (s.cpuMs / 1000).toFixed(1) : '?'} s`;
+  });
 }
 
 // ── HTTPS clients, each from its own loopback address ──
@@ -270,9 +347,13 @@ function agentFor(client: number): https.Agent {
   return agent;
 }
 
-function request(method: string, path: string, client: number, body?: string, headers: Record<string, string> = {}): Promise<Answer & { headers: Record<string, string | string[] | undefined> }> {
+/** How the client's request went out: on a kept-alive connection, or a new one (TCP + TLS handshake, its ms). */
+interface Conn { reused: boolean; handshakeMs?: number }
+
+function request(method: string, path: string, client: number, body?: string, headers: Record<string, string> = {}): Promise<Answer & { headers: Record<string, string | string[] | undefined>; conn: Conn }> {
   return new Promise((ok, fail) => {
     const t0 = performance.now();
+    const conn: Conn = { reused: false };
     const req = https.request({
       host: '127.0.0.1', port: HTTPS_PORT, method, path, agent: agentFor(client),
       headers: { host: `localhost:${HTTPS_PORT}`, 'accept-encoding': 'gzip', ...(body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {}), ...headers },
@@ -283,9 +364,13 @@ function request(method: string, path: string, client: number, body?: string, he
         const raw = Buffer.concat(chunks);
         let text: string;
         try { text = (res.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw).toString('utf8'); } catch { text = ''; }
-        ok({ status: res.statusCode ?? 0, body: text, ms: performance.now() - t0, headers: res.headers });
+        ok({ status: res.statusCode ?? 0, body: text, ms: performance.now() - t0, headers: res.headers, conn });
       });
       res.on('error', fail);
+    });
+    req.once('socket', (socket) => {
+      conn.reused = req.reusedSocket;
+      if (!req.reusedSocket) socket.once('secureConnect', () => { conn.handshakeMs = performance.now() - t0; });
     });
     req.setTimeout(30_000, () => req.destroy(Object.assign(new Error('client timeout'), { code: 'TIMEOUT' })));
     req.on('error', fail);
@@ -293,7 +378,36 @@ function request(method: string, path: string, client: number, body?: string, he
   });
 }
 
-const post: Post = (path, json, client) => request('POST', path, client, json);
+/**
+ * Who answered a 5xx: nginx's own 503 when an instance died mid-request or none could be reached
+ * (X-Unavailable-From: proxy, deploy/nginx/kaimen.conf), the app (its JSON error code, e.g.
+ * app:ServiceUnavailable while the database is unavailable), or nginx's bare error page.
+ */
+function originOf(r: { status: number; body: string; headers: Record<string, string | string[] | undefined> }): string | undefined {
+  if (r.status < 500) return undefined;
+  if (r.headers['x-unavailable-from'] === 'proxy') return 'nginx';
+  try {
+    const code = (JSON.parse(r.body) as { error?: { code?: string } }).error?.code;
+    if (code) return `app:${code}`;
+  } catch { /* not JSON */ }
+  return r.headers['x-request-id'] ? 'app' : 'nginx-page';
+}
+
+/** Every answered submission attempt: when it was answered (ms since the load began), how long it took, which status. */
+const submitTimeline: Array<{ at: number; ms: number; status: number; requestId?: string; conn: Conn }> = [];
+/** Every 5xx of the load: sent and answered (ms since the load began), and who answered it. */
+const fiveXX: Array<{ sent: number; at: number; status: number; from: string; what: 'submission' | 'read' }> = [];
+let loadT0 = 0;
+const post: Post = async (path, json, client) => {
+  const r = await request('POST', path, client, json);
+  const from = originOf(r);
+  if (loadT0) {
+    const at = Date.now() - loadT0;
+    submitTimeline.push({ at, ms: r.ms, status: r.status, requestId: r.headers['x-request-id'] as string | undefined, conn: r.conn });
+    if (r.status >= 500) fiveXX.push({ sent: at - r.ms, at, status: r.status, from: from ?? '?', what: 'submission' });
+  }
+  return { ...r, from };
+};
 
 // ── the run ──
 
@@ -302,6 +416,7 @@ interface ReadStats { statuses: Map<string, number>; latencies: number[]; failur
 async function main(): Promise<void> {
   ensureInstalled();
   const started = Date.now();
+  loadAtStart = loadavg().map((l) => l.toFixed(1)).join(' / ');
   for (const sub of ['app', 'pg', 'run', 'log', 'pgbouncer', 'nginx/cache', 'nginx/temp', 'data', 'archive', 'tls']) mkdirSync(join(dir, sub), { recursive: true });
   if (isRoot) execFileSync('chown', ['-R', 'postgres:postgres', join(dir, 'pg'), join(dir, 'run'), join(dir, 'archive'), join(dir, 'log')]);
   for (const sub of ['nginx/cache', 'nginx/temp']) chmodSync(join(dir, sub), 0o777);
@@ -324,7 +439,9 @@ async function main(): Promise<void> {
     DATABASE_URL: `postgres://kaimen:${PASSWORD}@127.0.0.1:${PGBOUNCER_PORT}/kaimen`,
     DATABASE_READ_URL: `postgres://kaimen:${PASSWORD}@127.0.0.1:${REPLICA_PORT}/kaimen`,
     DATABASE_POOL_MAX: String(POOL_MAX), PUBLIC_URL: `https://localhost:${HTTPS_PORT}`, SEED_SAMPLES: 'true',
-    AUDIT_KEY: randomBytes(32).toString('base64'), LOOKUP_CODE_SECRET: randomBytes(32).toString('base64'), LOG_LEVEL: 'warn',
+    AUDIT_KEY: randomBytes(32).toString('base64'), LOOKUP_CODE_SECRET: randomBytes(32).toString('base64'),
+    // info: the start-up lines time each start's phases; the access lines say which instance answered 503 when.
+    LOG_LEVEL: 'info',
     DB_NAME: 'kaimen', PG_HOST: '127.0.0.1', PG_PORT: String(PG_PORT), LISTEN_ADDR: '127.0.0.1', PGBOUNCER_PORT: String(PGBOUNCER_PORT),
     SOCKET_DIR: join(dir, 'run'), RUN_DIR: join(dir, 'run'), LOG_FILE: join(dir, 'log/pgbouncer.log'), AUTH_FILE: join(dir, 'pgbouncer/userlist.txt'),
     DEFAULT_POOL_SIZE: '20', SHARED_BUFFERS: '256MB', EFFECTIVE_CACHE_SIZE: '1GB', MAX_CONNECTIONS: '100',
@@ -357,7 +474,14 @@ async function main(): Promise<void> {
     'http {',
     '  include /etc/nginx/mime.types;',
     '  default_type application/octet-stream;',
-    '  access_log off;',
+    // Every 5xx nginx sends, with the instances it tried and what they did (the 503s' sources).
+    "  log_format faults '$msec $status $request_method $uri upstream=$upstream_addr upstream_status=$upstream_status';",
+    '  map $status $kaimen_5xx { ~^5 1; default 0; }',
+    `  access_log ${join(dir, 'log/nginx-5xx.log')} faults if=$kaimen_5xx;`,
+    // Every POST's time in nginx and in the instance it went to (joined with the client's and the app's by request id).
+    "  log_format timing '$request_id $status $request_method rt=$request_time uct=$upstream_connect_time uht=$upstream_header_time urt=$upstream_response_time reqs=$connection_requests tls=$ssl_session_reused';",
+    '  map $request_method $kaimen_post { POST 1; default 0; }',
+    `  access_log ${join(dir, 'log/nginx-timing.log')} timing if=$kaimen_post;`,
     '  sendfile on;',
     `  client_body_temp_path ${join(dir, 'nginx/temp/body')};`,
     `  proxy_temp_path ${join(dir, 'nginx/temp/proxy')};`,
@@ -371,6 +495,10 @@ async function main(): Promise<void> {
 
   const checks = await deploymentChecks();
   for (const c of checks) log(`check: ${c}`);
+  const asset = /\/_astro\/[^"' )]+\.(css|js)/.exec((await request('GET', `/drafts/${SLUG}`, 2)).body)?.[0];
+  log(`baselines: ${BASELINE_SECONDS} s each at ${SUBMITTERS} clients …`);
+  const baselines = await measureBaselines(asset);
+  for (const b of baselines) log(`baseline: ${b.what}: ${b.perSecond.toFixed(0)}/s, p50 ${b.p50.toFixed(0)} ms, p99 ${b.p99.toFixed(0)} ms, ${b.errors} errors`);
 
   const paths = [`/drafts/${SLUG}`, `/drafts/${SLUG}/articles/10`, `/drafts/lifafa/diff?from=1&to=2`, `/drafts/${SLUG}/stats`, `/drafts/${CLOSED}/feedback`,
     `/drafts/${CLOSED}/data.csv`, `/api/v1/drafts/${SLUG}`, `/api/v1/drafts/${SLUG}/stats`];
@@ -387,7 +515,12 @@ async function main(): Promise<void> {
   const replicaTx0 = await replicaTx();
 
   log(`load: ${SUBMITTERS} submitters, ${READERS} readers for ${LOAD_SECONDS} s; SIGKILL :${APP_PORTS[1]} at ${KILL_AT.toFixed(0)} s, primary restart at ${PG_RESTART_AT.toFixed(0)} s`);
+  const cpuBefore = cpuByPiece();
+  let primaryCpuBank = 0;
+  let primaryCpuBase = cpuBefore.primary;
+  const instanceCpuBefore = new Map([...instances.values()].map((c) => [c.pid!, cpuMsOf(c.pid!) ?? 0]));
   const t0 = Date.now();
+  loadT0 = t0;
   const loadEnd = t0 + LOAD_SECONDS * 1000;
   const submit = newSubmitStats();
   const reads: ReadStats = { statuses: new Map(), latencies: [], failuresAt: [], cacheHits: 0 };
@@ -416,13 +549,39 @@ async function main(): Promise<void> {
         count(reads.statuses, String(r.status));
         reads.latencies.push(r.ms);
         if (r.headers['x-cache'] === 'HIT') reads.cacheHits++;
-        if (r.status >= 500) reads.failuresAt.push({ at: Date.now() - t0, kind: String(r.status) });
+        if (r.status >= 500) {
+          reads.failuresAt.push({ at: Date.now() - t0, kind: `${r.status} ${originOf(r)}` });
+          fiveXX.push({ sent: Date.now() - t0 - r.ms, at: Date.now() - t0, status: r.status, from: originOf(r) ?? '?', what: 'read' });
+        }
       } catch (err) {
         count(reads.statuses, 'net');
         reads.failuresAt.push({ at: Date.now() - t0, kind: `net:${(err as { code?: string }).code ?? (err as Error).message}` });
       }
     }
   });
+  // pgbouncer's pool of the primary, sampled each second: clients waiting for a server connection and how long.
+  const pools = { maxWaiting: 0, maxWaitMs: 0, maxActive: 0, samples: 0, waitingSamples: 0 };
+  const poolWatcher = (async () => {
+    const admin = new pg.Client({ host: '127.0.0.1', port: PGBOUNCER_PORT, user: 'kaimen', password: PASSWORD, database: 'pgbouncer' });
+    admin.on('error', () => {});
+    try { await admin.connect(); } catch { return; }
+    while (Date.now() < loadEnd) {
+      try {
+        // Without parameters pg sends the simple query protocol, the only one pgbouncer's console speaks.
+        const { rows } = await admin.query<Record<string, string>>('SHOW POOLS');
+        const pool = rows.find((r) => r.database === 'kaimen');
+        if (pool) {
+          pools.samples++;
+          if (Number(pool.cl_waiting) > 0) pools.waitingSamples++;
+          pools.maxWaiting = Math.max(pools.maxWaiting, Number(pool.cl_waiting));
+          pools.maxActive = Math.max(pools.maxActive, Number(pool.sv_active));
+          pools.maxWaitMs = Math.max(pools.maxWaitMs, Number(pool.maxwait) * 1000 + Number(pool.maxwait_us ?? 0) / 1000);
+        }
+      } catch { /* restarting */ }
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    await admin.end().catch(() => {});
+  })();
   // Where each instance reads from, once a second (straight to the instances: /healthz is theirs).
   const watcher = (async () => {
     while (Date.now() < loadEnd) {
@@ -438,26 +597,38 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 1000));
     }
   })();
+  const windows = { killAt: 0, pgDownAt: 0, pgUpAt: 0 };
   const faults = (async () => {
     await new Promise((r) => setTimeout(r, KILL_AT * 1000));
     const victim = APP_PORTS[1];
     instances.get(victim)!.kill('SIGKILL');
+    windows.killAt = Date.now() - t0;
     events.push(`${at()} s: SIGKILL instance :${victim} (${submit.sent.filter((s) => s.receipt).length} receipts so far)`);
     log(events.at(-1)!);
     await new Promise((r) => setTimeout(r, Math.max(0, t0 + PG_RESTART_AT * 1000 - Date.now())));
+    primaryCpuBank = cpuByPiece().primary - cpuBefore.primary; // its backends end with the restart
     events.push(`${at()} s: pg_ctl restart -m fast of the primary`);
+    windows.pgDownAt = Date.now() - t0;
     log(events.at(-1)!);
     // With -l, as at start: without it the new postmaster would keep pg_ctl's stdout (this pipe) open.
     await pgRun(join(PG_BIN, 'pg_ctl'), ['-D', join(dir, 'pg/primary'), '-l', join(dir, 'log/primary.log'), 'restart', '-m', 'fast', '-w', '-t', '60']);
+    windows.pgUpAt = Date.now() - t0;
+    primaryCpuBase = cpuByPiece().primary;
     events.push(`${at()} s: primary accepting connections again`);
     log(events.at(-1)!);
   })();
-  await Promise.all([faults, watcher, ...readers]);
+  await Promise.all([faults, watcher, poolWatcher, ...readers]);
   await submitters;
   for (const r of restarts) {
     events.push(`instance :${r.port} exited at ${((r.exitedAt - t0) / 1000).toFixed(1)} s, restarted by the unit's Restart=always, serving again ${r.upAt ? `at ${((r.upAt - t0) / 1000).toFixed(1)} s` : 'not yet at the end'}`);
   }
   const loadSeconds = (Date.now() - t0) / 1000;
+  // The killed instance's first life is not counted (its CPU went with it): a floor for the instances.
+  const cpuAfter = cpuByPiece();
+  // The primary's CPU before its restart plus after it (the restart itself is not counted).
+  cpuAfter.primary = cpuBefore.primary + primaryCpuBank + (cpuAfter.primary - primaryCpuBase);
+  const instancesCpu = [...instances.values()].reduce((sum, c) => sum + (cpuMsOf(c.pid!) ?? 0) - (instanceCpuBefore.get(c.pid!) ?? 0), 0);
+  const cpuText = [`instances ≥ ${(instancesCpu / 1000).toFixed(1)} s`, ...Object.entries(cpuAfter).map(([k, v]) => `${k} ${((v - (cpuBefore[k] ?? 0)) / 1000).toFixed(1)} s`)].join(', ');
   log(`load done in ${loadSeconds.toFixed(1)} s; checking receipts …`);
 
   const primary = new pg.Client({ host: '127.0.0.1', port: PG_PORT, user: 'postgres', database: 'kaimen' });
@@ -478,36 +649,57 @@ async function main(): Promise<void> {
   await primary.end();
   await replicaAdmin.end();
 
+  const failures = serverFailures(t0, Date.now());
   const sortedSubmit = [...submit.latencies].sort((a, b) => a - b);
   const sortedReads = [...reads.latencies].sort((a, b) => a - b);
   const acceptedPerSecond = ledger.acknowledged / loadSeconds;
   const readsPerSecond = reads.latencies.length / loadSeconds;
+  // Submissions before the first fault: the same load on the same machine without faults.
+  const calmEntries = submitTimeline.filter((e) => e.at < windows.killAt && e.status === 201);
+  const calm = calmEntries.map((e) => e.ms).sort((a, b) => a - b);
+  const split = timeSplit(calmEntries);
+  const calmPerSecond = calm.length / (windows.killAt / 1000);
   const fmt = (m: Map<string, number>) => [...m.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}: ${v}`).join(', ');
-  const windows = (list: Array<{ at: number; kind: string }>) => {
-    const by = new Map<string, number[]>();
-    for (const f of list) by.set(f.kind, [...(by.get(f.kind) ?? []), f.at / 1000]);
-    return [...by.entries()].map(([k, ats]) => `${k} ×${ats.length} at ${Math.min(...ats).toFixed(1)}–${Math.max(...ats).toFixed(1)} s`).join('; ') || 'none';
-  };
   const bad5xx = [...submit.statuses.entries(), ...reads.statuses.entries()].filter(([k]) => /^5/.test(k) && k !== '503').reduce((s, [, v]) => s + v, 0);
-  const ok = submit.refusals.length === 0 && ledger.lost === 0 && ledger.doubled === 0 && ledger.unanswered === 0 && bad5xx === 0 && onReplica === onPrimary;
+  // A 503 is the fault's when the request was in flight during it: nginx's, when it was sent to the
+  // instance between SIGKILL and its exit being seen; the app's, while the primary was down (stopping → accepting).
+  // The instance's death lasts from SIGKILL until its supervisor sees it exit (nginx may send to its
+  // last keep-alive connections until then).
+  const deathSeenAt = restarts[0] ? restarts[0].exitedAt - t0 : windows.killAt;
+  // The database's restart lasts until pgbouncer logs in again: it fails new transactions at once
+  // for server_login_retry after its last failed login (deploy/pgbouncer/pgbouncer.ini).
+  const loginRetryMs = 1000 * Number(/^server_login_retry\s*=\s*([\d.]+)/m.exec(readFileSync(join(dir, 'rendered/pgbouncer/pgbouncer.ini'), 'utf8'))?.[1] ?? 0);
+  const dbBackAt = windows.pgUpAt + loginRetryMs;
+  const inFault = (f: (typeof fiveXX)[number]) => f.from === 'nginx'
+    ? f.sent <= deathSeenAt && f.at >= windows.killAt
+    : f.sent <= dbBackAt && f.at >= windows.pgDownAt;
+  const outside = fiveXX.filter((f) => !inFault(f));
+  const sec = (ms: number) => (ms / 1000).toFixed(1);
+  const bySource = spans(fiveXX.map((f) => ({ at: f.at, kind: `${f.what} ${f.status} ${f.from}` })));
+  const outsideText = spans(outside.map((f) => ({ at: f.at, kind: `${f.what} ${f.status} ${f.from} (sent at ${sec(f.sent)} s)` })));
+  const phases = startPhases(starts, t0);
+  const ok = submit.refusals.length === 0 && ledger.lost === 0 && ledger.doubled === 0 && ledger.unanswered === 0 && bad5xx === 0 && outside.length === 0 && onReplica === onPrimary;
 
   const report = {
     ledger, acceptedPerSecond: Math.round(acceptedPerSecond), submitP50: percentile(sortedSubmit, 50), submitP99: percentile(sortedSubmit, 99),
+    timeSplit: split, calmPerSecond: Math.round(calmPerSecond), calmP50: percentile(calm, 50), calmP99: percentile(calm, 99), baselines,
     submitStatuses: Object.fromEntries(submit.statuses), readsPerSecond: Math.round(readsPerSecond), readP50: percentile(sortedReads, 50), readP99: percentile(sortedReads, 99),
     readStatuses: Object.fromEntries(reads.statuses), nginxCacheHits: reads.cacheHits, replicaStates: Object.fromEntries(replicaSeen), maxReplicaLagMs: maxLagMs,
-    refusals: submit.refusals.slice(0, 5), replicaTransactions, commentsOnPrimary: onPrimary, commentsOnReplica: onReplica, events, submitFailures: windows(submit.failuresAt), readFailures: windows(reads.failuresAt), checks,
+    refusals: submit.refusals.slice(0, 5), replicaTransactions, commentsOnPrimary: onPrimary, commentsOnReplica: onReplica, events, windows,
+    cpu: cpuText, pools, fiveXXBySource: bySource, fiveXXOutsideFaults: outsideText, serverFailures: failures, startPhases: phases, checks,
   };
   console.log(JSON.stringify(report, null, 2));
 
   const stamp = new Date().toISOString().slice(0, 16).replace('T', ' ');
   const command = `npx tsx bench/cluster.ts${LOAD_SECONDS !== 60 ? ` (LOAD_SECONDS=${LOAD_SECONDS})` : ''}`;
+  const baselineRows = baselines.map((b) => `| baseline: ${b.what}, ${BASELINE_SECONDS} s before the load | ${b.perSecond.toFixed(0)} | ${b.p50.toFixed(0)} | ${b.p99.toFixed(0)} | ${b.errors} errors |`).join('\n');
   const section = `
 ## ${stamp} UTC — the deployment under faults (bench/cluster.ts; issue 22)
 
-${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GB, Node ${process.version}, ${String(version).split(' on ')[0]}, load average at the start ${loadavg().map((l) => l.toFixed(1)).join(' / ')} (a machine shared with other engineers).
+${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GB, Node ${process.version}, ${String(version).split(' on ')[0]}, load average at the start ${loadAtStart} (a machine shared with other engineers).
 deploy/ rendered by deploy/render.ts and run: primary :${PG_PORT} + streaming replica :${REPLICA_PORT} (pg_basebackup -R, deploy/postgresql/kaimen.conf),
 pgbouncer 1.18 :${PGBOUNCER_PORT} in transaction mode (DATABASE_NAMED_STATEMENTS=false), three instances from kaimen@.service (DATABASE_POOL_MAX=${POOL_MAX},
-DATABASE_URL via pgbouncer, DATABASE_READ_URL at the replica), nginx 1.22 with TLS + HTTP/2 in front. ${SUBMITTERS} submitters (new comment each time,
+DATABASE_URL via pgbouncer, DATABASE_READ_URL at the replica, LOG_LEVEL=info), nginx 1.22 with TLS + HTTP/2 in front. ${SUBMITTERS} submitters (new comment each time,
 own idempotency key and body marker, retried with the key after a network error / 502 / 503) and ${READERS} readers (${paths.length} reading pages in turn),
 every client from its own loopback address, ${LOAD_SECONDS} s. Faults: ${events.join('; ')}.
 
@@ -517,35 +709,32 @@ every client from its own loopback address, ${LOAD_SECONDS} s. Faults: ${events.
 
 | load | per second | p50 ms | p99 ms | answers by status |
 | --- | ---: | ---: | ---: | --- |
-| comment submissions (POST /api/v1/drafts/{slug}/comments), acknowledged | ${Math.round(acceptedPerSecond)} | ${report.submitP50.toFixed(0)} | ${report.submitP99.toFixed(0)} | ${fmt(submit.statuses)} |
-| reading pages (GET, through nginx) | ${Math.round(readsPerSecond)} | ${report.readP50.toFixed(0)} | ${report.readP99.toFixed(0)} | ${fmt(reads.statuses)} |
+${baselineRows}
+| comment submissions before the first fault (0–${sec(windows.killAt)} s), acknowledged | ${Math.round(calmPerSecond)} | ${report.calmP50.toFixed(0)} | ${report.calmP99.toFixed(0)} | |
+| comment submissions (POST /api/v1/drafts/{slug}/comments), acknowledged, whole run | ${Math.round(acceptedPerSecond)} | ${report.submitP50.toFixed(0)} | ${report.submitP99.toFixed(0)} | ${fmt(submit.statuses)} |
+| reading pages (GET, through nginx), whole run | ${Math.round(readsPerSecond)} | ${report.readP50.toFixed(0)} | ${report.readP99.toFixed(0)} | ${fmt(reads.statuses)} |
 
-Failures in time: submissions ${report.submitFailures}; reads ${report.readFailures}. Comments refused (4xx): ${submit.refusals.length ? submit.refusals.slice(0, 3).join(' | ') : 'none'}. nginx cache hits (data.csv, stats): ${reads.cacheHits}.
+Where a submission's time went before the first fault (by request id; client, nginx's timing log, the instance's access line): ${split}.
+Fault windows: instance killed at ${sec(windows.killAt)} s (its exit seen at ${sec(deathSeenAt)} s); primary down ${sec(windows.pgDownAt)}–${sec(windows.pgUpAt)} s, pgbouncer's next login at most ${loginRetryMs} ms later (server_login_retry), i.e. by ${sec(dbBackAt)} s.
+5xx by source (client side: nginx's own 503 carries X-Unavailable-From: proxy, the app's its JSON error code): ${bySource}.
+Outside the fault windows (nginx's: not sent between the kill and the exit seen; the app's: not in flight before pgbouncer could log in again): ${outsideText}.
+nginx's 5xx log (instances tried: their answers): ${failures.nginx}. nginx's error log: ${failures.nginxErrors}.
+Instances' 5xx access lines and warnings: ${failures.instances.join('; ')}.
+pgbouncer's pool (SHOW POOLS each second, ${pools.samples} samples): clients waiting for a server connection in ${pools.waitingSamples}, at most ${pools.maxWaiting}, longest wait ${pools.maxWaitMs.toFixed(0)} ms; server connections active at most ${pools.maxActive} of default_pool_size 20 + reserve 5.
+CPU during the load (${loadSeconds.toFixed(0)} s × ${cpus().length} cores = ${(loadSeconds * cpus().length).toFixed(0)} core-seconds, shared with other engineers' work): ${cpuText}.
+Starts (spawned → database opened and migrated → listening → /healthz answered; CPU used by then): ${phases.join('; ')}.
+Comments refused (4xx): ${submit.refusals.length ? submit.refusals.slice(0, 3).join(' | ') : 'none'}. nginx cache hits (data.csv, stats): ${reads.cacheHits}.
 Replica: states seen on the instances' /healthz ${fmt(replicaSeen)}, highest lag ${maxLagMs} ms, ${replicaTransactions} transactions served during the run; after it,
 ${onReplica} of the run's comments on the replica, ${onPrimary} on the primary. Deployment checks: ${checks.join('; ')}.
-Result: ${ok ? '0 lost, 0 doubled, no 5xx but 503' : 'NOT met'} (goal: 0 lost, 0 doubled, no 5xx except clean 503s while the database restarts or an instance dies mid-request).
+Result: ${ok ? '0 lost, 0 doubled, no 5xx but 503s in flight during a fault' : 'NOT met'} (goal: 0 lost, 0 doubled, no 5xx except clean 503s while the database restarts or an instance dies mid-request).
 `;
-  const line = `| cluster under faults (3 instances, pgbouncer, replica, nginx; SIGKILL + primary restart): receipts lost / doubled; acknowledged/s, p99; reads/s, p99; 5xx other than 503 | ${ledger.lost} / ${ledger.doubled} of ${ledger.acknowledged}; ${Math.round(acceptedPerSecond)}/s, ${report.submitP99.toFixed(0)} ms; ${Math.round(readsPerSecond)}/s, ${report.readP99.toFixed(0)} ms; ${bad5xx} | 0 / 0; —; —; 0 | ${stamp}, ${command} |`;
-  if (process.env.BENCH_NO_WRITE !== '1') writeResults(line, section);
+  const line = `| cluster under faults (3 instances, pgbouncer, replica, nginx; SIGKILL + primary restart): receipts lost / doubled; acknowledged/s, p99; reads/s, p99; 5xx other than 503; 503s outside the faults | ${ledger.lost} / ${ledger.doubled} of ${ledger.acknowledged}; ${Math.round(acceptedPerSecond)}/s, ${report.submitP99.toFixed(0)} ms (before the faults ${Math.round(calmPerSecond)}/s, ${report.calmP99.toFixed(0)} ms; baselines same run: ${baselines.map((b) => `${b.what.split(' (')[0]} ${b.perSecond.toFixed(0)}/s, p99 ${b.p99.toFixed(0)} ms`).join('; ')}); ${Math.round(readsPerSecond)}/s, ${report.readP99.toFixed(0)} ms; ${bad5xx}; ${outside.length} | 0 / 0; —; —; 0; 0 | ${stamp}, ${command} |`;
+  // Appended only: other benches edit RESULTS.md at the same time; the "Current figures" row is printed for a hand edit.
+  if (process.env.BENCH_NO_WRITE !== '1') appendFileSync(join(root, 'bench/RESULTS.md'), section);
   console.log(section);
+  console.log(`Current figures row:\n${line}`);
   log(`total ${((Date.now() - started) / 1000).toFixed(0)} s`);
   if (!ok) process.exitCode = 1;
-}
-
-/** Replaces this bench's line in the "Current figures" table (or adds it) and appends the dated section. */
-function writeResults(line: string, section: string): void {
-  const file = join(root, 'bench/RESULTS.md');
-  const text = readFileSync(file, 'utf8');
-  const lines = text.split('\n');
-  const mine = lines.findIndex((l) => l.startsWith('| cluster under faults'));
-  if (mine >= 0) lines[mine] = line;
-  else {
-    const header = lines.findIndex((l) => l.startsWith('| what | figure | target | run |'));
-    let end = header + 2;
-    while (end < lines.length && lines[end].startsWith('|')) end++;
-    lines.splice(end, 0, line);
-  }
-  writeFileSync(file, lines.join('\n').replace(/\n*$/, '\n') + section);
 }
 
 /** What the site promises, checked once through nginx before the load. */
@@ -571,6 +760,142 @@ async function deploymentChecks(): Promise<string[]> {
   const burst = await Promise.all(Array.from({ length: 40 }, () => request('GET', `/drafts/${SLUG}/stats`, 5).then((r) => r.status)));
   out.push(`40 stats requests at once from one address: ${burst.filter((s) => s === 429).length} × 429`);
   return out;
+}
+
+interface Baseline { what: string; perSecond: number; p50: number; p99: number; errors: number }
+
+/** `concurrency` loops calling `fn` for `seconds`; throughput and latency of the calls that succeeded. */
+async function timedLoops(what: string, concurrency: number, seconds: number, fn: (worker: number, n: number) => Promise<void>): Promise<Baseline> {
+  const latencies: number[] = [];
+  let errors = 0;
+  const started = Date.now();
+  const end = started + seconds * 1000;
+  await Promise.all(Array.from({ length: concurrency }, async (_, w) => {
+    for (let n = 0; Date.now() < end; n++) {
+      const t = performance.now();
+      try {
+        await fn(w, n);
+        latencies.push(performance.now() - t);
+      } catch {
+        errors++;
+      }
+    }
+  }));
+  const sorted = latencies.sort((a, b) => a - b);
+  return { what, perSecond: latencies.length / ((Date.now() - started) / 1000), p50: percentile(sorted, 50), p99: percentile(sorted, 99), errors };
+}
+
+/**
+ * The floors of this run at the load's concurrency, measured just before it on the same machine:
+ * a raw INSERT of a comment-sized row through pgbouncer (pg, one connection per client, like the
+ * app's statements in transaction mode) and a static file through nginx (TLS, HTTP/1.1, the same
+ * client addresses and agents as the load).
+ */
+async function measureBaselines(asset: string | undefined): Promise<Baseline[]> {
+  const connect = async () => {
+    const c = new pg.Client({ host: '127.0.0.1', port: PGBOUNCER_PORT, user: 'kaimen', password: PASSWORD, database: 'kaimen' });
+    await c.connect();
+    return c;
+  };
+  const setup = await connect();
+  await setup.query('create table bench_raw_insert (id bigserial primary key, idempotency_key text not null unique, body text not null, created_at timestamptz not null default now())');
+  const clients = await Promise.all(Array.from({ length: SUBMITTERS }, connect));
+  const out = [await timedLoops(`raw INSERT through pgbouncer (pg, ${SUBMITTERS} connections)`, SUBMITTERS, BASELINE_SECONDS, async (w, n) => {
+    await clients[w].query('insert into bench_raw_insert (idempotency_key, body) values ($1, $2)', [randomUUID(), citizenComment(3_000_000 + w * 100_000 + n)]);
+  })];
+  await Promise.all(clients.map((c) => c.end()));
+  await setup.query('drop table bench_raw_insert');
+  await setup.end();
+  if (asset) {
+    out.push(await timedLoops(`static file through nginx (${asset.split('/').pop()}, TLS, ${SUBMITTERS} clients)`, SUBMITTERS, BASELINE_SECONDS, async (w) => {
+      const r = await request('GET', asset, w);
+      if (r.status !== 200) throw new Error(String(r.status));
+    }));
+  }
+  return out;
+}
+
+/**
+ * Where the time of the calm submissions (201 before the first fault) went, by request id: the
+ * client's own ms (its queue, TCP/TLS, nginx, the app), nginx's $request_time and
+ * $upstream_response_time (deploy's proxy; nginx-timing.log), and the instance's own access-line ms
+ * (the app's work and its waits for the database); plus how many went out on a new connection.
+ */
+function timeSplit(calm: ReadonlyArray<{ ms: number; requestId?: string; conn: Conn }>): string {
+  const nginx = new Map<string, { rt: number; urt: number; reqs: number }>();
+  const file = join(dir, 'log/nginx-timing.log');
+  for (const l of existsSync(file) ? readFileSync(file, 'utf8').split('\n') : []) {
+    const m = /^(\S+) \S+ \S+ rt=(\S+) uct=\S+ uht=\S+ urt=(\S+) reqs=(\d+)/.exec(l);
+    if (m) nginx.set(m[1], { rt: Number(m[2]) * 1000, urt: Number(m[3].split(/,\s*/).pop()) * 1000, reqs: Number(m[4]) });
+  }
+  const app = new Map<string, number>();
+  for (const port of APP_PORTS) {
+    const f = join(dir, 'log', `app-${port}.log`);
+    for (const l of existsSync(f) ? readFileSync(f, 'utf8').split('\n') : []) {
+      if (!l.includes('"msg":"request"') || !l.includes('"method":"POST"')) continue;
+      try {
+        const e = JSON.parse(l) as { req?: { id?: string }; ms?: number };
+        if (e.req?.id && typeof e.ms === 'number') app.set(e.req.id, e.ms);
+      } catch { /* not JSON */ }
+    }
+  }
+  const rows = calm.filter((c) => c.requestId && nginx.has(c.requestId) && app.has(c.requestId))
+    .map((c) => ({ client: c.ms, ...nginx.get(c.requestId!)!, app: app.get(c.requestId!)!, conn: c.conn }));
+  if (!rows.length) return 'no submission found in both logs';
+  const stat = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return `p50 ${percentile(s, 50).toFixed(0)} / p99 ${percentile(s, 99).toFixed(0)} ms`; };
+  const fresh = rows.filter((r) => !r.conn.reused);
+  return `${rows.length} of ${calm.length} joined: client ${stat(rows.map((r) => r.client))}; nginx $request_time ${stat(rows.map((r) => r.rt))}; ` +
+    `$upstream_response_time ${stat(rows.map((r) => r.urt))}; the instance's own access line ${stat(rows.map((r) => r.app))}; ` +
+    `client − nginx ${stat(rows.map((r) => r.client - r.rt))}; nginx − upstream ${stat(rows.map((r) => r.rt - r.urt))}; upstream − app ${stat(rows.map((r) => r.urt - r.app))}; ` +
+    `on a new connection ${fresh.length} (TCP+TLS handshake ${fresh.length ? stat(fresh.flatMap((r) => (r.conn.handshakeMs === undefined ? [] : [r.conn.handshakeMs]))) : '—'})`;
+}
+
+/** "kind ×n at a–b s" per kind, `at` in ms since the load began. */
+function spans(list: Array<{ at: number; kind: string }>): string {
+  const by = new Map<string, number[]>();
+  for (const f of list) by.set(f.kind, [...(by.get(f.kind) ?? []), f.at / 1000]);
+  return [...by.entries()].sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, ats]) => `${k} ×${ats.length} at ${Math.min(...ats).toFixed(1)}–${Math.max(...ats).toFixed(1)} s`).join('; ') || 'none';
+}
+
+/**
+ * What the servers wrote about the run's failures, by source and time since `t0`: nginx's 5xx
+ * (and the instances it tried, with their answers), nginx's error log (refused, reset, no live
+ * upstream), and each instance's 5xx access lines and warnings/errors (database errors by code).
+ */
+function serverFailures(t0: number, t1: number): { nginx: string; nginxErrors: string; instances: string[] } {
+  const read = (name: string) => (existsSync(join(dir, 'log', name)) ? readFileSync(join(dir, 'log', name), 'utf8').split('\n').filter(Boolean) : []);
+  const inRun = (ms: number) => ms >= t0 && ms <= t1;
+  const nginx = read('nginx-5xx.log').filter((l) => / upstream=/.test(l)).map((l) => {
+    // $upstream_addr and $upstream_status list every instance tried, separated by ", ".
+    const [, msec, status, method, uri, upstream, upstreamStatus] = /^(\S+) (\S+) (\S+) (\S+) upstream=(.*) upstream_status=(.*)$/.exec(l) ?? [];
+    const route = uri.replace(/\/drafts\/[^/]+/, '/drafts/{slug}');
+    const tried = upstream.split(/,\s*/).filter((a) => a && a !== '-');
+    return { at: Number(msec) * 1000 - t0, kind: `${status} ${method} ${route} (tried ${tried.length ? tried.join(' then ') : 'none'}: ${upstreamStatus.replace(/,\s*/g, ' then ') || '-'})` };
+  }).filter((e) => inRun(e.at + t0));
+  const reasons: Array<[RegExp, string]> = [[/no live upstreams/, 'no live upstreams'], [/connect\(\) failed \(111/, 'refused'],
+    [/prematurely closed/, 'closed mid-request'], [/\(104: Connection reset/, 'reset mid-request'], [/timed out/, 'timed out'], [/temporarily disabled/, 'instance marked down']];
+  const nginxErrors = read('nginx-error.log').flatMap((l) => {
+    const m = /^(\d{4})\/(\d\d)\/(\d\d) (\d\d:\d\d:\d\d) \[(\w+)\]/.exec(l);
+    if (!m) return [];
+    const at = Date.parse(`${m[1]}-${m[2]}-${m[3]}T${m[4]}Z`) - t0; // nginx logs local time: UTC here; whole seconds
+    const reason = reasons.find(([re]) => re.test(l))?.[1] ?? l.replace(/^.*?\*\d+ /, '').slice(0, 60);
+    const upstream = /upstream: "http:\/\/([^/"]+)/.exec(l)?.[1];
+    return inRun(at + t0) ? [{ at, kind: `${m[5]} ${reason}${upstream ? ` (${upstream})` : ''}` }] : [];
+  });
+  const instances = APP_PORTS.map((port) => {
+    const events = read(`app-${port}.log`).flatMap((l) => {
+      if (!l.startsWith('{')) return [];
+      let e: { time?: string; level?: string; msg?: string; status?: number; req?: { path?: string } };
+      try { e = JSON.parse(l); } catch { return []; }
+      const at = Date.parse(e.time ?? '') - t0;
+      if (!inRun(at + t0)) return [];
+      if (e.msg === 'request') return (e.status ?? 0) >= 500 ? [{ at, kind: `${e.status} ${(e.req?.path ?? '').replace(/\/drafts\/[^/]+/, '/drafts/{slug}')}` }] : [];
+      return e.level === 'warn' || e.level === 'error' || e.level === 'fatal' ? [{ at, kind: `${e.level} ${String(e.msg).slice(0, 90)}` }] : [];
+    });
+    return `:${port}: ${spans(events)}`;
+  });
+  return { nginx: spans(nginx), nginxErrors: spans(nginxErrors), instances };
 }
 
 try {

@@ -11,7 +11,8 @@ import type pg from 'pg';
 import { idempotencyDigest } from '../../src/server/comments/receipts';
 import { citizenComment } from './comments';
 
-export interface Answer { status: number; body: string; ms: number }
+/** `from`: who answered a 5xx, when the caller can tell (e.g. "nginx" or "app:ServiceUnavailable"). */
+export interface Answer { status: number; body: string; ms: number; from?: string }
 /** Sends one JSON POST; throws on a network error (refused, reset, timed out). */
 export type Post = (path: string, json: string, client: number) => Promise<Answer>;
 
@@ -66,7 +67,7 @@ export async function submitUntilAnswered(post: Post, path: string, stats: Submi
       item.receipt = (JSON.parse(answer.body) as { receipt: string }).receipt;
       return item;
     }
-    if (answer.status >= 500) stats.failuresAt.push({ at: Date.now() - opts.t0, kind: String(answer.status) });
+    if (answer.status >= 500) stats.failuresAt.push({ at: Date.now() - opts.t0, kind: answer.from ? `${answer.status} ${answer.from}` : String(answer.status) });
     // A refusal (4xx other than 429) will not change: the comment stays unanswered. Any 5xx is
     // retried with the same key, as a client would (it is counted, and a 5xx but 503 fails the run).
     if (answer.status < 500 && answer.status !== 429) {
