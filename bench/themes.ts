@@ -7,9 +7,12 @@
  * (fillers, word order, a number, words of other arguments as noise), a tenth of the comments copies
  * of campaign letters (comment groups, as grouping makes them) and a tenth lone comments; 总体意见 too.
  * In the same run: the raw baselines (reading the round's bodies; jieba's segmentation of every body
- * alone), then the `themes` job run through the job runner (full computation), its event-loop delay,
- * then 1,000 new comments and the incremental refresh. Purity: the share of argument comments whose
- * theme's majority argument is their own. Appends a section to bench/RESULTS.md.
+ * alone), then the `themes` job run through the job runner (full computation), the event loop's
+ * longest stall meanwhile (monitorEventLoopDelay) and the time of a real submission (submitComment,
+ * another draft, one every 100 ms) during the job beside the same submissions before it, then 1,000
+ * new comments and the incremental refresh. Quality against the generator's labels
+ * (themes/theme-quality.ts): purity, each argument's share in its largest theme, themes per
+ * argument, merged arguments, themes of unlabelled (lone) comments. Appends a section to bench/RESULTS.md.
  */
 import { appendFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -24,7 +27,9 @@ import { formatArticleLabel } from '../src/server/drafts/chinese-numerals';
 import { runNextJob } from '../src/server/jobs/runner';
 import { enqueueThemes, registerThemesJob, THEMES_LANE } from '../src/server/themes/themes-job';
 import { refreshRoundThemes } from '../src/server/themes/compute-themes';
-import { termsOf } from '../src/server/themes/segment';
+import { weightedTermsOf } from '../src/server/themes/segment';
+import { themeQuality } from '../src/server/themes/theme-quality';
+import { submitComment } from '../src/server/comments/submit-comment';
 import { freshDatabase } from './lib/server';
 
 const N = Number(process.env.COMMENTS ?? 100_000);
@@ -112,12 +117,34 @@ const bodies = rowsOf<{ body: string }>(await db.execute(sql`
 const readMs = performance.now() - t0;
 // Baseline 2: jieba's segmentation of every body (the dictionary loaded first, apart).
 t0 = performance.now();
-termsOf('加载词典');
+weightedTermsOf('加载词典');
 const loadMs = performance.now() - t0;
 t0 = performance.now();
-for (const b of bodies) termsOf(b.body);
+for (const b of bodies) weightedTermsOf(b.body);
 const segmentMs = performance.now() - t0;
-console.log(`read ${bodies.length} bodies ${readMs.toFixed(0)} ms; dictionary ${loadMs.toFixed(0)} ms; segmentation of all ${segmentMs.toFixed(0)} ms`);
+const bodyCount = bodies.length;
+// Not kept through the job: a server holds no such array.
+bodies.length = 0;
+console.log(`read ${bodyCount} bodies ${readMs.toFixed(0)} ms; dictionary ${loadMs.toFixed(0)} ms; segmentation of all ${segmentMs.toFixed(0)} ms`);
+
+// Submissions on the same instance (another draft, so the round stays as seeded): alone first, then during the job.
+await publishVersion({ slug: 'probe', code: 'PR', title: '探针条例（草案）', roundNumber: 1, label: '一审稿', text: DRAFT, opensAt: new Date(now - 30 * 86400_000), closesAt: new Date(now + 30 * 86400_000) }, undefined, db);
+async function probe(until: () => boolean, max = Infinity): Promise<number[]> {
+  const ms: number[] = [];
+  while (!until() && ms.length < max) {
+    const s0 = performance.now();
+    await submitComment('probe', { article: 1, body: `探针意见${ms.length}：建议提高停车收费的透明度。`, idempotencyKey: randomUUID(), publishName: false, notify: false }, { channel: 'web' }, db);
+    ms.push(performance.now() - s0);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return ms;
+}
+const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? 0;
+// Same-run baseline of the event loop: its delay while only these submissions run (the machine's own stalls).
+const idleLoop = monitorEventLoopDelay({ resolution: 10 });
+idleLoop.enable();
+const probeBefore = await probe(() => false, 50);
+idleLoop.disable();
 
 // The job, through the runner's lane.
 registerThemesJob();
@@ -125,9 +152,15 @@ await enqueueThemes(version.roundId, 'full', null, db);
 const loop = monitorEventLoopDelay({ resolution: 10 });
 loop.enable();
 t0 = performance.now();
+let jobDone = false;
+const during = probe(() => jobDone);
 const job = await runNextJob({ workerId: 'bench', exportDir: '/tmp', db, lane: THEMES_LANE });
 const jobMs = performance.now() - t0;
+jobDone = true;
 loop.disable();
+const probeDuring = await during;
+console.log(`event loop with no job: max ${(idleLoop.max / 1e6).toFixed(0)} ms, p99 ${(idleLoop.percentile(99) / 1e6).toFixed(0)} ms`);
+console.log(`submission alone p50 ${pct(probeBefore, 0.5).toFixed(1)} ms, p99 ${pct(probeBefore, 0.99).toFixed(1)}, max ${Math.max(...probeBefore).toFixed(1)}; during the job (${probeDuring.length}) p50 ${pct(probeDuring, 0.5).toFixed(1)}, p99 ${pct(probeDuring, 0.99).toFixed(1)}, max ${Math.max(...probeDuring).toFixed(1)}`);
 const [state] = rowsOf<{ status: string; error: string | null }>(await db.execute(sql`select status, error from jobs where id = ${job!.id}`));
 if (state.status !== 'done') throw new Error(`job ${state.status}: ${state.error}`);
 const [stats] = rowsOf<{ themes: number; other: number; in_other: number; reps: number }>(await db.execute(sql`
@@ -137,27 +170,20 @@ const [stats] = rowsOf<{ themes: number; other: number; in_other: number; reps: 
   from themes where round_id = ${version.roundId}`));
 console.log(`job ${(jobMs / 1000).toFixed(1)} s; ${stats.themes} themes; ${stats.in_other} comments in 其他独立意见; loop delay max ${(loop.max / 1e6).toFixed(0)} ms p99 ${(loop.percentile(99) / 1e6).toFixed(0)} ms`);
 
-// Purity of the argument comments.
+// Quality against the generator's labels (其他独立意见 is not a theme; a campaign copy counts per copy).
 const members = rowsOf<{ comment_id: string; theme_id: string; other: boolean }>(await db.execute(sql`
   select tc.comment_id, tc.theme_id, t.other from theme_comments tc join themes t on t.id = tc.theme_id where tc.round_id = ${version.roundId}`));
-const counts = new Map<string, Map<string, number>>();
+const byTheme = new Map<string, (string | null)[]>();
 for (const m of members) {
-  const a = label.get(m.comment_id);
-  if (!a || m.other) continue;
-  const c = counts.get(m.theme_id) ?? new Map<string, number>();
-  c.set(a, (c.get(a) ?? 0) + 1);
-  counts.set(m.theme_id, c);
+  if (m.other) continue;
+  const l = byTheme.get(m.theme_id) ?? [];
+  l.push(label.get(m.comment_id) ?? null);
+  byTheme.set(m.theme_id, l);
 }
-let pure = 0;
-let inThemes = 0;
-for (const c of counts.values()) {
-  pure += Math.max(...c.values());
-  inThemes += [...c.values()].reduce((s, x) => s + x, 0);
-}
-const argumentComments = [...label.values()].filter(Boolean).length;
-const purity = pure / Math.max(1, inThemes);
-const coverage = inThemes / Math.max(1, argumentComments);
-console.log(`purity ${(purity * 100).toFixed(1)} %, argument comments in a theme ${(coverage * 100).toFixed(1)} %`);
+const quality = themeQuality([...byTheme.values()].map((labels) => ({ labels })), [...label.values()]);
+const pctOf = (x: number) => `${(x * 100).toFixed(1)} %`;
+const argumentThemes = quality.themes - quality.loneThemes;
+console.log(`quality: ${quality.themes} themes for ${quality.arguments} arguments (${argumentThemes} with an argument's majority, ${quality.loneThemes} of lone comments); purity ${pctOf(quality.purity)}; largest share ${pctOf(quality.largestShare)}; themes per argument ${quality.themesPerArgument.toFixed(2)}; merged arguments ${quality.mergedArguments.length}; argument comments in a theme ${pctOf(quality.inThemes)}`);
 
 // Incremental: 1,000 comments arrive.
 await seedComments(1000, Date.now() + 1000);
@@ -172,17 +198,30 @@ appendFileSync('bench/RESULTS.md', [
   '',
   `## ${stamp} UTC — themes of a round (bench/themes.ts, COMMENTS=${N}, issue 20)`,
   '',
-  `${cpus().length} × ${cpus()[0]?.model}, ${Math.round(totalmem() / 2 ** 30)} GB, Node ${process.version}, PostgreSQL (local cluster), load average at the end ${loadavg().map((x) => x.toFixed(1)).join(' ')} (other engineers' work on the same cores).`,
+  `${cpus().length} × ${cpus()[0]?.model}, ${Math.round(totalmem() / 2 ** 30)} GB, Node ${process.version}${process.env.NODE_OPTIONS ? ` (NODE_OPTIONS=${process.env.NODE_OPTIONS})` : ''}, PostgreSQL (local cluster), load average at the end ${loadavg().map((x) => x.toFixed(1)).join(' ')} (other engineers' work on the same cores).`,
   `${N.toLocaleString('en')} comments on ${ARTICLES} articles and 总体意见 (${ARGS} arguments per article in varied wording, 10 % campaign copies in groups, 10 % lone comments), seeded in ${seedSeconds.toFixed(0)} s; ${stats.reps.toLocaleString('en')} documents after one per campaign group.`,
   '',
   '| what | ms |',
   '| --- | ---: |',
   `| baseline: read the round's bodies (the job's query) | ${readMs.toFixed(0)} |`,
   `| baseline: jieba, loading the dictionary once | ${loadMs.toFixed(0)} |`,
-  `| baseline: jieba segmentation of every body alone (termsOf) | ${segmentMs.toFixed(0)} |`,
+  `| baseline: jieba segmentation of every body alone (weightedTermsOf) | ${segmentMs.toFixed(0)} |`,
   `| the \`themes\` job, full computation through the runner (read, segment, cluster, store ${members.length.toLocaleString('en')} memberships) | ${jobMs.toFixed(0)} |`,
   `| incremental refresh, 1,000 new comments (${inc.mode}) | ${incMs.toFixed(0)} |`,
   '',
-  `Event loop delay during the job: max ${(loop.max / 1e6).toFixed(0)} ms, p99 ${(loop.percentile(99) / 1e6).toFixed(0)} ms (the job yields every 500 documents). ${stats.themes} themes; ${stats.in_other.toLocaleString('en')} comments in 其他独立意见. Purity (argument comments whose theme's majority argument is theirs): ${(purity * 100).toFixed(1)} %; argument comments in a theme: ${(coverage * 100).toFixed(1)} %.`,
+  `| a submission (submitComment) alone, ${probeBefore.length} one every 100 ms: p50 / p99 / max | ${pct(probeBefore, 0.5).toFixed(1)} / ${pct(probeBefore, 0.99).toFixed(1)} / ${Math.max(...probeBefore).toFixed(1)} |`,
+  `| the same submissions during the job, ${probeDuring.length}: p50 / p99 / max | ${pct(probeDuring, 0.5).toFixed(1)} / ${pct(probeDuring, 0.99).toFixed(1)} / ${Math.max(...probeDuring).toFixed(1)} |`,
+  '',
+  `Event loop during the job: longest stall ${(loop.max / 1e6).toFixed(0)} ms, p99 ${(loop.percentile(99) / 1e6).toFixed(0)} ms (the job hands the loop back every 10 ms: themes/yield.ts); same-run baseline, the loop while only the submissions above ran (no job): max ${(idleLoop.max / 1e6).toFixed(0)} ms, p99 ${(idleLoop.percentile(99) / 1e6).toFixed(0)} ms. ${stats.in_other.toLocaleString('en')} comments in 其他独立意见.`,
+  '',
+  '| quality (themes/theme-quality.ts, against the generator\'s labels) | figure |',
+  '| --- | ---: |',
+  `| themes / true arguments | ${quality.themes.toLocaleString('en')} / ${quality.arguments} |`,
+  `| themes whose majority is an argument / whose majority is lone comments (random words the generator labels none) | ${argumentThemes} / ${quality.loneThemes} |`,
+  `| purity: labelled comments in a theme whose majority argument is theirs | ${pctOf(quality.purity)} |`,
+  `| fragmentation: an argument's share in its largest theme (mean) | ${pctOf(quality.largestShare)} |`,
+  `| fragmentation: themes per argument (themes it is the majority of, mean) | ${quality.themesPerArgument.toFixed(2)} |`,
+  `| arguments merged into another's theme (majority of none) | ${quality.mergedArguments.length} |`,
+  `| argument comments in a theme (not alone, not 其他) | ${pctOf(quality.inThemes)} |`,
   '',
 ].join('\n'));

@@ -182,3 +182,27 @@ describe('GET /api/v1/staff/drafts/{slug}/rounds/{n}/themes', () => {
     await expect(get(`/${slug}/x`)).rejects.toMatchObject({ status: 404 });
   });
 });
+
+describe('a round larger than one page of reading', () => {
+  it('reads every comment once, however many share a timestamp (keyset pages of 1,000)', async () => {
+    const now = Date.now();
+    const r = await publishVersion({ slug: 'ddzxc-big', code: 'DB', title: '电动自行车管理条例（草案）', roundNumber: 1, label: '一审稿', text: fixture.draft, opensAt: new Date(now - 10 * DAY), closesAt: new Date(now + 10 * DAY) }, undefined, database.db);
+    // 2,500 comments on three instants: every page boundary falls inside a run of equal created_at.
+    const bodies = fixture.comments.filter((c) => !c.campaign).map((c) => c.body);
+    const rows = Array.from({ length: 2500 }, (_, i) => ({
+      receipt: `TB-${randomUUID().slice(0, 8)}`, lookupHash: 'x', idempotencyKey: randomUUID(), draftId: r.draftId, roundId: r.roundId,
+      articleNumber: 2, body: `${bodies[i % bodies.length]}（${i}）`, channel: 'web' as const, fingerprint: randomUUID(),
+      createdAt: new Date(now - DAY + (i % 3) * 1000),
+    }));
+    for (let i = 0; i < rows.length; i += 500) await database.db.insert(comments).values(rows.slice(i, i + 500));
+    // Microseconds, which a JavaScript Date would round away (a page key taken from one reads rows twice).
+    await database.db.execute(sql`update comments set created_at = created_at + interval '123 microseconds' where round_id = ${r.roundId}`);
+    const summary = await computeRoundThemes(r.roundId, database.db);
+    expect(summary).toMatchObject({ mode: 'full', comments: 2500 });
+    const [n] = rowsOf<{ n: number; d: number }>(await database.db.execute(sql`
+      select count(*)::int as n, count(distinct comment_id)::int as d from theme_comments where round_id = ${r.roundId}`));
+    expect(n).toEqual({ n: 2500, d: 2500 });
+    const { themes } = await loadThemes('ddzxc-big', 1, 2, staff, database.db);
+    expect(themes.reduce((s, t) => s + t.comments, 0)).toBe(2500);
+  });
+});

@@ -14,8 +14,9 @@ import { getDb, type DbOrTx } from '../../db/client';
 import { rowsOf } from '../../db/rows';
 import { pgArray } from '../../db/pg-literals';
 import { buildVocabulary, clusterDocs, cosine, vectorOf, THRESHOLD, type Vocabulary } from './cluster';
-import { termsOf } from './segment';
+import { weightedTermsOf } from './segment';
 import { quoteText } from './quotes';
+import { timeSlicer } from './yield';
 
 export interface RunSummary {
   mode: 'full' | 'incremental' | 'unchanged';
@@ -31,15 +32,36 @@ interface Row {
   article: number;
   group_id: string | null;
   created_at: Date | string;
+  /** created_at as PostgreSQL prints it (microseconds kept: the key of the next page); read by readRound only. */
+  at_key?: string;
 }
 
-const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 const PERSON = sql`coalesce(c.user_id::text, 'c:' || lower(c.contact), c.id::text)`;
 /** A refresh computes in full once the comments added since the last full computation exceed this share. */
 const FULL_SHARE = 0.2;
 const FULL_MIN = 200;
 /** Comments committed a little after later ones (a long transaction) are still picked up. */
 const LATE_WINDOW = sql`interval '10 minutes'`;
+
+/** Rows read a page at a time: PGlite runs a query in-process, and one query of 100,000 bodies would hold the event loop. */
+const PAGE = 1_000;
+
+/** The round's visible comments, oldest first, read in pages of PAGE (keyset on created_at, id). */
+async function readRound(roundId: string, db: DbOrTx): Promise<Row[]> {
+  const rows: Row[] = [];
+  let after: { at: string; id: string } | null = null;
+  for (;;) {
+    const page: Row[] = rowsOf<Row>(await db.execute(sql`
+      select c.id, c.receipt, c.body, coalesce(c.article_number, 0) as article, c.group_id, c.created_at, c.created_at::text as at_key
+      from comments c where c.round_id = ${roundId} and c.hidden_at is null
+        ${after ? sql`and (c.created_at, c.id) > (${after.at}::timestamptz, ${after.id}::uuid)` : sql``}
+      order by c.created_at, c.id limit ${PAGE}`));
+    for (const r of page) rows.push(r);
+    if (page.length < PAGE) return rows;
+    const last = page[page.length - 1];
+    after = { at: last.at_key!, id: last.id };
+  }
+}
 
 interface NewTheme {
   id: string;
@@ -75,14 +97,14 @@ function quotesOf(reps: Row[]): { receipt: string; text: string }[] {
  */
 export async function computeRoundThemes(roundId: string, db: DbOrTx = getDb(), opts: { onProgress?: (f: number) => Promise<void> | void } = {}): Promise<RunSummary> {
   const started = Date.now();
-  const rows = rowsOf<Row>(await db.execute(sql`
-    select c.id, c.receipt, c.body, coalesce(c.article_number, 0) as article, c.group_id, c.created_at
-    from comments c where c.round_id = ${roundId} and c.hidden_at is null order by c.created_at, c.id`));
+  const slice = timeSlicer();
+  const rows = await readRound(roundId, db);
   const through = rows.reduce((m, r) => Math.max(m, new Date(r.created_at).getTime()), 0);
   // One representative per campaign group and article; its members counted.
   const byArticle = new Map<number, { reps: Row[]; members: string[][] }>();
   const repOf = new Map<string, number>();
   for (const r of rows) {
+    await slice();
     const a = byArticle.get(Number(r.article)) ?? { reps: [], members: [] };
     byArticle.set(Number(r.article), a);
     const key = r.group_id ? `${r.article}:${r.group_id}` : null;
@@ -99,19 +121,18 @@ export async function computeRoundThemes(roundId: string, db: DbOrTx = getDb(), 
   const built: NewTheme[] = [];
   const sets: { article: number; vocab: Vocabulary }[] = [];
   for (const [article, { reps, members }] of [...byArticle].sort((x, y) => x[0] - y[0])) {
-    const terms: string[][] = [];
+    const terms: Map<string, number>[] = [];
     for (let i = 0; i < reps.length; i++) {
-      terms.push(termsOf(reps[i].body));
-      if (++done % 500 === 0) {
-        await opts.onProgress?.(0.5 * done / Math.max(1, totalReps));
-        await tick();
-      }
+      terms.push(weightedTermsOf(reps[i].body));
+      if (++done % 500 === 0) await opts.onProgress?.(0.5 * done / Math.max(1, totalReps));
+      await slice();
     }
     const vocab = buildVocabulary(terms);
     sets.push({ article, vocab });
-    const clusters = await clusterDocs(reps.map((_, i) => ({ terms: terms[i], weight: members[i].length })), vocab);
+    const clusters = await clusterDocs(reps.map((_, i) => ({ terms: terms[i], weight: members[i].length })), vocab, { slice });
     const others: number[] = [];
     for (const c of clusters) {
+      await slice();
       const ids = c.members.flatMap((d) => members[d]);
       if (ids.length < 2) {
         others.push(...c.members);
@@ -130,15 +151,15 @@ export async function computeRoundThemes(roundId: string, db: DbOrTx = getDb(), 
     }
     await opts.onProgress?.(0.5 + 0.4 * done / Math.max(1, totalReps));
   }
-  await keepPersistingThemes(roundId, built, db);
+  await keepPersistingThemes(roundId, built, db, slice);
   await db.transaction(async (tx) => {
     await tx.execute(sql`delete from theme_comments where round_id = ${roundId}`);
     await tx.execute(sql`delete from themes where round_id = ${roundId} and not (id = any(${pgArray(built.map((b) => b.id))}::uuid[]))`);
     for (const b of built) await upsertTheme(tx, roundId, b);
-    await insertMembership(tx, roundId, built.flatMap((b) => b.commentIds.map((c) => [c, b.id] as const)));
+    await insertMembership(tx, roundId, built.flatMap((b) => b.commentIds.map((c) => [c, b.id] as const)), slice);
     await tx.execute(sql`delete from theme_sets where round_id = ${roundId}`);
     for (const s of sets) {
-      await tick();
+      await slice();
       await tx.execute(sql`insert into theme_sets (round_id, article_number, idf, default_idf)
         values (${roundId}, ${s.article}, ${JSON.stringify(Object.fromEntries(s.vocab.idf))}::jsonb, ${s.vocab.defaultIdf})`);
     }
@@ -153,14 +174,18 @@ export async function computeRoundThemes(roundId: string, db: DbOrTx = getDb(), 
 }
 
 /** Gives each new theme the id (and staff label) of the old theme it continues, or a new id. */
-async function keepPersistingThemes(roundId: string, built: NewTheme[], db: DbOrTx): Promise<void> {
+async function keepPersistingThemes(roundId: string, built: NewTheme[], db: DbOrTx, slice: () => Promise<void> | void): Promise<void> {
   const old = rowsOf<{ comment_id: string; theme_id: string }>(await db.execute(sql`
     select tc.comment_id, tc.theme_id from theme_comments tc where tc.round_id = ${roundId}`));
   const themes = rowsOf<{ id: string; article_number: number; other: boolean; label: string | null; labelled_by: string | null }>(await db.execute(sql`
     select id, article_number, other, label, labelled_by from themes where round_id = ${roundId}`));
-  const oldOf = new Map(old.map((r) => [r.comment_id, r.theme_id]));
+  const oldOf = new Map<string, string>();
   const oldSize = new Map<string, number>();
-  for (const r of old) oldSize.set(r.theme_id, (oldSize.get(r.theme_id) ?? 0) + 1);
+  for (const r of old) {
+    oldOf.set(r.comment_id, r.theme_id);
+    oldSize.set(r.theme_id, (oldSize.get(r.theme_id) ?? 0) + 1);
+    await slice();
+  }
   const byId = new Map(themes.map((t) => [t.id, t]));
   const taken = new Set<string>();
   // Biggest first: they claim their predecessor before a fragment could.
@@ -169,6 +194,7 @@ async function keepPersistingThemes(roundId: string, built: NewTheme[], db: DbOr
     if (b.other) id = themes.find((t) => t.other && Number(t.article_number) === b.article && !taken.has(t.id))?.id;
     else {
       const overlap = new Map<string, number>();
+      await slice();
       for (const c of b.commentIds) {
         const o = oldOf.get(c);
         if (o) overlap.set(o, (overlap.get(o) ?? 0) + 1);
@@ -201,9 +227,10 @@ async function upsertTheme(tx: DbOrTx, roundId: string, b: NewTheme): Promise<vo
       centroid = excluded.centroid, quotes = excluded.quotes, article_number = excluded.article_number, other = excluded.other`);
 }
 
-async function insertMembership(tx: DbOrTx, roundId: string, pairs: (readonly [string, string])[]): Promise<void> {
-  for (let i = 0; i < pairs.length; i += 10_000) {
-    const chunk = pairs.slice(i, i + 10_000);
+async function insertMembership(tx: DbOrTx, roundId: string, pairs: (readonly [string, string])[], slice: () => Promise<void> | void): Promise<void> {
+  for (let i = 0; i < pairs.length; i += 5_000) {
+    await slice();
+    const chunk = pairs.slice(i, i + 5_000);
     await tx.execute(sql`insert into theme_comments (comment_id, theme_id, round_id)
       select c, t, ${roundId}::uuid from unnest(${pgArray(chunk.map((p) => p[0]))}::uuid[], ${pgArray(chunk.map((p) => p[1]))}::uuid[]) as x(c, t)
       on conflict (comment_id) do update set theme_id = excluded.theme_id`);
@@ -230,6 +257,7 @@ async function recount(tx: DbOrTx, roundId: string): Promise<void> {
  */
 export async function refreshRoundThemes(roundId: string, db: DbOrTx = getDb(), opts: { onProgress?: (f: number) => Promise<void> | void } = {}): Promise<RunSummary> {
   const started = Date.now();
+  const slice = timeSlicer();
   const [run] = rowsOf<{ through: Date | string; comments: number; added_since_full: number }>(await db.execute(sql`
     select through, comments, added_since_full from theme_runs where round_id = ${roundId}`));
   if (!run) return computeRoundThemes(roundId, db, opts);
@@ -261,7 +289,7 @@ export async function refreshRoundThemes(roundId: string, db: DbOrTx = getDb(), 
     const key = r.group_id ? `${article}:${r.group_id}` : null;
     let theme = key ? groupTheme.get(key) : undefined;
     if (!theme) {
-      const v = vectorOf(termsOf(r.body), vocabOf.get(article)!);
+      const v = vectorOf(weightedTermsOf(r.body), vocabOf.get(article)!);
       let best = THRESHOLD;
       for (const t of themes) {
         if (t.other || Number(t.article_number) !== article) continue;
@@ -283,15 +311,13 @@ export async function refreshRoundThemes(roundId: string, db: DbOrTx = getDb(), 
     }
     if (key) groupTheme.set(key, theme);
     pairs.push([r.id, theme]);
-    if (++i % 500 === 0) {
-      await opts.onProgress?.(i / fresh.length);
-      await tick();
-    }
+    if (++i % 500 === 0) await opts.onProgress?.(i / fresh.length);
+    await slice();
   }
   const through = fresh.reduce((m, r) => Math.max(m, new Date(r.created_at).getTime()), new Date(run.through).getTime());
   await db.transaction(async (tx) => {
     for (const b of newOthers) await upsertTheme(tx, roundId, b);
-    await insertMembership(tx, roundId, pairs);
+    await insertMembership(tx, roundId, pairs, slice);
     await recount(tx, roundId);
     await tx.execute(sql`update theme_runs set mode = 'incremental', through = ${new Date(through).toISOString()}::timestamptz, finished_at = now(),
       duration_ms = ${Date.now() - started}, comments = comments + ${fresh.length}, added_since_full = ${added} where round_id = ${roundId}`);

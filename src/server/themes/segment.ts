@@ -6,7 +6,7 @@
 import { createRequire } from 'node:module';
 import type { Jieba } from '@node-rs/jieba';
 import { campaignCore } from '../grouping/text-features';
-import { STOP_WORDS } from './stop-words';
+import { FRAME_WORDS, STOP_WORDS } from './stop-words';
 
 let instance: Jieba | null = null;
 
@@ -48,6 +48,42 @@ export function termsOf(body: string): string[] {
     } else if (w.length >= 3 && LATIN_WORD.test(w) && !STOP_WORDS.has(w)) {
       const s = stem(w);
       if (!STOP_WORDS.has(s)) out.push(s);
+    }
+  }
+  return out;
+}
+
+/** How much a word found inside a longer word counts (上班 and 时间 inside 上班时间): the compound is one word, not three. */
+export const PART_WEIGHT = 0.25;
+
+/**
+ * The weighted terms of a comment body, for themes (decision 028, addendum): jieba's precise words
+ * (a compound once: 上班时间), each word of three or more characters adding the dictionary words
+ * inside it at PART_WEIGHT (上班, 时间), so that a paraphrase cutting the compound differently still
+ * meets it while the compound does not weigh three times a plain word. Chinese words of two or more
+ * characters, English words of three or more letters (crude plural folding), less the stop words
+ * and the frame words of a letter (FRAME_WORDS: 强烈要求, 反映, 作为...). Term → count.
+ */
+export function weightedTermsOf(body: string): Map<string, number> {
+  const text = campaignCore(body).normalize('NFKC').toLowerCase();
+  const out = new Map<string, number>();
+  const add = (t: string, w: number) => out.set(t, (out.get(t) ?? 0) + w);
+  const j = jieba();
+  for (const raw of j.cut(text, true)) {
+    const w = raw.trim();
+    if (!w) continue;
+    if (HAN.test(w)) {
+      const len = [...w].length;
+      if (len < 2) continue;
+      if (!STOP_WORDS.has(w) && !FRAME_WORDS.has(w)) add(w, 1);
+      if (len >= 3) {
+        for (const p of j.cutForSearch(w, false)) {
+          if (p !== w && [...p].length >= 2 && HAN.test(p) && !STOP_WORDS.has(p) && !FRAME_WORDS.has(p)) add(p, PART_WEIGHT);
+        }
+      }
+    } else if (w.length >= 3 && LATIN_WORD.test(w) && !STOP_WORDS.has(w)) {
+      const s = stem(w);
+      if (!STOP_WORDS.has(s)) add(s, 1);
     }
   }
   return out;

@@ -16,3 +16,12 @@ do does did have has had about into over under more most some such only also jus
 please think suggest suggestion propose proposal regulation article draft law rule rules`;
 
 export const STOP_WORDS: ReadonlySet<string> = new Set([...zh.split(/\s+/), ...en.split(/\s+/)].filter(Boolean));
+
+/**
+ * Themes only (not tag suggestions, whose figures were measured without them): the frame of a
+ * comment, words that say how strongly or on whose behalf something is asked, not what — 强烈要求,
+ * 很多居民反映, 作为一名市民, 特别是, 另外, 必须解决, 落实. Left in, a frame shared by comments of
+ * different arguments outweighs the argument (decision 028, addendum).
+ */
+export const FRAME_WORDS: ReadonlySet<string> = new Set(`强烈 要求 强烈要求 呼吁 反映 很多 不少 许多 作为 一名 特别 特别是 另外 此外 同时 其次 首先 最后 总之 落实 解决 实际 实际上 真正 切实 尽快 及时
+个人 广大 大部分 多数 部分 非常 十分 特别 比较 真的 确实 的确 实在 一直 经常 总是 表示 提议 呼声 诉求 反馈`.split(/\s+/).filter(Boolean));
