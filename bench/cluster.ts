@@ -17,7 +17,11 @@
  * status, and every 5xx by who sent it (nginx's own 503 carries X-Unavailable-From: proxy; the
  * app's has its JSON error code), set beside the fault windows and what nginx, pgbouncer's
  * clients (the instances) and the instances' start-ups logged. Before the load, the floors at the
- * same concurrency: a raw INSERT through pgbouncer and a static file through nginx. Appends its
+ * same concurrency: a raw INSERT through pgbouncer, the same submission straight to the instances
+ * (no nginx, no TLS) and a static file through nginx. Where a calm submission's time goes (decision
+ * 025): client, nginx ($request_time, $upstream_response_time) and instance timings joined by request
+ * id, pgbouncer's SHOW STATS, each piece's run-queue wait (/proc/<pid>/schedstat) and the bench
+ * client's own event loop delay, over the span before the first fault. Appends its
  * section to bench/RESULTS.md and prints the "Current figures" row (edited in by hand: other
  * benches write that file too). Everything started is stopped and removed, also on failure or Ctrl-C.
  *
@@ -33,6 +37,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { appendFileSync, chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import { cpus, loadavg, totalmem } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
@@ -299,6 +304,36 @@ function cpuMsOfTree(pid: number): number {
   return total;
 }
 
+/**
+ * CPU and run-queue wait of each piece's processes (main threads; /proc/<pid>/schedstat: ns on a CPU,
+ * ns runnable but waiting for one), summed by piece: how long each waited for a core it wanted.
+ */
+function schedByPiece(): Record<string, { cpuMs: number; waitMs: number }> {
+  const pidIn = (file: string) => { try { return Number(readFileSync(file, 'utf8').split('\n')[0].trim()); } catch { return 0; } };
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const ppid = Number(readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch { /* gone */ }
+  }
+  const tree = (pid: number) => { const out: number[] = []; for (const todo = [pid]; todo.length;) { const p = todo.pop()!; if (p) { out.push(p); todo.push(...(children.get(p) ?? [])); } } return out; };
+  const sum = (pids: number[]) => pids.reduce((acc, pid) => {
+    try {
+      const [cpu, wait] = readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ').map(Number);
+      return { cpuMs: acc.cpuMs + cpu / 1e6, waitMs: acc.waitMs + wait / 1e6 };
+    } catch { return acc; }
+  }, { cpuMs: 0, waitMs: 0 });
+  return {
+    instances: sum([...instances.values()].map((c) => c.pid ?? 0)),
+    nginx: sum(tree(pidIn(join(dir, 'nginx/nginx.pid')))),
+    pgbouncer: sum([pidIn(join(dir, 'run/pgbouncer.pid'))]),
+    primary: sum(tree(pidIn(join(dir, 'pg/primary/postmaster.pid')))),
+    'bench client': sum([process.pid]),
+  };
+}
+
 /** The CPU the pieces of the deployment used, by piece (ms so far): for "where did the 2 cores go". */
 function cpuByPiece(): Record<string, number> {
   const pidIn = (file: string) => { try { return Number(readFileSync(file, 'utf8').split('\n')[0].trim()); } catch { return 0; } };
@@ -519,6 +554,13 @@ async function main(): Promise<void> {
   let primaryCpuBank = 0;
   let primaryCpuBase = cpuBefore.primary;
   const instanceCpuBefore = new Map([...instances.values()].map((c) => [c.pid!, cpuMsOf(c.pid!) ?? 0]));
+  // The bench client's own event loop (one process for every client): a late callback delays every answer it times.
+  const statsBefore = await pgbouncerStats();
+  const schedBefore = schedByPiece();
+  let schedCalm: ReturnType<typeof schedByPiece> | undefined;
+  let statsCalm: Record<string, number> | undefined;
+  const clientLoop = monitorEventLoopDelay({ resolution: 10 });
+  clientLoop.enable();
   const t0 = Date.now();
   loadT0 = t0;
   const loadEnd = t0 + LOAD_SECONDS * 1000;
@@ -600,6 +642,8 @@ async function main(): Promise<void> {
   const windows = { killAt: 0, pgDownAt: 0, pgUpAt: 0 };
   const faults = (async () => {
     await new Promise((r) => setTimeout(r, KILL_AT * 1000));
+    schedCalm = schedByPiece();
+    statsCalm = await pgbouncerStats();
     const victim = APP_PORTS[1];
     instances.get(victim)!.kill('SIGKILL');
     windows.killAt = Date.now() - t0;
@@ -622,6 +666,8 @@ async function main(): Promise<void> {
   for (const r of restarts) {
     events.push(`instance :${r.port} exited at ${((r.exitedAt - t0) / 1000).toFixed(1)} s, restarted by the unit's Restart=always, serving again ${r.upAt ? `at ${((r.upAt - t0) / 1000).toFixed(1)} s` : 'not yet at the end'}`);
   }
+  clientLoop.disable();
+  const clientLoopText = `the bench client's event loop delay p50 ${(clientLoop.percentile(50) / 1e6).toFixed(0)} / p99 ${(clientLoop.percentile(99) / 1e6).toFixed(0)} / max ${(clientLoop.max / 1e6).toFixed(0)} ms`;
   const loadSeconds = (Date.now() - t0) / 1000;
   // The killed instance's first life is not counted (its CPU went with it): a floor for the instances.
   const cpuAfter = cpuByPiece();
@@ -658,6 +704,18 @@ async function main(): Promise<void> {
   const calmEntries = submitTimeline.filter((e) => e.at < windows.killAt && e.status === 201);
   const calm = calmEntries.map((e) => e.ms).sort((a, b) => a - b);
   const split = timeSplit(calmEntries);
+  const schedText = schedCalm ? Object.entries(schedCalm).map(([k, v]) => {
+    const cpu = v.cpuMs - (schedBefore[k]?.cpuMs ?? 0);
+    const wait = v.waitMs - (schedBefore[k]?.waitMs ?? 0);
+    return `${k} ${(cpu / 1000).toFixed(1)} s on a CPU, ${(wait / 1000).toFixed(1)} s waiting for one (${cpu > 0 ? (wait / cpu).toFixed(1) : '?'} × its CPU)`;
+  }).join('; ') : 'not read';
+  const calmAll = submitTimeline.filter((e) => e.at < windows.killAt).length;
+  const bouncer = statsBefore && statsCalm ? (() => {
+    const d = (k: string) => statsCalm![k] - statsBefore[k];
+    return `${d('total_xact_count')} transactions, ${d('total_query_count')} statements for ${calmAll} submission attempts and the reads that went to the primary ` +
+      `(${(d('total_query_count') / Math.max(1, calmAll)).toFixed(1)} a submission at most); in PostgreSQL per statement ${(d('total_query_time') / Math.max(1, d('total_query_count')) / 1000).toFixed(1)} ms, ` +
+      `per transaction ${(d('total_xact_time') / Math.max(1, d('total_xact_count')) / 1000).toFixed(1)} ms; waiting for a server connection ${(d('total_wait_time') / 1000).toFixed(0)} ms in all`;
+  })() : 'SHOW STATS not read';
   const calmPerSecond = calm.length / (windows.killAt / 1000);
   const fmt = (m: Map<string, number>) => [...m.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}: ${v}`).join(', ');
   const bad5xx = [...submit.statuses.entries(), ...reads.statuses.entries()].filter(([k]) => /^5/.test(k) && k !== '503').reduce((s, [, v]) => s + v, 0);
@@ -682,7 +740,7 @@ async function main(): Promise<void> {
 
   const report = {
     ledger, acceptedPerSecond: Math.round(acceptedPerSecond), submitP50: percentile(sortedSubmit, 50), submitP99: percentile(sortedSubmit, 99),
-    timeSplit: split, calmPerSecond: Math.round(calmPerSecond), calmP50: percentile(calm, 50), calmP99: percentile(calm, 99), baselines,
+    timeSplit: split, pgbouncerStats: bouncer, runQueue: schedText, clientLoop: clientLoopText, calmPerSecond: Math.round(calmPerSecond), calmP50: percentile(calm, 50), calmP99: percentile(calm, 99), baselines,
     submitStatuses: Object.fromEntries(submit.statuses), readsPerSecond: Math.round(readsPerSecond), readP50: percentile(sortedReads, 50), readP99: percentile(sortedReads, 99),
     readStatuses: Object.fromEntries(reads.statuses), nginxCacheHits: reads.cacheHits, replicaStates: Object.fromEntries(replicaSeen), maxReplicaLagMs: maxLagMs,
     refusals: submit.refusals.slice(0, 5), replicaTransactions, commentsOnPrimary: onPrimary, commentsOnReplica: onReplica, events, windows,
@@ -714,7 +772,9 @@ ${baselineRows}
 | comment submissions (POST /api/v1/drafts/{slug}/comments), acknowledged, whole run | ${Math.round(acceptedPerSecond)} | ${report.submitP50.toFixed(0)} | ${report.submitP99.toFixed(0)} | ${fmt(submit.statuses)} |
 | reading pages (GET, through nginx), whole run | ${Math.round(readsPerSecond)} | ${report.readP50.toFixed(0)} | ${report.readP99.toFixed(0)} | ${fmt(reads.statuses)} |
 
-Where a submission's time went before the first fault (by request id; client, nginx's timing log, the instance's access line): ${split}.
+Where a submission's time went before the first fault (by request id; client, nginx's timing log, the instance's access line): ${split}; ${clientLoopText}.
+pgbouncer's SHOW STATS over the same span: ${bouncer}.
+Run-queue wait over the same span (/proc/<pid>/schedstat, main threads): ${schedText}.
 Fault windows: instance killed at ${sec(windows.killAt)} s (its exit seen at ${sec(deathSeenAt)} s); primary down ${sec(windows.pgDownAt)}–${sec(windows.pgUpAt)} s, pgbouncer's next login at most ${loginRetryMs} ms later (server_login_retry), i.e. by ${sec(dbBackAt)} s.
 5xx by source (client side: nginx's own 503 carries X-Unavailable-From: proxy, the app's its JSON error code): ${bySource}.
 Outside the fault windows (nginx's: not sent between the kill and the exit seen; the app's: not in flight before pgbouncer could log in again): ${outsideText}.
@@ -788,8 +848,9 @@ async function timedLoops(what: string, concurrency: number, seconds: number, fn
 /**
  * The floors of this run at the load's concurrency, measured just before it on the same machine:
  * a raw INSERT of a comment-sized row through pgbouncer (pg, one connection per client, like the
- * app's statements in transaction mode) and a static file through nginx (TLS, HTTP/1.1, the same
- * client addresses and agents as the load).
+ * app's statements in transaction mode), the load's submission POSTed straight to the instances
+ * (plain HTTP: the app path without nginx and TLS) and a static file through nginx (TLS, HTTP/1.1,
+ * the same client addresses and agents as the load).
  */
 async function measureBaselines(asset: string | undefined): Promise<Baseline[]> {
   const connect = async () => {
@@ -806,6 +867,17 @@ async function measureBaselines(asset: string | undefined): Promise<Baseline[]> 
   await Promise.all(clients.map((c) => c.end()));
   await setup.query('drop table bench_raw_insert');
   await setup.end();
+  // The same submission as the load's, straight to the instances (plain HTTP, kept-alive connections, no nginx, no TLS;
+  // each from its own address by X-Forwarded-For, which the app trusts): what the app path costs on this machine now.
+  out.push(await timedLoops(`comment submission straight to the ${APP_PORTS.length} instances (HTTP, no nginx/TLS, ${SUBMITTERS} clients)`, SUBMITTERS, BASELINE_SECONDS, async (w, n) => {
+    const r = await fetch(`http://127.0.0.1:${APP_PORTS[w % APP_PORTS.length]}/api/v1/drafts/${SLUG}/comments`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': `10.${w}.${(n >> 8) & 255}.${n & 255}` },
+      body: JSON.stringify({ article: 10, body: citizenComment(4_000_000 + w * 100_000 + n), idempotencyKey: randomUUID() }),
+    });
+    await r.arrayBuffer();
+    if (r.status !== 201) throw new Error(String(r.status));
+  }));
   if (asset) {
     out.push(await timedLoops(`static file through nginx (${asset.split('/').pop()}, TLS, ${SUBMITTERS} clients)`, SUBMITTERS, BASELINE_SECONDS, async (w) => {
       const r = await request('GET', asset, w);
@@ -848,6 +920,22 @@ function timeSplit(calm: ReadonlyArray<{ ms: number; requestId?: string; conn: C
     `$upstream_response_time ${stat(rows.map((r) => r.urt))}; the instance's own access line ${stat(rows.map((r) => r.app))}; ` +
     `client − nginx ${stat(rows.map((r) => r.client - r.rt))}; nginx − upstream ${stat(rows.map((r) => r.rt - r.urt))}; upstream − app ${stat(rows.map((r) => r.urt - r.app))}; ` +
     `on a new connection ${fresh.length} (TCP+TLS handshake ${fresh.length ? stat(fresh.flatMap((r) => (r.conn.handshakeMs === undefined ? [] : [r.conn.handshakeMs]))) : '—'})`;
+}
+
+/** pgbouncer's totals for the app's database (SHOW STATS: transactions, statements, µs in them, µs waited). */
+async function pgbouncerStats(): Promise<Record<string, number> | undefined> {
+  const admin = new pg.Client({ host: '127.0.0.1', port: PGBOUNCER_PORT, user: 'kaimen', password: PASSWORD, database: 'pgbouncer' });
+  admin.on('error', () => {});
+  try {
+    await admin.connect();
+    const { rows } = await admin.query<Record<string, string>>('SHOW STATS');
+    const row = rows.find((r) => r.database === 'kaimen');
+    return row ? Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Number(v)])) : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    await admin.end().catch(() => {});
+  }
 }
 
 /** "kind ×n at a–b s" per kind, `at` in ms since the load began. */
