@@ -2,11 +2,12 @@
  * The one database handle: PostgreSQL through a `pg` Pool when DATABASE_URL is set, embedded
  * PGlite otherwise. Same schema, same migrations. The handle lives on globalThis so the
  * server bootstrap and the bundled Astro app share one instance in one process.
+ *
+ * PGlite, with drizzle's adapter for it (which imports PGlite), is imported only when an embedded
+ * database is opened: a server on PostgreSQL never loads it (docs/decisions/030-start-up-loading.md).
  */
 import { drizzle as drizzlePg, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { sql, type SQL } from 'drizzle-orm';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
@@ -72,7 +73,7 @@ export async function createDatabase(opts: OpenOptions): Promise<Database> {
     const db = drizzlePg(pool, { schema }) as Db;
     return { db, driver: 'postgres', close: () => pool.end() };
   }
-  const { PGlite } = await import('@electric-sql/pglite');
+  const [{ PGlite }, { drizzle: drizzlePglite }] = await Promise.all([import('@electric-sql/pglite'), import('drizzle-orm/pglite')]);
   let release: (() => void) | undefined;
   let client: InstanceType<typeof PGlite>;
   if (opts.pgliteMemory) {
@@ -114,6 +115,7 @@ export async function migrateDatabase(database: Database): Promise<void> {
       await migratePg(tx as unknown as Db, { migrationsFolder: folder });
     });
   } else {
+    const { migrate: migratePglite } = await import('drizzle-orm/pglite/migrator');
     await migratePglite(database.db as never, { migrationsFolder: folder });
   }
 }

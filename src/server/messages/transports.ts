@@ -12,7 +12,7 @@
 import { createHmac } from 'node:crypto';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import nodemailer, { type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import { currentConfig, publicOrigin, type Config } from '../config';
 import { RetryLater } from '../jobs/runner';
 import { t, type Locale } from '../../i18n';
@@ -52,9 +52,13 @@ const SEND_TIMEOUT_MS = 20_000;
 const SMTP = Symbol.for('kaimen.smtpTransport');
 type SmtpHolder = { [SMTP]?: { url: string; transporter: Transporter } };
 
-function smtpTransporter(url: string): Transporter {
+async function smtpTransporter(url: string): Promise<Transporter> {
   const holder = globalThis as SmtpHolder;
   if (holder[SMTP]?.url !== url) {
+    // Loaded with the first e-mail, not at start-up (docs/decisions/030-start-up-loading.md).
+    const { default: nodemailer } = await import('nodemailer');
+    // Another message may have created it while the import was pending.
+    if (holder[SMTP]?.url === url) return holder[SMTP].transporter;
     holder[SMTP]?.transporter.close();
     holder[SMTP] = {
       url,
@@ -88,7 +92,7 @@ function smtpTransport(config: Config, url: string): Transport {
     async send(m) {
       const host = new URL(publicOrigin(config)).hostname || 'kaimen';
       try {
-        const info = await smtpTransporter(url).sendMail({
+        const info = await (await smtpTransporter(url)).sendMail({
           from: fromAddress(config, m.locale),
           to: m.recipient,
           subject: m.rendered.subject,

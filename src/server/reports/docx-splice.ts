@@ -6,13 +6,13 @@
  */
 import { Readable, type Writable } from 'node:stream';
 import { once } from 'node:events';
-import archiver from 'archiver';
-import JSZip from 'jszip';
 
 export const PLACEHOLDER = 'KAIMEN-STREAMED-BODY';
 
 /** Writes the packed `docx` to `out`, with `body` in place of the placeholder paragraph, and ends `out`. */
 export async function spliceDocx(packed: Buffer, body: AsyncIterable<string>, out: Writable): Promise<void> {
+  // Loaded here, not at start-up: only an export needs them (docs/decisions/030-start-up-loading.md).
+  const [{ default: archiver }, { default: JSZip }] = await Promise.all([import('archiver'), import('jszip')]);
   const zip = await JSZip.loadAsync(packed);
   const documentXml = await zip.file('word/document.xml')!.async('string');
   const at = documentXml.indexOf(PLACEHOLDER);

@@ -9,14 +9,14 @@
  * round of 100,000 comments is written with bounded memory.
  */
 import type { Writable } from 'node:stream';
-import { Document, Packer, type Paragraph, type Table } from 'docx';
+import type { Paragraph, Table } from 'docx';
 import { t, type Locale, type MessageKey } from '../../i18n';
 import { getDb, type DbOrTx } from '../../db/client';
 import { formatDate } from '../time';
 import { loadGroupSizes, summariseArticles, summariseRound, type ArticleReport, type ReportScope, type ReportSummary, type Tally } from './adoption-report';
 import { iterateCommentPages, type CommentRow } from './comment-rows';
 import { labelsFor, personalRows, type Audience, type Labels } from './columns';
-import { body, caption, centred, heading1, heading2, page, pageNumberFooter, styles, table, title } from './docx-style';
+import { docxStyle, page, type DocxStyle } from './docx-style';
 import type { ExportOptions } from './export-options';
 import { PLACEHOLDER, spliceDocx } from './docx-splice';
 import { paragraphXml, XmlTable } from './docx-xml';
@@ -25,7 +25,7 @@ import { groupDisplayName } from '../review/groups';
 
 class Tables {
   private n = 0;
-  constructor(private readonly locale: Locale) {}
+  constructor(private readonly locale: Locale, private readonly style: DocxStyle) {}
   /** The caption of the next table: "表3　按区统计". */
   next(name: string): string {
     this.n += 1;
@@ -33,7 +33,7 @@ class Tables {
   }
   /** A caption and the table under it. */
   add(out: Array<Paragraph | Table>, name: string, headers: string[], rows: Array<Array<string | string[]>>, widths: number[], center: boolean[] = []): void {
-    out.push(caption(this.next(name)), table(headers, rows, widths, center));
+    out.push(this.style.caption(this.next(name)), this.style.table(headers, rows, widths, center));
   }
 }
 
@@ -45,7 +45,7 @@ function tallyRows(rows: Tally[], total: number, label: (k: string) => string, l
   return out;
 }
 
-function summarySection(scope: ReportScope, s: ReportSummary, l: Labels, tables: Tables): Array<Paragraph | Table> {
+function summarySection(scope: ReportScope, s: ReportSummary, l: Labels, tables: Tables, { heading1, body }: DocxStyle): Array<Paragraph | Table> {
   const k = (key: MessageKey, p: Record<string, string | number> = {}) => t(l.locale, key, p);
   const out: Array<Paragraph | Table> = [heading1(k('report.docx.h.summary'))];
   out.push(body(k('report.docx.summaryText', {
@@ -73,7 +73,7 @@ function summarySection(scope: ReportScope, s: ReportSummary, l: Labels, tables:
   return out;
 }
 
-function articleCountSection(articles: ArticleReport[], l: Labels, tables: Tables): Array<Paragraph | Table> {
+function articleCountSection(articles: ArticleReport[], l: Labels, tables: Tables, { heading1, body }: DocxStyle): Array<Paragraph | Table> {
   const k = (key: MessageKey, p: Record<string, string | number> = {}) => t(l.locale, key, p);
   const out: Array<Paragraph | Table> = [heading1(k('report.docx.h.articles'))];
   const silent = articles.filter((a) => a.number > 0 && a.comments === 0).length;
@@ -186,22 +186,25 @@ export async function writeReportDocx(
   const summary = await summariseRound(scope, { includeHidden: false }, db);
   const articles = await summariseArticles(scope, { includeHidden: false }, db);
   const groupSizes = await loadGroupSizes(scope, { includeHidden: false }, db);
-  const tables = new Tables(l.locale);
+  // Loaded here, not at start-up: only an export needs it (docs/decisions/030-start-up-loading.md).
+  const docx = await import('docx');
+  const style = docxStyle(docx);
+  const tables = new Tables(l.locale, style);
   const children: Array<Paragraph | Table> = [
-    title(k('report.docx.title', { draft: scope.draft.title, round: scope.round.label })),
-    centred(k('report.docx.dated', { date: formatDate(new Date(), l.locale) })),
-    ...summarySection(scope, summary, l, tables),
-    ...articleCountSection(articles, l, tables),
-    heading1(k('report.docx.h.detail')),
-    body(PLACEHOLDER),
+    style.title(k('report.docx.title', { draft: scope.draft.title, round: scope.round.label })),
+    style.centred(k('report.docx.dated', { date: formatDate(new Date(), l.locale) })),
+    ...summarySection(scope, summary, l, tables, style),
+    ...articleCountSection(articles, l, tables, style),
+    style.heading1(k('report.docx.h.detail')),
+    style.body(PLACEHOLDER),
   ];
-  const doc = new Document({
+  const doc = new docx.Document({
     creator: 'Kaimen',
     title: k('report.docx.title', { draft: scope.draft.title, round: scope.round.label }),
-    styles,
-    sections: [{ properties: { page }, footers: { default: pageNumberFooter() }, children }],
+    styles: style.styles,
+    sections: [{ properties: { page }, footers: { default: style.pageNumberFooter() }, children }],
   });
-  const packed = await Packer.toBuffer(doc);
+  const packed = await docx.Packer.toBuffer(doc);
   await spliceDocx(packed, detailXml({ scope, articles, groupSizes, l, audience, tables, opts, db }), out);
   return summary.comments;
 }

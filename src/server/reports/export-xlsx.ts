@@ -4,7 +4,6 @@
  * one row per comment with every field, committed row by row so memory stays bounded.
  */
 import type { Writable } from 'node:stream';
-import ExcelJS from 'exceljs';
 import { t, type Locale, type MessageKey } from '../../i18n';
 import { getDb, type DbOrTx } from '../../db/client';
 import { summariseArticles, summariseRound, type ReportScope, type Tally } from './adoption-report';
@@ -16,7 +15,7 @@ import { nextArticles, publicArticleUrl } from '../drafts/carried';
 import { formatDateTime } from '../time';
 import { groupDisplayName } from '../review/groups';
 
-type Writer = InstanceType<typeof ExcelJS.stream.xlsx.WorkbookWriter>;
+type Writer = InstanceType<typeof import('exceljs')['stream']['xlsx']['WorkbookWriter']>;
 type Sheet = ReturnType<Writer['addWorksheet']>;
 
 function headerRow(sheet: Sheet, values: string[]): void {
@@ -55,6 +54,8 @@ export async function writeReportXlsx(
   };
   // No style table and inline strings: exceljs's per-cell style lookup and shared-string map cost
   // a third of the time and grow with the sheet (bench/RESULTS.md).
+  // Loaded here, not at start-up: only an export needs it (docs/decisions/030-start-up-loading.md).
+  const { default: ExcelJS } = await import('exceljs');
   const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: false, useSharedStrings: false, zip: { zlib: { level: 1 } } });
   wb.creator = 'Kaimen';
   wb.created = new Date();
