@@ -3,7 +3,7 @@
  * submissions that survive a reload and are stored exactly once; what a kiosk credential
  * cannot do; revocation. Runs against its own seeded server (stations-support.ts).
  */
-import type { Browser, BrowserContext, Page } from '@playwright/test';
+import type { Browser, BrowserContext, Page, Route } from '@playwright/test';
 import { test, expect, checkA11y } from './fixtures';
 import { E2E_PASSWORD, startStationServer, type StationServer } from './stations-support';
 
@@ -164,6 +164,12 @@ test('offline: three comments survive a reload and are stored exactly once when 
     return Boolean(navigator.serviceWorker.controller) && Boolean(await cache.match('/kiosk'));
   }, undefined, { timeout: 20_000 });
 
+  // Offline twice over: the browser's flag, and every API request failing as a dropped network
+  // would. Chromium applies the emulated offline state to a reloaded document a moment late, so
+  // on its own a reload could let the first status check reach the server (CI saw the queue sent
+  // while the test believed the kiosk offline); a real outage fails those requests too.
+  const dropApi = (route: Route) => route.abort('internetdisconnected');
+  await context.route('**/api/**', dropApi);
   await context.setOffline(true);
   const provisional: string[] = [];
   for (const [i, body] of ['离线意见一：建议增加社区代办点。', '离线意见二：建议简化回访流程。', '离线意见三：建议公开办理时限。'].entries()) {
@@ -181,6 +187,7 @@ test('offline: three comments survive a reload and are stored exactly once when 
   await expect(page.getByRole('heading', { level: 1, name: '我要对法规草案提意见' })).toBeVisible();
   await expect(page.locator('#k-status')).toHaveText('未联网：3 条意见保存在本机，联网后自动发送');
 
+  await context.unroute('**/api/**', dropApi);
   await context.setOffline(false);
   await expect(page.locator('#k-status')).toHaveText('已联网', { timeout: 20_000 });
 
