@@ -28,7 +28,7 @@
  * built again (as pg_indexes defined them) and the tables analysed.
  * Appends a section to bench/RESULTS.md (BENCH_NO_WRITE=1 to skip).
  */
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendResults } from './lib/results';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -367,11 +367,7 @@ async function main() {
       '',
     ].join('\n');
     console.log(section);
-    if (process.env.BENCH_NO_WRITE !== '1') {
-      const file = new URL('./RESULTS.md', import.meta.url);
-      if (!readFileSync(file, 'utf8').endsWith('\n')) appendFileSync(file, '\n');
-      appendFileSync(file, `\n${section}`);
-    }
+    appendResults(section);
     setDatabase(undefined);
     await database.close();
     return;
@@ -522,11 +518,7 @@ async function main() {
     '',
   ].join('\n');
   console.log(section);
-  if (process.env.BENCH_NO_WRITE !== '1') {
-    const file = new URL('./RESULTS.md', import.meta.url);
-    if (!readFileSync(file, 'utf8').endsWith('\n')) appendFileSync(file, '\n');
-    appendFileSync(file, `\n${section}`);
-  }
+  appendResults(section);
   setDatabase(undefined);
   await database.close();
 }

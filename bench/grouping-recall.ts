@@ -16,7 +16,8 @@
  *    large round; recall is then scored on the corpus items alone.
  * Appends a section to bench/RESULTS.md.
  */
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { appendResults } from './lib/results';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -216,10 +217,6 @@ const section = [
   `| after | ${p(pickMs.current, 50)} | ${p(pickMs.current, 95)} | ${p(planMs.current, 50)} | ${p(planMs.current, 95)} | ${p(txMs.current, 50)} | ${p(txMs.current, 95)} |`,
   '',
 ].join('\n');
-const file = new URL('./RESULTS.md', import.meta.url);
-if (process.env.BENCH_NO_WRITE !== '1') {
-  if (!readFileSync(file, 'utf8').endsWith('\n')) appendFileSync(file, '\n');
-  appendFileSync(file, `\n${section}`);
-}
+appendResults(section);
 if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify({ real: realScore, ...scores }, null, 1));
 console.log(section);

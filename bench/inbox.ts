@@ -10,7 +10,8 @@
  * 10,000-comment group, and grouping per submission; `select 1` is the raw baseline.
  * Appends the figures to bench/RESULTS.md (BENCH_NO_WRITE=1 to skip).
  */
-import { appendFileSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { appendResults } from './lib/results';
 import { cpus, totalmem } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
@@ -287,11 +288,7 @@ async function main() {
     `Bulk decision (adopted + response + publish) on the ${GROUP.toLocaleString('en')}-comment campaign group, one UPDATE and one audit event: ${(bulk / 1000).toFixed(2)} s (${members} members now adopted).`,
     '',
   ].join('\n');
-  const file = 'bench/RESULTS.md';
-  if (process.env.BENCH_NO_WRITE !== '1') {
-    if (!readFileSync(file, 'utf8').endsWith('\n')) appendFileSync(file, '\n');
-    appendFileSync(file, section + '\n');
-  }
+  appendResults(section);
   console.log(section);
   setDatabase(undefined);
   await database.close();
