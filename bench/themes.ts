@@ -17,7 +17,7 @@
 import { appendFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
 import { sql } from 'drizzle-orm';
 import { createDatabase, migrateDatabase } from '../src/db/client';
 import { rowsOf } from '../src/db/rows';
@@ -141,10 +141,20 @@ async function probe(until: () => boolean, max = Infinity): Promise<number[]> {
 }
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? 0;
 // Same-run baseline of the event loop: its delay while only these submissions run (the machine's own stalls).
+// Garbage collection pauses of this thread (the server's main thread): the longest and their sum, per phase.
+const gc = { max: 0, sum: 0 };
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    gc.max = Math.max(gc.max, e.duration);
+    gc.sum += e.duration;
+  }
+}).observe({ entryTypes: ['gc'] });
 const idleLoop = monitorEventLoopDelay({ resolution: 10 });
 idleLoop.enable();
 const probeBefore = await probe(() => false, 50);
 idleLoop.disable();
+const gcIdle = { ...gc };
+Object.assign(gc, { max: 0, sum: 0 });
 
 // The job, through the runner's lane.
 registerThemesJob();
@@ -158,8 +168,10 @@ const job = await runNextJob({ workerId: 'bench', exportDir: '/tmp', db, lane: T
 const jobMs = performance.now() - t0;
 jobDone = true;
 loop.disable();
+const gcJob = { ...gc };
 const probeDuring = await during;
 console.log(`event loop with no job: max ${(idleLoop.max / 1e6).toFixed(0)} ms, p99 ${(idleLoop.percentile(99) / 1e6).toFixed(0)} ms`);
+console.log(`main thread's GC pauses: with no job longest ${gcIdle.max.toFixed(0)} ms (sum ${gcIdle.sum.toFixed(0)}); during the job longest ${gcJob.max.toFixed(0)} ms (sum ${gcJob.sum.toFixed(0)})`);
 console.log(`submission alone p50 ${pct(probeBefore, 0.5).toFixed(1)} ms, p99 ${pct(probeBefore, 0.99).toFixed(1)}, max ${Math.max(...probeBefore).toFixed(1)}; during the job (${probeDuring.length}) p50 ${pct(probeDuring, 0.5).toFixed(1)}, p99 ${pct(probeDuring, 0.99).toFixed(1)}, max ${Math.max(...probeDuring).toFixed(1)}`);
 const [state] = rowsOf<{ status: string; error: string | null }>(await db.execute(sql`select status, error from jobs where id = ${job!.id}`));
 if (state.status !== 'done') throw new Error(`job ${state.status}: ${state.error}`);
@@ -212,7 +224,7 @@ appendFileSync('bench/RESULTS.md', [
   `| a submission (submitComment) alone, ${probeBefore.length} one every 100 ms: p50 / p99 / max | ${pct(probeBefore, 0.5).toFixed(1)} / ${pct(probeBefore, 0.99).toFixed(1)} / ${Math.max(...probeBefore).toFixed(1)} |`,
   `| the same submissions during the job, ${probeDuring.length}: p50 / p99 / max | ${pct(probeDuring, 0.5).toFixed(1)} / ${pct(probeDuring, 0.99).toFixed(1)} / ${Math.max(...probeDuring).toFixed(1)} |`,
   '',
-  `Event loop during the job: longest stall ${(loop.max / 1e6).toFixed(0)} ms, p99 ${(loop.percentile(99) / 1e6).toFixed(0)} ms (the job hands the loop back every 10 ms: themes/yield.ts); same-run baseline, the loop while only the submissions above ran (no job): max ${(idleLoop.max / 1e6).toFixed(0)} ms, p99 ${(idleLoop.percentile(99) / 1e6).toFixed(0)} ms. ${stats.in_other.toLocaleString('en')} comments in 其他独立意见.`,
+  `Event loop during the job: longest stall ${(loop.max / 1e6).toFixed(0)} ms, p99 ${(loop.percentile(99) / 1e6).toFixed(0)} ms (segmenting and clustering run in the analysis worker at nice 19, decision 031; the job's own loops hand the loop back every 10 ms: themes/yield.ts); same-run baseline, the loop while only the submissions above ran (no job): max ${(idleLoop.max / 1e6).toFixed(0)} ms, p99 ${(idleLoop.percentile(99) / 1e6).toFixed(0)} ms. This thread's garbage collection pauses: during the job longest ${gcJob.max.toFixed(0)} ms, ${gcJob.sum.toFixed(0)} ms in all; with no job longest ${gcIdle.max.toFixed(0)} ms, ${gcIdle.sum.toFixed(0)} in all. ${stats.in_other.toLocaleString('en')} comments in 其他独立意见.`,
   '',
   '| quality (themes/theme-quality.ts, against the generator\'s labels) | figure |',
   '| --- | ---: |',

@@ -10,6 +10,8 @@
  *   loaded. Bundled, those imports are plain function calls. The file stays in dist/server, where
  *   the adapter looks for its client folder (../client).
  *
+ * - dist/server/workers/<name>.mjs: each worker thread's entry (src/server/workers/*.worker.ts).
+ *
  * Packages stay external in both; our own modules and Astro's chunks are bundled. Except
  * drizzle-orm: its 112 ES module files cost ~1.5 s of CPU to load from node_modules at every
  * start (the resolver reads its 179 KB package.json for each), so it is bundled once into
@@ -23,7 +25,7 @@
  *
  *   node scripts/build-server.mjs [dist folder, default dist]
  */
-import { rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { build } from 'esbuild';
 
@@ -67,6 +69,14 @@ const metafiles = [
   await bundle('scripts/serve.ts', join(dist, 'serve.mjs')),
   await bundle(join(dist, 'server/entry.mjs'), join(dist, 'server/app.mjs')),
 ];
+
+// Worker threads (src/server/workers/run-worker.ts): each src/server/workers/<name>.worker.ts as
+// dist/server/workers/<name>.mjs, beside app.mjs, where openWorker looks for it. Not loaded at start.
+const workersDir = join(dist, 'server/workers');
+rmSync(workersDir, { recursive: true, force: true });
+for (const file of readdirSync('src/server/workers').filter((f) => f.endsWith('.worker.ts'))) {
+  metafiles.push(await bundle(join('src/server/workers', file), join(workersDir, file.replace(/\.worker\.ts$/, '.mjs'))));
+}
 
 // drizzle-orm's entry points used by either bundle, with their shared code split into chunks;
 // every other package (pg, PGlite) stays external.

@@ -69,7 +69,7 @@ const taggedIn = (from: number, to: number) => fixture.slice(from, to).filter((c
 describe('below the training minimum', () => {
   it('suggests nothing and says how many are tagged', async () => {
     await tagFixture(0, 15);
-    const summary = await trainRoundSuggestions(roundId, database.db, { features: {} });
+    const summary = await trainRoundSuggestions(roundId, database.db, { words: false });
     expect(summary.source).toBe('none');
     expect(summary.suggestions).toBe(0);
     const state = await suggestionState(roundId, database.db);
@@ -230,7 +230,7 @@ describe('a round with too few tagged comments of its own', () => {
       receipt: `TS-${randomUUID().slice(0, 8)}`, lookupHash: 'x', idempotencyKey: randomUUID(), draftId, roundId: r2.roundId,
       articleNumber: 1, body: '小区停车位严重不足，建议增加公共停车泊位。', channel: 'web', fingerprint: randomUUID(),
     }).returning({ id: comments.id });
-    const summary = await trainRoundSuggestions(r2.roundId, database.db, { features: {} });
+    const summary = await trainRoundSuggestions(r2.roundId, database.db, { words: false });
     expect(summary).toMatchObject({ source: 'draft', roundTagged: 0 });
     expect(summary.trainedOn).toBeGreaterThanOrEqual(200);
     expect((await suggestionsOf(c.id, database.db))[0].tag).toBe('停车');

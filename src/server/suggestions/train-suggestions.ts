@@ -9,7 +9,8 @@ import { sql } from 'drizzle-orm';
 import { getDb, type DbOrTx } from '../../db/client';
 import { rowsOf } from '../../db/rows';
 import { pgArray } from '../../db/pg-literals';
-import { featuresOf, predictTags, trainTagModel, type Example, type FeatureOptions } from './classifier';
+import { withWorker, type WorkerClient } from '../workers/run-worker';
+import type { AnalysisMethods } from '../workers/analysis.worker';
 
 /** Fewer tagged comments than this (in the round, then in the draft): no suggestions. */
 export const MIN_TAGGED = 20;
@@ -73,24 +74,22 @@ async function trainingRows(scope: { roundId?: string; draftId?: string }, db: D
     order by c.created_at, c.id`));
 }
 
-/** Jieba words when they load (themes/segment.ts); bigrams alone otherwise. */
-async function featureOptions(): Promise<FeatureOptions> {
-  try {
-    const { termsOf } = await import('../themes/segment');
-    termsOf('测试');
-    return { words: termsOf };
-  } catch {
-    return {};
-  }
-}
-
 /**
  * Trains the round's classifier and replaces its stored suggestions (one transaction), recording
  * the run in tag_suggestion_runs. Below MIN_TAGGED (or with no tag of MIN_PER_TAG comments) the run
- * is recorded with source 'none' and the round's suggestions are removed.
+ * is recorded with source 'none' and the round's suggestions are removed. Training and scoring run
+ * in the analysis worker (workers/run-worker.ts); `words: false` leaves jieba's words out of the
+ * features (character bigrams alone; jieba is also left out when it does not load).
  */
 export async function trainRoundSuggestions(
-  roundId: string, db: DbOrTx = getDb(), opts: { onProgress?: (fraction: number) => Promise<void> | void; features?: FeatureOptions } = {},
+  roundId: string, db: DbOrTx = getDb(), opts: { onProgress?: (fraction: number) => Promise<void> | void; words?: boolean } = {},
+): Promise<TrainSummary> {
+  return withWorker<AnalysisMethods, TrainSummary>('analysis', (worker) => trainWith(worker, roundId, db, opts));
+}
+
+async function trainWith(
+  worker: WorkerClient<AnalysisMethods>,
+  roundId: string, db: DbOrTx, opts: { onProgress?: (fraction: number) => Promise<void> | void; words?: boolean },
 ): Promise<TrainSummary> {
   const started = performance.now();
   const state = await codingStateOf(roundId, db);
@@ -104,14 +103,13 @@ export async function trainRoundSuggestions(
     rows = await trainingRows({ draftId: round.draft_id }, db);
     source = rows.filter((r) => r.tags?.length).length >= MIN_TAGGED ? 'draft' : 'none';
   }
-  const features = opts.features ?? await featureOptions();
-  const examples: Example[] = rows.map((r) => ({ x: featuresOf(r.body, features), tags: r.tags ?? [], rejected: r.rejected ?? [] }));
-  const model = source === 'none' ? null : trainTagModel(examples, { minPerTag: MIN_PER_TAG });
-  if (model && model.tags.length === 0) source = 'none';
+  const examples = rows.map((r) => ({ body: r.body, tags: r.tags ?? [], rejected: r.rejected ?? [] }));
+  const learnt = source === 'none' ? null : await worker.call('train', examples, { words: opts.words ?? true, minPerTag: MIN_PER_TAG });
+  if (learnt && learnt.length === 0) source = 'none';
   await opts.onProgress?.(0.2);
 
   const out: Array<{ commentId: string; tagId: string; confidence: number }> = [];
-  if (model && source !== 'none') {
+  if (learnt && source !== 'none') {
     let after: string | null = null;
     for (;;) {
       const page: Array<{ id: string; body: string; rejected: string[] | null }> = rowsOf(await db.execute(sql`
@@ -121,13 +119,11 @@ export async function trainRoundSuggestions(
           and not exists (select 1 from comment_tags ct where ct.comment_id = c.id)
         order by c.id limit ${PAGE}`));
       if (!page.length) break;
-      for (const c of page) {
+      const predicted = await worker.call('predict', page.map((c) => c.body), STORE_FLOOR);
+      page.forEach((c, i) => {
         const rejected = new Set(c.rejected ?? []);
-        for (const p of predictTags(model, featuresOf(c.body, features))) {
-          if (p.confidence < STORE_FLOOR) break;
-          if (!rejected.has(p.tag)) out.push({ commentId: c.id, tagId: p.tag, confidence: p.confidence });
-        }
-      }
+        for (const p of predicted[i]) if (!rejected.has(p.tag)) out.push({ commentId: c.id, tagId: p.tag, confidence: p.confidence });
+      });
       after = page[page.length - 1].id;
       await opts.onProgress?.(0.2 + 0.6 * Math.min(1, out.length / Math.max(1, state.comments)));
     }
@@ -147,7 +143,7 @@ export async function trainRoundSuggestions(
         on conflict do nothing`);
     }
     const durationMs = Math.round(performance.now() - started);
-    const learned = model && source !== 'none' ? model.tags : [];
+    const learned = learnt && source !== 'none' ? learnt : [];
     const learnedArray = pgArray(learned);
     const trainedOn = source === 'none' ? 0 : examples.filter((e) => e.tags.length).length;
     await tx.execute(sql`

@@ -13,9 +13,10 @@ import { sql } from 'drizzle-orm';
 import { getDb, type DbOrTx } from '../../db/client';
 import { rowsOf } from '../../db/rows';
 import { pgArray } from '../../db/pg-literals';
-import { buildVocabulary, clusterDocs, cosine, vectorOf, THRESHOLD, type Vocabulary } from './cluster';
-import { weightedTermsOf } from './segment';
-import { quoteText } from './quotes';
+import { cosine, vectorOf, THRESHOLD, type Vocabulary } from './cluster';
+import { withWorker } from '../workers/run-worker';
+import type { AnalysisEvent, AnalysisMethods } from '../workers/analysis.worker';
+import { pickQuotes } from './quotes';
 import { timeSlicer } from './yield';
 
 export interface RunSummary {
@@ -45,10 +46,14 @@ const LATE_WINDOW = sql`interval '10 minutes'`;
 
 /** Rows read a page at a time: PGlite runs a query in-process, and one query of 100,000 bodies would hold the event loop. */
 const PAGE = 1_000;
+/** Bodies sent to the analysis worker per message: each structured clone is short, so this thread never stalls on one. */
+const SEND = 2_000;
 
-/** The round's visible comments, oldest first, read in pages of PAGE (keyset on created_at, id). */
-async function readRound(roundId: string, db: DbOrTx): Promise<Row[]> {
-  const rows: Row[] = [];
+/**
+ * The round's visible comments, oldest first, read in pages of PAGE (keyset on created_at, id) and
+ * handed to `onPage` one page at a time: nothing keeps the whole round on this thread.
+ */
+async function readRound(roundId: string, db: DbOrTx, onPage: (page: Row[]) => Promise<void>): Promise<void> {
   let after: { at: string; id: string } | null = null;
   for (;;) {
     const page: Row[] = rowsOf<Row>(await db.execute(sql`
@@ -56,8 +61,8 @@ async function readRound(roundId: string, db: DbOrTx): Promise<Row[]> {
       from comments c where c.round_id = ${roundId} and c.hidden_at is null
         ${after ? sql`and (c.created_at, c.id) > (${after.at}::timestamptz, ${after.id}::uuid)` : sql``}
       order by c.created_at, c.id limit ${PAGE}`));
-    for (const r of page) rows.push(r);
-    if (page.length < PAGE) return rows;
+    await onPage(page);
+    if (page.length < PAGE) return;
     const last = page[page.length - 1];
     after = { at: last.at_key!, id: last.id };
   }
@@ -78,79 +83,94 @@ interface NewTheme {
 
 /** Quotes: up to three distinct texts, nearest the centroid first. */
 function quotesOf(reps: Row[]): { receipt: string; text: string }[] {
-  const out: { receipt: string; text: string }[] = [];
-  const seen = new Set<string>();
-  for (const r of reps) {
-    const text = quoteText(r.body);
-    const key = text.replace(/[^\p{L}\p{N}]/gu, '');
-    if (!key || seen.has(key)) continue;
-    seen.add(key);
-    out.push({ receipt: r.receipt, text });
-    if (out.length === 3) break;
-  }
-  return out;
+  return pickQuotes(reps.map((r) => r.body)).map((q) => ({ receipt: reps[q.at].receipt, text: q.text }));
 }
 
 /**
  * Computes the themes of a round in full and stores them (replacing the last computation; labels
  * kept where a theme persists). `onProgress` gets 0..1 and may throw to stop.
+ *
+ * The comments are read a page at a time and the bodies of each article's representatives (one
+ * per campaign group and article, the group's first comment) go straight to the analysis worker
+ * (workers/run-worker.ts), which segments them while the next page is read, and clusters each
+ * article when all are in. This thread keeps only ids and receipts: a round's bodies never live
+ * on it, so its garbage collections stay short while it serves requests.
  */
 export async function computeRoundThemes(roundId: string, db: DbOrTx = getDb(), opts: { onProgress?: (f: number) => Promise<void> | void } = {}): Promise<RunSummary> {
   const started = Date.now();
   const slice = timeSlicer();
-  const rows = await readRound(roundId, db);
-  const through = rows.reduce((m, r) => Math.max(m, new Date(r.created_at).getTime()), 0);
-  // One representative per campaign group and article; its members counted.
-  const byArticle = new Map<number, { reps: Row[]; members: string[][] }>();
+  const [{ n: expected }] = rowsOf<{ n: number }>(await db.execute(sql`
+    select count(*)::int as n from comments where round_id = ${roundId} and hidden_at is null`));
+  // Per article: each representative's receipt and the ids of the comments it stands for.
+  const byArticle = new Map<number, { receipts: string[]; members: string[][] }>();
   const repOf = new Map<string, number>();
-  for (const r of rows) {
-    await slice();
-    const a = byArticle.get(Number(r.article)) ?? { reps: [], members: [] };
-    byArticle.set(Number(r.article), a);
-    const key = r.group_id ? `${r.article}:${r.group_id}` : null;
-    const at = key ? repOf.get(key) : undefined;
-    if (at !== undefined) a.members[at].push(r.id);
-    else {
-      if (key) repOf.set(key, a.reps.length);
-      a.reps.push(r);
-      a.members.push([r.id]);
-    }
-  }
-  const totalReps = [...byArticle.values()].reduce((s, a) => s + a.reps.length, 0);
-  let done = 0;
+  let through = 0;
+  let count = 0;
+  let segmented = 0;
   const built: NewTheme[] = [];
-  const sets: { article: number; vocab: Vocabulary }[] = [];
-  for (const [article, { reps, members }] of [...byArticle].sort((x, y) => x[0] - y[0])) {
-    const terms: Map<string, number>[] = [];
-    for (let i = 0; i < reps.length; i++) {
-      terms.push(weightedTermsOf(reps[i].body));
-      if (++done % 500 === 0) await opts.onProgress?.(0.5 * done / Math.max(1, totalReps));
-      await slice();
+  const sets: { article: number; idf: Record<string, number>; defaultIdf: number }[] = [];
+  const onEvent = async (e: unknown) => {
+    const event = e as AnalysisEvent;
+    if ('segmented' in event) {
+      segmented += event.segmented;
+      await opts.onProgress?.(0.5 * segmented / Math.max(1, expected));
     }
-    const vocab = buildVocabulary(terms);
-    sets.push({ article, vocab });
-    const clusters = await clusterDocs(reps.map((_, i) => ({ terms: terms[i], weight: members[i].length })), vocab, { slice });
-    const others: number[] = [];
-    for (const c of clusters) {
-      await slice();
-      const ids = c.members.flatMap((d) => members[d]);
-      if (ids.length < 2) {
-        others.push(...c.members);
-        continue;
+  };
+  await withWorker<AnalysisMethods, void>('analysis', async (worker) => {
+    const sending: Promise<unknown>[] = [];
+    await readRound(roundId, db, async (page) => {
+      const fresh = new Map<number, string[]>();
+      for (const r of page) {
+        count++;
+        through = Math.max(through, new Date(r.created_at).getTime());
+        const article = Number(r.article);
+        const a = byArticle.get(article) ?? { receipts: [], members: [] };
+        byArticle.set(article, a);
+        const key = r.group_id ? `${article}:${r.group_id}` : null;
+        const at = key ? repOf.get(key) : undefined;
+        if (at !== undefined) a.members[at].push(r.id);
+        else {
+          if (key) repOf.set(key, a.receipts.length);
+          a.receipts.push(r.receipt);
+          a.members.push([r.id]);
+          const bodies = fresh.get(article) ?? [];
+          fresh.set(article, bodies);
+          bodies.push(r.body);
+        }
+        await slice();
       }
-      built.push({
-        id: '', article, other: false, autoLabel: c.keyPhrases.slice(0, 3).join('、'), label: null, labelledBy: null,
-        keyPhrases: c.keyPhrases, centroid: Object.fromEntries(c.centroid), quotes: quotesOf(c.members.map((d) => reps[d])), commentIds: ids,
-      });
+      // Sent without waiting: the worker segments this page while the next is read (calls run in order).
+      for (const [article, bodies] of fresh) {
+        const call = worker.call('addDocs', article, bodies);
+        call.catch(() => undefined); // a failure is thrown by the Promise.all below, never left unhandled meanwhile
+        sending.push(call);
+      }
+      if (sending.length > 64) await Promise.all(sending.splice(0));
+    });
+    await Promise.all(sending);
+    let finished = 0;
+    const reps = [...byArticle.values()].reduce((s, a) => s + a.receipts.length, 0);
+    for (const [article, { receipts, members }] of [...byArticle].sort((x, y) => x[0] - y[0])) {
+      const result = await worker.call('cluster', article, members.map((m) => m.length));
+      sets.push({ article, ...result.vocab });
+      const quotes = (qs: { at: number; text: string }[]) => qs.map((q) => ({ receipt: receipts[q.at], text: q.text }));
+      for (const t of result.themes) {
+        await slice();
+        built.push({
+          id: '', article, other: false, autoLabel: t.keyPhrases.slice(0, 3).join('、'), label: null, labelledBy: null,
+          keyPhrases: t.keyPhrases, centroid: t.centroid, quotes: quotes(t.quotes), commentIds: t.members.flatMap((d) => members[d]),
+        });
+      }
+      if (result.other) {
+        built.push({
+          id: '', article, other: true, autoLabel: '', label: null, labelledBy: null, keyPhrases: [], centroid: {},
+          quotes: quotes(result.other.quotes), commentIds: result.other.members.flatMap((d) => members[d]),
+        });
+      }
+      finished += receipts.length;
+      await opts.onProgress?.(0.5 + 0.4 * finished / Math.max(1, reps));
     }
-    if (others.length) {
-      built.push({
-        id: '', article, other: true, autoLabel: '', label: null, labelledBy: null, keyPhrases: [], centroid: {},
-        quotes: quotesOf(others.map((d) => reps[d])), commentIds: others.flatMap((d) => members[d]),
-      });
-    }
-    await opts.onProgress?.(0.5 + 0.4 * done / Math.max(1, totalReps));
-  }
+  }, onEvent);
   await keepPersistingThemes(roundId, built, db, slice);
   await db.transaction(async (tx) => {
     await tx.execute(sql`delete from theme_comments where round_id = ${roundId}`);
@@ -161,16 +181,16 @@ export async function computeRoundThemes(roundId: string, db: DbOrTx = getDb(), 
     for (const s of sets) {
       await slice();
       await tx.execute(sql`insert into theme_sets (round_id, article_number, idf, default_idf)
-        values (${roundId}, ${s.article}, ${JSON.stringify(Object.fromEntries(s.vocab.idf))}::jsonb, ${s.vocab.defaultIdf})`);
+        values (${roundId}, ${s.article}, ${JSON.stringify(s.idf)}::jsonb, ${s.defaultIdf})`);
     }
     await recount(tx, roundId);
     const durationMs = Date.now() - started;
     await tx.execute(sql`insert into theme_runs (round_id, mode, through, full_at, finished_at, duration_ms, comments, added_since_full)
-      values (${roundId}, 'full', ${new Date(through || started).toISOString()}::timestamptz, now(), now(), ${durationMs}, ${rows.length}, 0)
+      values (${roundId}, 'full', ${new Date(through || started).toISOString()}::timestamptz, now(), now(), ${durationMs}, ${count}, 0)
       on conflict (round_id) do update set mode = 'full', through = excluded.through, full_at = now(), finished_at = now(),
         duration_ms = excluded.duration_ms, comments = excluded.comments, added_since_full = 0`);
   });
-  return { mode: 'full', comments: rows.length, themes: built.filter((b) => !b.other).length, durationMs: Date.now() - started };
+  return { mode: 'full', comments: count, themes: built.filter((b) => !b.other).length, durationMs: Date.now() - started };
 }
 
 /** Gives each new theme the id (and staff label) of the old theme it continues, or a new id. */
@@ -281,6 +301,14 @@ export async function refreshRoundThemes(roundId: string, db: DbOrTx = getDb(), 
     select distinct on (c.group_id, coalesce(c.article_number, 0)) c.group_id, coalesce(c.article_number, 0) as article, tc.theme_id
     from theme_comments tc join comments c on c.id = tc.comment_id
     where tc.round_id = ${roundId} and c.group_id is not null`)).map((r) => [`${r.article}:${r.group_id}`, r.theme_id]));
+  // The new comments' terms, from the analysis worker (jieba never loads on this thread).
+  const termsOfFresh: [string, number][][] = [];
+  await withWorker<AnalysisMethods, void>('analysis', async (worker) => {
+    for (let k = 0; k < fresh.length; k += SEND) {
+      for (const t of await worker.call('terms', fresh.slice(k, k + SEND).map((r) => r.body))) termsOfFresh.push(t);
+      await slice();
+    }
+  });
   const pairs: [string, string][] = [];
   const newOthers: NewTheme[] = [];
   let i = 0;
@@ -289,7 +317,7 @@ export async function refreshRoundThemes(roundId: string, db: DbOrTx = getDb(), 
     const key = r.group_id ? `${article}:${r.group_id}` : null;
     let theme = key ? groupTheme.get(key) : undefined;
     if (!theme) {
-      const v = vectorOf(weightedTermsOf(r.body), vocabOf.get(article)!);
+      const v = vectorOf(new Map(termsOfFresh[i]), vocabOf.get(article)!);
       let best = THRESHOLD;
       for (const t of themes) {
         if (t.other || Number(t.article_number) !== article) continue;

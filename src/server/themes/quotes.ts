@@ -12,3 +12,17 @@ export function quoteText(body: string): string {
   const chars = [...flat];
   return chars.length > QUOTE_MAX ? `${chars.slice(0, QUOTE_MAX - 1).join('')}…` : flat;
 }
+
+/** A theme's quotes from its members' bodies, nearest the centroid first: up to `limit` distinct texts, each with its member's index. */
+export function pickQuotes(bodies: readonly string[], limit = 3): { at: number; text: string }[] {
+  const out: { at: number; text: string }[] = [];
+  const seen = new Set<string>();
+  for (let at = 0; at < bodies.length && out.length < limit; at++) {
+    const text = quoteText(bodies[at]);
+    const key = text.replace(/[^\p{L}\p{N}]/gu, '');
+    if (!key || seen.has(key)) continue;
+    seen.add(key);
+    out.push({ at, text });
+  }
+  return out;
+}
