@@ -14,7 +14,8 @@ import { assignComments } from '../../src/server/review/assign';
 import { tagComments } from '../../src/server/review/tags';
 import { publishResponses } from '../../src/server/review/respond';
 import { BULK_LANE, bulkJobView, jobStatus, registerBulkJobs, startBulk } from '../../src/server/review/bulk-filter';
-import { registerBulkUndoJob, startUndo } from '../../src/server/review/bulk-undo';
+import { registerBulkUndoJob, startUndo, UNDO_DAYS } from '../../src/server/review/bulk-undo';
+import { runHousekeeping } from '../../src/server/jobs/housekeeping';
 import { claimJob, runNextJob, type Job } from '../../src/server/jobs/runner';
 import { runBulkJob } from '../../src/server/review/bulk-filter';
 import type { SessionUser } from '../../src/server/auth/session-user';
@@ -164,5 +165,28 @@ describe('undoing a bulk job', () => {
     expect(await refusal(startUndo('00000000-0000-4000-8000-000000000000', alice, actor(alice), database.db))).toEqual({ code: 'NotFound', key: undefined });
     expect((await q<{ n: number }>(sql`select count(*)::int as n from jobs where kind = 'bulk-undo'`))[0].n).toBe(jobsBefore);
     await runAll();
+  });
+
+  it('keeps a job\'s changes for UNDO_DAYS: past that the undo is refused and housekeeping deletes them, as it does an undone job\'s', async () => {
+    const kept = async (job: string) => (await q<{ n: number }>(sql`select count(*)::int as n from bulk_job_changes where job_id = ${job}::uuid`))[0].n;
+    const old = await bulk({ kind: 'tag', tags: ['旧批次'] });
+    const undone = await bulk({ kind: 'tag', tags: ['已撤销'] });
+    const recent = await bulk({ kind: 'tag', tags: ['近期'] });
+    await startUndo(undone, alice, actor(alice), database.db);
+    await runAll();
+    await database.db.execute(sql`update jobs set finished_at = now() - make_interval(days => ${UNDO_DAYS + 1}) where id = ${old}::uuid`);
+    expect(await kept(old)).toBe(10);
+    const tagged = await tagsOf(ids[0]);
+    expect(await refusal(startUndo(old, alice, actor(alice), database.db))).toEqual({ code: 'Conflict', key: 'bulk.undo.refused.expired' });
+    expect(await tagsOf(ids[0])).toEqual(tagged);
+    const result = await runHousekeeping({ exportDir: '/tmp/kaimen-no-exports', retentionDays: 14, db: database.db });
+    // Also the rows of the jobs the tests above undid.
+    expect(result.undoChanges).toBeGreaterThanOrEqual(20);
+    expect((await q<{ n: number }>(sql`select count(*)::int as n from bulk_job_changes x join jobs j on j.id = x.job_id where j.payload ? 'undoneBy'`))[0].n).toBe(0);
+    expect([await kept(old), await kept(undone), await kept(recent)]).toEqual([0, 0, 10]);
+    // The recent job can still be undone.
+    await startUndo(recent, alice, actor(alice), database.db);
+    await runAll();
+    expect(await tagsOf(ids[0])).not.toContain('近期');
   });
 });

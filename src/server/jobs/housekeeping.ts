@@ -9,7 +9,9 @@
  * - outbox rows delivered or failed more than 90 days ago keep only a masked recipient (the
  *   contact also masked in their last error) and no parameters (PIPL: a contact is kept no longer
  *   than needed; the row stays as the record that a message was sent);
- * - `message` jobs done more than 7 days ago (their outbox row keeps the record).
+ * - `message` jobs done more than 7 days ago (their outbox row keeps the record);
+ * - the kept before/after rows of bulk jobs (bulk_job_changes) once the job can no longer be
+ *   undone: finished more than UNDO_DAYS ago, or undone by an undo that has finished (decision 026).
  */
 import { readdirSync, statSync, unlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -19,6 +21,7 @@ import { pruneLimits } from '../auth/rate-limit';
 import { rowsOf } from '../../db/rows';
 import { maskContact } from '../mask-contact';
 import { MESSAGE_JOB } from '../messages/outbox';
+import { UNDO_DAYS } from '../review/bulk-undo';
 
 export interface HousekeepingOptions {
   exportDir: string;
@@ -37,12 +40,16 @@ export interface HousekeepingResult {
   outboxMasked: number;
   /** Done `message` jobs deleted. */
   messageJobs: number;
+  /** bulk_job_changes rows deleted. */
+  undoChanges: number;
 }
 
 const DAY = 86_400_000;
 export const OUTBOX_RETENTION_DAYS = 90;
 export const MESSAGE_JOB_RETENTION_DAYS = 7;
 const MASK_BATCH = 500;
+/** Kept rows deleted per statement: a 100,000-comment job's rows go in short transactions. */
+const PRUNE_BATCH = 10_000;
 
 export async function runHousekeeping(opts: HousekeepingOptions): Promise<HousekeepingResult> {
   const db = opts.db ?? getDb();
@@ -77,7 +84,34 @@ export async function runHousekeeping(opts: HousekeepingOptions): Promise<Housek
     delete from jobs where kind = ${MESSAGE_JOB} and status = 'done'
       and finished_at < ${new Date(now.getTime() - MESSAGE_JOB_RETENTION_DAYS * DAY).toISOString()}::timestamptz`);
   const messageJobs = Number((doneJobs as { rowCount?: number }).rowCount ?? 0);
-  return { limits, sessions, exports, partFiles, outboxMasked, messageJobs };
+  const undoChanges = await pruneUndoChanges(db, new Date(now.getTime() - UNDO_DAYS * DAY));
+  return { limits, sessions, exports, partFiles, outboxMasked, messageJobs, undoChanges };
+}
+
+/**
+ * Deletes the kept changes of bulk jobs that can no longer be undone (bulk-undo.ts): finished
+ * before `cutoff`, or undone by an undo job that has finished (an undone job is never undone
+ * again). In batches of PRUNE_BATCH rows.
+ */
+async function pruneUndoChanges(db: DbOrTx, cutoff: Date): Promise<number> {
+  const done = rowsOf<{ id: string }>(await db.execute(sql`
+    select j.id from jobs j
+    where exists (select 1 from bulk_job_changes x where x.job_id = j.id)
+      and ((j.status in ('done', 'failed') and j.finished_at < ${cutoff.toISOString()}::timestamptz)
+        or exists (select 1 from jobs u where u.id = (j.payload->>'undoneBy')::uuid and u.status in ('done', 'failed')))`));
+  let total = 0;
+  for (const { id } of done) {
+    // Through the primary key (job_id, comment_id): each batch reads only this job's rows.
+    for (;;) {
+      const r = await db.execute(sql`
+        delete from bulk_job_changes where job_id = ${id}::uuid and comment_id = any(array(
+          select comment_id from bulk_job_changes where job_id = ${id}::uuid limit ${PRUNE_BATCH}))`);
+      const n = Number((r as { rowCount?: number }).rowCount ?? 0);
+      total += n;
+      if (n < PRUNE_BATCH) break;
+    }
+  }
+  return total;
 }
 
 /**

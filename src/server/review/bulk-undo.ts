@@ -48,20 +48,34 @@ export interface UndoPayload {
   state: BulkState;
 }
 
+/**
+ * How long a finished bulk job can be undone: its kept before/after rows (one per changed comment)
+ * are pruned by housekeeping after that (jobs/housekeeping.ts pruneUndoChanges). A month covers a
+ * round's consultation period and the staff's review after it.
+ */
+export const UNDO_DAYS = 30;
+
+/** Whether a job that finished at `finishedAt` is past its undo window at `now`. */
+export function undoExpired(finishedAt: Date | null, now: Date = new Date()): boolean {
+  return finishedAt !== null && now.getTime() - finishedAt.getTime() > UNDO_DAYS * 86_400_000;
+}
+
 /** Why a job cannot be undone now. */
-export type UndoRefusal = 'notDone' | 'notUndoable' | 'undone' | 'nothing';
+export type UndoRefusal = 'notDone' | 'notUndoable' | 'undone' | 'nothing' | 'expired';
 export const refusalKey: Record<UndoRefusal, MessageKey> = {
   notDone: 'bulk.undo.refused.notDone', notUndoable: 'bulk.undo.refused.notUndoable', undone: 'bulk.undo.refused.undone', nothing: 'bulk.undo.refused.nothing',
+  expired: 'bulk.undo.refused.expired',
 };
 
 /** Whether `user` may undo the job now, and why not; null when they may. Throws NotFound, Forbidden. */
-export function undoRefusal(p: BulkPayload, state: string, user: SessionUser): UndoRefusal | null {
+export function undoRefusal(p: BulkPayload, state: string, user: SessionUser, finishedAt: Date | null = null): UndoRefusal | null {
   if (p.userId !== user.id && user.role !== 'admin') throw new AppError('Forbidden');
   if (!can(user, permissionOf[p.action.kind as keyof typeof permissionOf])) throw new AppError('Forbidden');
   if (!p.recorded) return 'notUndoable';
   if (p.undoneBy) return 'undone';
   // A job that failed for good is undone as far as it went (its kept rows are the batches that committed).
   if (state !== 'done' && state !== 'failed') return 'notDone';
+  if (undoExpired(finishedAt)) return 'expired';
   return null;
 }
 
@@ -92,7 +106,7 @@ export async function startUndo(id: string, user: SessionUser, actor: Actor, db:
     if (!locked.length) throw new AppError('NotFound');
     const { status, payload } = await readJob(id, tx);
     const p = payload!;
-    const refused = undoRefusal(p, status.state, user);
+    const refused = undoRefusal(p, status.state, user, status.finishedAt);
     const [{ n }] = rowsOf<{ n: number }>(await tx.execute(sql`select count(*)::int as n from bulk_job_changes where job_id = ${id}::uuid`));
     const why = refused ?? (n === 0 ? 'nothing' : null);
     if (why) throw new AppError('Conflict', {}, [{ field: 'job', key: refusalKey[why] }]);
