@@ -33,8 +33,8 @@ const dist = process.argv[2] ?? 'dist';
 const vendorDir = join(dist, 'vendor');
 /** Bundled into dist/vendor instead of loaded from node_modules. */
 const VENDORED = /^drizzle-orm(\/.*)?$/;
-/** Loaded only where used: an export, an e-mail, an embedded database. */
-const LAZY = ['exceljs', 'docx', 'archiver', 'jszip', 'nodemailer', '@electric-sql/pglite'];
+/** Loaded only where used: an export, an e-mail, an embedded database, a .docx upload, a QR code, the analysis worker. */
+const LAZY = ['exceljs', 'docx', 'archiver', 'jszip', 'nodemailer', '@electric-sql/pglite', 'mammoth', 'qrcode', '@node-rs/jieba'];
 
 // Chunk names carry a hash: files from an earlier build would otherwise stay beside the new ones.
 rmSync(vendorDir, { recursive: true, force: true });

@@ -5,7 +5,6 @@
  * travels with the preview form, so nothing is stored until staff publish (the form itself:
  * server/web/version-form.ts).
  */
-import mammoth from 'mammoth';
 import type { Locale } from '../../i18n';
 import { AppError } from '../errors';
 import { describeProblem, MAX_INPUT_BYTES, parseLegalText, type ParseCounts } from './parse-legal-text';
@@ -39,6 +38,8 @@ export async function extractUploadText(file: UploadedFile): Promise<string> {
   const ext = file.name.toLowerCase().split('.').pop() ?? '';
   if (ext === 'docx') {
     try {
+      // Loaded here, not at every start (decision 030): only an upload of a .docx needs it.
+      const { default: mammoth } = await import('mammoth');
       const { value } = await mammoth.extractRawText({ buffer: Buffer.from(file.bytes) });
       return tidy(value);
     } catch {
