@@ -566,3 +566,15 @@ export const bulkJobChanges = pgTable('bulk_job_changes', {
   before: jsonb('before').notNull(),
   after: jsonb('after'),
 }, (t) => [primaryKey({ columns: [t.jobId, t.commentId] })]);
+
+/**
+ * Imported comments still to be looked up for near-duplicate groups (grouping/group-imported.ts):
+ * a bulk import groups exact duplicates in its transaction and queues here the comments it left
+ * alone; the `near-groups` job looks each one up as a submission would and empties the queue.
+ */
+export const nearGroupQueue = pgTable('near_group_queue', {
+  commentId: uuid('comment_id').primaryKey().references(() => comments.id, { onDelete: 'cascade' }),
+  roundId: uuid('round_id').notNull(),
+  // The comment's own date: the queue is worked oldest first, as submissions would have arrived.
+  createdAt: ts('created_at').notNull(),
+}, (t) => [index('near_group_queue_order').on(t.createdAt, t.commentId)]);

@@ -130,6 +130,8 @@ export async function startBackgroundWork(opts: BackgroundOptions): Promise<void
   registerThemesJob();
   const { registerImportJob } = await import('./comments/import-job');
   registerImportJob();
+  const { registerNearGroupsJob, NEAR_GROUPS_LANE } = await import('./grouping/group-imported');
+  registerNearGroupsJob();
   let anchored: Awaited<ReturnType<typeof anchorAuditChain>> = null;
   startJobRunner({
     exportDir: opts.exportDir,
@@ -140,7 +142,9 @@ export async function startBackgroundWork(opts: BackgroundOptions): Promise<void
     // Bulk actions over a filter: one at a time, never behind an export (review/bulk-filter.ts).
     lanes: [{ name: MESSAGE_LANE, concurrency: 8, pollMs: Math.min(opts.pollMs ?? 1000, 1000) }, { name: BULK_LANE, concurrency: 1, pollMs: Math.min(opts.pollMs ?? 1000, 1000) }, { name: SUGGESTIONS_LANE, concurrency: 1, pollMs: Math.min(opts.pollMs ?? 1000, 1000) },
       // Themes (themes/themes-job.ts): one at a time, apart from exports and bulk actions.
-      { name: THEMES_LANE, concurrency: 1, pollMs: Math.min(opts.pollMs ?? 1000, 1000) }],
+      { name: THEMES_LANE, concurrency: 1, pollMs: Math.min(opts.pollMs ?? 1000, 1000) },
+      // Near-duplicate grouping of imported comments (grouping/group-imported.ts), apart from all of these.
+      { name: NEAR_GROUPS_LANE, concurrency: 1, pollMs: Math.min(opts.pollMs ?? 1000, 1000) }],
     tasks: [
       {
         name: 'housekeeping',

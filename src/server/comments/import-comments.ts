@@ -10,6 +10,7 @@
  * back: one bad row imports nothing. Rows whose id was imported before are counted, not stored
  * again; the same id with a different comment is an error.
  */
+import { kickNearGroups, queueImportedForNearGroups } from '../grouping/group-imported';
 import { createHash } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
 import { parse } from 'csv-parse';
@@ -82,7 +83,7 @@ export async function importComments(input: ImportSource, opts: ImportOptions, d
   const now = opts.now ?? new Date();
   const batchSize = opts.batchSize ?? BATCH;
   // A database error is logged by its SQLSTATE only: the driver's message carries the rows' contacts.
-  return guardDatabase(() => db.transaction(async (tx) => {
+  const result = await guardDatabase(() => db.transaction(async (tx) => {
     const targets = await loadImportTargets(tx);
     // The batches' CTE (5,000 rows of text and arrays) and grouping's sort of every band key stay in
     // memory instead of spilling to disk (4 MB by default); this transaction only.
@@ -134,6 +135,8 @@ export async function importComments(input: ImportSource, opts: ImportOptions, d
     }
     if (counts.imported) progress(counts.rows, 1, 'grouping');
     const grouped = counts.imported ? await groupImportedDuplicates(tx) : 0;
+    // Near duplicates (rewritten copies of a letter) are looked up after the import, by a job (grouping/group-imported.ts).
+    if (counts.imported) await queueImportedForNearGroups(tx);
     // Imported comments keep their own (past) dates: the public pages' counts marker (drafts/page-state.ts) needs telling.
     if (counts.imported) await tx.execute(sql`update inbox_counts_version set version = version + 1 where id = 1`);
     const sha256 = records.sha256();
@@ -143,6 +146,8 @@ export async function importComments(input: ImportSource, opts: ImportOptions, d
     });
     return { ...counts, grouped, sha256 };
   }));
+  if (result.imported) kickNearGroups();
+  return result;
 }
 
 type Report = (issue: FieldIssue) => void;
