@@ -68,7 +68,11 @@ export async function createDatabase(opts: OpenOptions): Promise<Database> {
     pool.on('error', (err) => log.warn(`[db] idle client error: ${err.message}`));
     // A client that loses its server mid-query (PostgreSQL restarted) must fail that query, which
     // becomes ServiceUnavailable, not crash the process with an unhandled 'error' event.
-    pool.on('connect', (client) => client.on('error', (err) => log.warn(`[db] client error: ${err.message}`)));
+    pool.on('connect', (client) => {
+      client.on('error', (err) => log.warn(`[db] client error: ${err.message}`));
+      // Its transactions run statements on the client itself: it must know its pool's choice.
+      if (opts.namedStatements === false) unnamedPools.add(client);
+    });
     if (opts.namedStatements === false) unnamedPools.add(pool);
     const db = drizzlePg(pool, { schema }) as Db;
     return { db, driver: 'postgres', close: () => pool.end() };
@@ -151,17 +155,28 @@ export function isPool(db: DbOrTx): boolean {
 }
 
 /**
- * Runs one statement of a hot path (comment submission) as a named prepared statement when `db`
- * is the PostgreSQL pool: each connection parses and plans it once instead of on every call
- * (planning the submission statement cost more than executing it). Inside a transaction, and on
- * PGlite, it is db.execute. The name is derived from the statement's text, so a statement whose
- * text varies gets one prepared statement per variant (a handful in this code base). A pool
- * opened with `namedStatements: false` (DATABASE_NAMED_STATEMENTS=false, for a pgbouncer in
- * transaction mode that cannot keep them: decision 025) runs db.execute, planned each time.
+ * The node-postgres client or pool that runs `db`'s statements: the pool itself, or a
+ * transaction's connection (drizzle keeps it as the transaction's session client). Null on PGlite.
+ */
+function pgRunnerOf(db: DbOrTx): { query: (q: object) => Promise<unknown> } | null {
+  if (isPool(db)) return (db as unknown as { $client: { query: (q: object) => Promise<unknown> } }).$client;
+  const client = (db as { session?: { client?: { query?: unknown; connectionParameters?: unknown } } }).session?.client;
+  return client && typeof client.query === 'function' && client.connectionParameters ? (client as { query: (q: object) => Promise<unknown> }) : null;
+}
+
+/**
+ * Runs one statement of a hot path (comment submission) as a named prepared statement on
+ * PostgreSQL, on the pool or inside a transaction (its connection): each connection parses and
+ * plans it once instead of on every call (planning the submission statement cost more than
+ * executing it; a founder's transaction planned its two large statements every time). On PGlite
+ * it is db.execute. The name is derived from the statement's text, so a statement whose text
+ * varies gets one prepared statement per variant (a handful in this code base). A pool opened
+ * with `namedStatements: false` (DATABASE_NAMED_STATEMENTS=false, for a pgbouncer in transaction
+ * mode that cannot keep them: decision 025), and its connections, run db.execute, planned each time.
  */
 export async function executePrepared<T>(db: DbOrTx, query: SQL): Promise<{ rows: T[] }> {
-  if (!isPool(db) || unnamedPools.has((db as unknown as { $client: object }).$client)) return (await db.execute(query)) as unknown as { rows: T[] };
-  const pool = (db as unknown as { $client: { query: (q: object) => Promise<{ rows: T[] }> } }).$client;
+  const runner = pgRunnerOf(db);
+  if (!runner || unnamedPools.has(runner)) return (await db.execute(query)) as unknown as { rows: T[] };
   const dialect = (db as unknown as { dialect: { sqlToQuery(q: SQL): { sql: string; params: unknown[] } } }).dialect;
   const { sql: text, params } = dialect.sqlToQuery(query);
   let name = preparedNames.get(text);
@@ -169,5 +184,5 @@ export async function executePrepared<T>(db: DbOrTx, query: SQL): Promise<{ rows
     name = `kaimen_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
     preparedNames.set(text, name);
   }
-  return pool.query({ name, text, values: params });
+  return runner.query({ name, text, values: params }) as Promise<{ rows: T[] }>;
 }

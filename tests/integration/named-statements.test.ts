@@ -38,6 +38,26 @@ describe.skipIf(!pg)('named prepared statements', () => {
     expect(await preparedAfter(false)).toBe(0);
   });
 
+  it('are named inside a transaction too, on its connection, and unnamed there with namedStatements: false', async () => {
+    for (const [namedStatements, expected] of [[undefined, 1], [false, 0]] as const) {
+      const d = await createDatabase({ databaseUrl: database.url!, poolMax: 1, namedStatements });
+      opened.push(d);
+      const n = await d.db.transaction(async (tx) => {
+        const { rows } = await executePrepared<{ two: number }>(tx, sql`select ${2}::int as two`);
+        expect(rows[0].two).toBe(2);
+        const counted = await tx.execute(sql`select count(*)::int as n from pg_prepared_statements`);
+        return (counted.rows[0] as { n: number }).n;
+      });
+      expect(n).toBe(expected);
+      // The same connection afterwards, through the pool: the statement prepared in the transaction is reused.
+      if (expected) {
+        const { rows } = await executePrepared<{ two: number }>(d.db, sql`select ${3}::int as two`);
+        expect(rows[0].two).toBe(3);
+        expect(((await d.db.execute(sql`select count(*)::int as n from pg_prepared_statements`)).rows[0] as { n: number }).n).toBe(1);
+      }
+    }
+  });
+
   it('are switched by DATABASE_NAMED_STATEMENTS', () => {
     expect(loadConfig({}).DATABASE_NAMED_STATEMENTS).toBe(true);
     expect(loadConfig({ DATABASE_NAMED_STATEMENTS: 'false' }).DATABASE_NAMED_STATEMENTS).toBe(false);

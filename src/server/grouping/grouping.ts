@@ -20,7 +20,7 @@
  * as at a hundred (docs/decisions/010-write-path-indexes.md).
  */
 import { sql, type SQL } from 'drizzle-orm';
-import type { DbOrTx } from '../../db/client';
+import { executePrepared, type DbOrTx } from '../../db/client';
 import { intArrayLiteral } from '../../db/pg-literals';
 import { bigramKeysOf, campaignTextOf } from './text-features';
 import { CANDIDATE_AGREEMENT, CONTAINMENT_THRESHOLD, lshBandsOf, MINHASH_SIZE, minhashOf, SIZE_RATIO } from './minhash';
@@ -174,7 +174,8 @@ async function findGroup(db: DbOrTx, comment: GroupableComment, features: NearDu
     lshBands: intArray(features.lshBands ?? []),
     bigrams: intArray(features.bigrams),
   });
-  const [picked] = rowsOf<PickedRow>(await db.execute(sql`select kind, id, group_id from ${pick} as p`));
+  // Prepared (once per connection, also in a founder's transaction): planning it cost more than running it.
+  const [picked] = (await executePrepared<PickedRow>(db, sql`select kind, id, group_id from ${pick} as p`)).rows;
   return matchOf(picked, comment.fingerprint, features);
 }
 
