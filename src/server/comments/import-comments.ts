@@ -10,7 +10,6 @@
  * back: one bad row imports nothing. Rows whose id was imported before are counted, not stored
  * again; the same id with a different comment is an error.
  */
-import { kickNearGroups, queueImportedForNearGroups } from '../grouping/group-imported';
 import { createHash } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
 import { parse } from 'csv-parse';
@@ -26,6 +25,9 @@ import { createImportScratch, findByKeys, groupImportedDuplicates, insertBatch, 
 import type { ImportProgress } from './import-progress';
 import { tryParse } from '../validation';
 import { guardDatabase } from './submit-comment';
+import { NEAR_GROUPS_LANE, queueImportedForNearGroups } from '../grouping/group-imported';
+import { bumpCountsVersion } from '../review/inbox-counts';
+import { kickJobRunner } from '../jobs/runner';
 
 export type ImportSource = { csv: string | Buffer | AsyncIterable<Buffer | string> } | { rows: unknown[] };
 
@@ -138,7 +140,7 @@ export async function importComments(input: ImportSource, opts: ImportOptions, d
     // Near duplicates (rewritten copies of a letter) are looked up after the import, by a job (grouping/group-imported.ts).
     if (counts.imported) await queueImportedForNearGroups(tx);
     // Imported comments keep their own (past) dates: the public pages' counts marker (drafts/page-state.ts) needs telling.
-    if (counts.imported) await tx.execute(sql`update inbox_counts_version set version = version + 1 where id = 1`);
+    if (counts.imported) await bumpCountsVersion(tx);
     const sha256 = records.sha256();
     await recordAudit(tx, opts.actor, {
       action: 'comment.import', objectType: 'comment_import', objectId: sha256,
@@ -146,7 +148,8 @@ export async function importComments(input: ImportSource, opts: ImportOptions, d
     });
     return { ...counts, grouped, sha256 };
   }));
-  if (result.imported) kickNearGroups();
+  // Start on the queue now rather than at the lane's next poll.
+  if (result.imported) kickJobRunner(NEAR_GROUPS_LANE);
   return result;
 }
 

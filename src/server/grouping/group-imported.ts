@@ -13,9 +13,10 @@ import { sql } from 'drizzle-orm';
 import { getDb, type DbOrTx } from '../../db/client';
 import { rowsOf } from '../../db/rows';
 import { pgArray } from '../../db/pg-literals';
-import { enqueueJob, kickJobRunner, registerJobHandler, type JobContext } from '../jobs/runner';
+import { enqueueJob, registerJobHandler, type JobContext } from '../jobs/runner';
+import { bumpCountsVersion } from '../review/inbox-counts';
 import { log } from '../log';
-import { planGroup } from './grouping';
+import { planGroup, type NearDuplicateFeatures } from './grouping';
 import { lshBandsOf } from './minhash';
 
 export const NEAR_GROUPS_JOB = 'near-groups';
@@ -80,8 +81,8 @@ export async function groupQueuedBatch(db: DbOrTx = getDb(), batch = BATCH): Pro
     }
     if (rows.length) {
       await tx.execute(sql`delete from near_group_queue where comment_id = any(${pgArray(rows.map((r) => r.comment_id))}::uuid[])`);
-      // Groups changed: the inbox's cached counts (migration 0012) must be read again.
-      if (grouped) await tx.execute(sql`update inbox_counts_version set version = version + 1 where id = 1`);
+      // Groups changed, in transactions that planGroup marked as a submission's: the triggers did not count them.
+      if (grouped) await bumpCountsVersion(tx);
     }
     return { done: rows.length, grouped };
   });
@@ -97,7 +98,7 @@ const NO_FINGERPRINT = 'near-only';
  * (exact ones are its own group) and, when they are in another group, the whole exact group moves
  * there and is deleted — unless staff confirmed or named it. Returns how many comments moved.
  */
-async function mergeFoundersGroup(tx: DbOrTx, r: Queued, features: { minhash: number[] | null; lshBands: number[] | null; bigrams: number[] }): Promise<number> {
+async function mergeFoundersGroup(tx: DbOrTx, r: Queued, features: NearDuplicateFeatures): Promise<number> {
   const [own] = rowsOf<{ confirmed: boolean; label: string | null }>(await tx.execute(sql`
     select confirmed, label from comment_groups where id = ${r.group_id}::uuid for update`));
   if (!own || own.confirmed || own.label) return 0;
@@ -126,9 +127,4 @@ async function runNearGroupsJob(ctx: JobContext): Promise<void> {
 /** Registers the job kind (boot.ts). */
 export function registerNearGroupsJob(): void {
   registerJobHandler(NEAR_GROUPS_JOB, runNearGroupsJob, { retryDelayMs: () => 30_000 });
-}
-
-/** After an import commits: start on the queue now rather than at the lane's next poll. */
-export function kickNearGroups(): void {
-  kickJobRunner(NEAR_GROUPS_LANE);
 }

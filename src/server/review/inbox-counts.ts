@@ -73,6 +73,14 @@ export function clearFacetCache(): void {
   cache.clear();
 }
 
+/**
+ * Bumps the counts' version in `tx`, for a change the triggers do not count: rows whose own dates
+ * are past (an import), or one made in a transaction that set `kaimen.new_comments` (grouping).
+ */
+export async function bumpCountsVersion(tx: DbOrTx): Promise<void> {
+  await tx.execute(sql`update inbox_counts_version set version = version + 1 where id = 1`);
+}
+
 /** The counts' version: it changes with every committed change that can change them. */
 async function countsVersion(db: DbOrTx): Promise<number> {
   const rows = rowsOf<{ version: string | number }>(await db.execute(sql`select version from inbox_counts_version where id = 1`));

@@ -12,7 +12,7 @@ import { featuresOf, predictTags, trainTagModel, type FeatureOptions, type TagMo
 import { emit, serveWorker } from './serve-worker';
 
 /** Progress events this worker emits. */
-export type AnalysisEvent = { segmented: number } | { clustered: number };
+export type AnalysisEvent = { segmented: number };
 
 /** Per article, the documents added for its next `cluster`: terms and body (for quotes). */
 const docs = new Map<number, { terms: Map<string, number>; body: string }[]>();
@@ -64,7 +64,7 @@ const methods = {
     docs.delete(article);
     const themeDocs: ThemeDoc[] = batch.map((d, i) => ({ terms: d.terms, weight: weights[i] ?? 1 }));
     const vocab = buildVocabulary(themeDocs.map((d) => d.terms));
-    const clusters = await clusterDocs(themeDocs, vocab, { slice: noYield, onProgress: (f) => emit({ clustered: f } satisfies AnalysisEvent) });
+    const clusters = await clusterDocs(themeDocs, vocab, { slice: noYield });
     const quotesOf = (members: number[]) => pickQuotes(members.map((d) => batch[d].body)).map((q) => ({ at: members[q.at], text: q.text }));
     const themes: ArticleTheme[] = [];
     const others: number[] = [];
