@@ -18,6 +18,7 @@
 import { appendFileSync, readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { randomUUID } from 'node:crypto';
+import { spawn } from 'node:child_process';
 import pg from 'pg';
 // @ts-expect-error autocannon ships no types
 import autocannon from 'autocannon';
@@ -32,18 +33,15 @@ const pool = Number(process.env.POOL ?? 20);
 const port = Number(process.env.BENCH_PORT ?? 4481);
 const SLUG = 'jiesu-jiban';
 
-interface Figures { rate: number; p50: number; p99: number; errors: number; total: number; cpuMs?: number; pgCpuMs?: number; stored?: number; grouped?: number }
+interface Figures { rate: number; p50: number; p99: number; errors: number; total: number; cpuMs?: number; sysMs?: number; pgCpuMs?: number; stored?: number; grouped?: number }
 
-/** CPU time (user + system) of process `pid` so far, in ms (Linux). */
-function cpuMsOf(pid: number): number {
+/** CPU time of process `pid` so far, user + system and system alone, in ms (Linux). */
+function cpuMsOf(pid: number): { all: number; sys: number } {
   // With WEB_CONCURRENCY the server is a primary and its workers: count the whole tree.
   const children = (() => { try { return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number); } catch { return []; } })();
-  return ownCpuMs(pid) + children.reduce((sum, c) => sum + cpuMsOf(c), 0);
-}
-
-function ownCpuMs(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
+  const own = { all: (Number(fields[11]) + Number(fields[12])) * 10, sys: Number(fields[12]) * 10 };
+  return children.map(cpuMsOf).reduce((sum, c) => ({ all: sum.all + c.all, sys: sum.sys + c.sys }), own);
 }
 
 /** The raw baseline: `connections` loops each doing one plain INSERT at a time, through pg. */
@@ -141,16 +139,24 @@ async function main() {
     // every connection re-plan its prepared statements. This database is seconds old, so do it now.
     await db.query('analyze');
     console.log(`raw INSERT through pg, ${connections} connections, ${duration} s …`);
+    // Before each measured phase: the previous phase's dirty pages written and its rows vacuumed
+    // and analysed, so that no phase pays for another's (autovacuum and the checkpointer are
+    // PostgreSQL processes, counted in its CPU).
+    const settle = async () => { await db.query('checkpoint'); await db.query('vacuum analyze comments, lsh_buckets, rate_limits'); };
+    await settle();
     const raw = await rawInsert(url, target);
     console.log(raw);
     /** One measured phase: rate and latency, CPU of the server and of PostgreSQL, rows stored and grouped. */
-    const phase = async (label: string, kind: 'api' | 'form', textOf: (n: number) => string): Promise<Figures> => {
+    const phase = async (label: string, kind: 'api' | 'form', textOf: (n: number) => string, to: { url: string; pid: number } = { url: server.url, pid: server.child.pid! }): Promise<Figures> => {
+      await settle();
       console.log(`${label}, ${connections} connections, ${duration} s …`);
       const { rows: [{ t0 }] } = await db.query('select clock_timestamp() as t0');
-      const cpu0 = cpuMsOf(server.child.pid!);
+      const cpu0 = cpuMsOf(to.pid);
       const pg0 = postgresCpuSnapshot();
-      const f = await fullPath(server.url, kind, duration, textOf);
-      f.cpuMs = (cpuMsOf(server.child.pid!) - cpu0) / Math.max(1, f.total);
+      const f = await fullPath(to.url, kind, duration, textOf);
+      const cpu1 = cpuMsOf(to.pid);
+      f.cpuMs = (cpu1.all - cpu0.all) / Math.max(1, f.total);
+      f.sysMs = (cpu1.sys - cpu0.sys) / Math.max(1, f.total);
       f.pgCpuMs = postgresCpuSince(pg0) / Math.max(1, f.total);
       const { rows: [counted] } = await db.query(`select count(*)::int as stored, count(group_id)::int as grouped from comments
         where created_at >= $1 and receipt not like 'RAW%'`, [t0]);
@@ -159,6 +165,14 @@ async function main() {
       console.log(f);
       return f;
     };
+    // The Node floor: what node:http, JSON.parse and the raw INSERT alone cost per comment (bench/lib/http-floor.ts).
+    const floorServer = await startFloor(url, target);
+    let floor: Figures;
+    try {
+      floor = await phase('floor: bare node:http + the raw INSERT', 'api', citizenComment, { url: floorServer.url, pid: floorServer.child.pid! });
+    } finally {
+      floorServer.child.kill('SIGTERM');
+    }
     const api = await phase('full path (JSON API)', 'api', citizenComment);
     const form = await phase('full path (HTML form, 303 to the receipt)', 'form', citizenComment);
     const stress = await phase('full path (JSON API), campaign-heavy', 'api', draftWindow);
@@ -166,7 +180,7 @@ async function main() {
       .map(([name, f]) => `${name}: ${(f as Figures).stored} stored for ${(f as Figures).total} answered`).join('; ');
 
     const row = (name: string, f: Figures) =>
-      `| ${name} | ${Math.round(f.rate)} | ${f.p50.toFixed(1)} | ${f.p99.toFixed(1)} | ${f.errors} | ${Math.round((100 * f.rate) / raw.rate)} % | ${f.cpuMs === undefined ? '–' : f.cpuMs.toFixed(2)} | ${f.pgCpuMs === undefined ? '–' : f.pgCpuMs.toFixed(2)} | ${f.stored ? `${Math.round((100 * (f.grouped ?? 0)) / f.stored)} %` : '–'} |`;
+      `| ${name} | ${Math.round(f.rate)} | ${f.p50.toFixed(1)} | ${f.p99.toFixed(1)} | ${f.errors} | ${Math.round((100 * f.rate) / raw.rate)} % | ${f === floor || f === raw ? '–' : `${Math.round((100 * f.rate) / floor.rate)} %`} | ${f.cpuMs === undefined ? '–' : `${f.cpuMs.toFixed(2)} (${f.sysMs!.toFixed(2)})`} | ${f.pgCpuMs === undefined ? '–' : f.pgCpuMs.toFixed(2)} | ${f.stored ? `${Math.round((100 * (f.grouped ?? 0)) / f.stored)} %` : '–'} |`;
     const verdict = (f: Figures) => {
       const parts = [['≥ 50 % of raw', f.rate >= 0.5 * raw.rate], ['p99 ≤ 100 ms', f.p99 <= 100]] as const;
       return parts.every(([, ok]) => ok) ? 'met' : `NOT met (${parts.map(([name, ok]) => `${name} ${ok ? 'yes' : 'no'}`).join(', ')})`;
@@ -183,14 +197,15 @@ async function main() {
         `of earlier ones (they make and join groups, and two near-identical comments never share a batch). Machine load average at the start: ${loadAtStart.map((l) => l.toFixed(1)).join(' / ')} ` +
         '(the machine is shared with other engineers\' test runs).',
       '',
-      '| what | comments/s | p50 ms | p99 ms | errors | % of raw | server CPU ms/comment | PostgreSQL CPU ms/comment | grouped |',
-      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+      '| what | comments/s | p50 ms | p99 ms | errors | % of raw | % of the Node floor | server CPU ms/comment (of it kernel) | PostgreSQL CPU ms/comment | grouped |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
       row(`baseline: one plain INSERT through pg (${connections} connections)`, raw),
+      row('floor: bare node:http + JSON.parse + that INSERT, 201 (bench/lib/http-floor.ts: no framework, validation, limit, grouping or batching)', floor),
       row('full path: POST /api/v1/drafts/{slug}/comments → 201', api),
       row('full path: POST /drafts/{slug}/comment (form) → 303', form),
       row('stress: the API with campaign-heavy texts (windows of the draft)', stress),
       '',
-      `Targets (issue 21) ≥ 50 % of the raw INSERT, p99 ≤ 100 ms: API ${verdict(api)}, form ${verdict(form)}. Rows (a request still in flight when autocannon stops is stored but not counted as answered): ${check}.`,
+      `Targets (issue 21) ≥ 50 % of the raw INSERT, p99 ≤ 100 ms: API ${verdict(api)}, form ${verdict(form)}. The Node floor is ${Math.round((100 * floor.rate) / raw.rate)} % of the raw INSERT: what HTTP and Node alone cost on this machine. Rows (a request still in flight when autocannon stops is stored but not counted as answered): ${check}.`,
       '',
     ].join('\n');
     if (process.env.BENCH_NO_WRITE !== '1') appendFileSync(new URL('./RESULTS.md', import.meta.url), section);
@@ -199,6 +214,24 @@ async function main() {
     await db.end();
     await stopServer(server);
   }
+}
+
+/** Starts bench/lib/http-floor.ts as its own process and waits until it answers. */
+async function startFloor(url: string, target: { draftId: string; roundId: string; articleId: string }) {
+  const floorPort = port + 1;
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/lib/http-floor.ts'], {
+    env: { ...process.env, DATABASE_URL: url, PORT: String(floorPort), POOL: String(pool), FLOOR_TARGET: JSON.stringify(target) },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const floorUrl = `http://127.0.0.1:${floorPort}`;
+  for (let i = 0; i < 200; i++) {
+    try {
+      if ((await fetch(floorUrl)).ok) return { child, url: floorUrl };
+    } catch { /* not up yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill('SIGKILL');
+  throw new Error('the floor server did not start');
 }
 
 main().catch((err) => {

@@ -41,7 +41,9 @@ export interface ServerHandle {
 /** Starts the built server (`dist/serve.mjs`, as `npm start` does) and waits until /healthz answers 200. */
 export async function startServer(port: number, env: Record<string, string>, timeoutMs = 60_000): Promise<ServerHandle> {
   const output: string[] = [];
-  const child = spawn(process.execPath, ['dist/serve.mjs'], {
+  // BENCH_SERVER_NODE_ARGS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, to profile the server a bench drives.
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, 'dist/serve.mjs'], {
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ASTRO_TELEMETRY_DISABLED: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -7,13 +7,13 @@
  * `npm run audit:verify` writes one after each successful check. Whoever can rewrite the
  * database can then no longer cut off the newest rows unnoticed: an anchor names them.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { closeSync, createReadStream, fstatSync, fsyncSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../db/client';
-import { keyRing, type KeyRing } from './keys';
+import { hmacSha256, keyRing, type KeyRing } from './keys';
 import type { AnchorClaim } from './audit';
 import { log as logger } from './log';
 
@@ -30,7 +30,7 @@ export interface Anchor {
 export const ANCHOR_LOG_PREFIX = '[audit] anchor ';
 
 function anchorMac(key: Buffer, a: Omit<Anchor, 'mac'>): string {
-  return createHmac('sha256', key).update(`kaimen:audit-anchor|${a.keyId}|${a.at}|${a.lastId}|${a.count}|${a.head}`).digest('hex');
+  return hmacSha256(key).update(`kaimen:audit-anchor|${a.keyId}|${a.at}|${a.lastId}|${a.count}|${a.head}`).digest('hex');
 }
 
 /** A new anchor of `state`, signed with the current audit key. */

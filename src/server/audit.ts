@@ -6,13 +6,12 @@
  * key id; they are accepted only before the first keyed row. Removing the newest rows is caught
  * by the anchors kept outside the database (audit-anchor.ts).
  */
-import { createHmac } from 'node:crypto';
 import { asc, desc, gt, sql } from 'drizzle-orm';
 import { sha256 } from '@oslojs/crypto/sha2';
 import { encodeHexLowerCase } from '@oslojs/encoding';
 import { auditEvents } from '../db/schema';
 import type { DbOrTx } from '../db/client';
-import { keyRing, type KeyRing } from './keys';
+import { hmacSha256, keyRing, type KeyRing } from './keys';
 
 export interface Actor {
   id: string | null;
@@ -82,7 +81,7 @@ export function hashEvent(prevHash: string, e: Hashable): string {
 
 /** The HMAC-SHA256 of a keyed row under `key`, whose public id `keyId` is part of what is signed. */
 export function hmacEvent(key: Buffer, keyId: string, prevHash: string, e: Hashable): string {
-  return createHmac('sha256', key).update(payload(prevHash, e, keyId)).digest('hex');
+  return hmacSha256(key).update(payload(prevHash, e, keyId)).digest('hex');
 }
 
 /** JSON round trip, so what is hashed is exactly what jsonb will give back (no Dates, no undefined). */

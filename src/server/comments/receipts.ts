@@ -18,8 +18,8 @@
  * deputy sheet's and an import's are prefixed by the server (`kiosk:`, `deputy:`, `import:`), and a client may not send a
  * key in those namespaces (it could read another channel's receipt by replaying it).
  */
-import { createHash, createHmac, randomInt, timingSafeEqual } from 'node:crypto';
-import { keyRing } from '../keys';
+import { createHash, randomInt, timingSafeEqual } from 'node:crypto';
+import { hmacSha256, keyRing } from '../keys';
 import { kioskKey } from '../params';
 
 export const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
@@ -102,7 +102,7 @@ function codeOf(digest: Buffer): string {
 
 /** The lookup code that belongs to idempotency key `rawKey` under the current secret, e.g. 7KQ2-M9XA (40 bits). */
 export function deriveLookupCode(rawKey: string, secret: Buffer = keyRing('lookup').current): string {
-  return codeOf(createHmac('sha256', secret).update(`kaimen:lookup:${rawKey}`, 'utf8').digest());
+  return codeOf(hmacSha256(secret).update(`kaimen:lookup:${rawKey}`, 'utf8').digest());
 }
 
 /** The code derivation used before the secret: a public function of the key (kept to answer old retries). */

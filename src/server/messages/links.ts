@@ -3,15 +3,15 @@
  * unsubscribing in one click. Each is the follow's id and an HMAC of it under a key derived from
  * the lookup-code secret, so nothing is stored and a link cannot be made for another follow.
  */
-import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+import { hkdfSync, timingSafeEqual } from 'node:crypto';
 import { publicOrigin } from '../config';
-import { keyRing } from '../keys';
+import { hmacSha256, keyRing } from '../keys';
 
 type Purpose = 'follow-confirm' | 'unsubscribe';
 
 function mac(purpose: Purpose, id: string, secret: Buffer): Buffer {
   const key = Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), `kaimen:${purpose}`, 32));
-  return createHmac('sha256', key).update(id).digest().subarray(0, 18);
+  return hmacSha256(key).update(id).digest().subarray(0, 18);
 }
 
 /** `<id>.<mac>` for a follow id (a UUID). */
