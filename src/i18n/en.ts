@@ -789,7 +789,7 @@ export const en: Record<MessageKey, string> = {
   'bulk.undo.refused.notUndoable': 'This kind of bulk action cannot be undone.',
   'bulk.undo.refused.undone': 'This bulk action has already been undone.',
   'bulk.undo.refused.nothing': 'This bulk action changed no comment: there is nothing to undo.',
-  'bulk.undo.refused.expired': 'This bulk action finished more than 30 days ago; its record of changes has been cleared, so it can no longer be undone.',
+  'bulk.undo.refused.expired': 'This bulk action finished more than 30 days ago, past the time its record of changes is kept (expired records are cleared on a schedule), so it can no longer be undone.',
   'upload.empty': 'The file is empty.',
   'upload.tooLarge': 'The file is too large (8 MB at most).',
   'upload.docxUnreadable': 'This Word file cannot be read; make sure it is .docx, not .doc.',

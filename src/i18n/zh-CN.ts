@@ -787,7 +787,7 @@ export const zhCN = {
   'bulk.undo.refused.notUndoable': '这类批量操作不能撤销。',
   'bulk.undo.refused.undone': '这次批量操作已经撤销过。',
   'bulk.undo.refused.nothing': '这次批量操作没有改动任何意见，无需撤销。',
-  'bulk.undo.refused.expired': '这次批量操作已完成超过 30 天，改动记录已按保留期限清除，不能再撤销。',
+  'bulk.undo.refused.expired': '这次批量操作已完成超过 30 天，超过了改动记录的保留期限（到期的记录会被定时清除），不能再撤销。',
   'upload.empty': '文件是空的。',
   'upload.tooLarge': '文件过大（上限 8 MB）。',
   'upload.docxUnreadable': '无法读取这个 Word 文件，请确认是 .docx 格式（不是 .doc）。',

@@ -85,4 +85,11 @@ describe('analysis worker', () => {
     await w.close();
     await expect(w.call('terms', ['x'])).rejects.toThrow(/closed/);
   });
+
+  it('withWorker starts the thread only at the first call: a job with nothing to compute starts none', async () => {
+    // A worker that does not exist fails when started, so only a call can reveal it.
+    const never = withWorker<AnalysisMethods, number>('no-such-worker' as 'analysis', async () => 42);
+    await expect(never).resolves.toBe(42);
+    await expect(withWorker<AnalysisMethods, unknown>('no-such-worker' as 'analysis', (w) => w.call('terms', ['x']))).rejects.toThrow(/no-such-worker/);
+  });
 });

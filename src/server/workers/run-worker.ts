@@ -96,13 +96,27 @@ export function openWorker<M extends WorkerMethods>(name: string, onEvent?: (eve
 }
 
 /**
- * Runs `fn` with worker `name` open and closes it afterwards, however `fn` ends.
+ * Runs `fn` with worker `name` at hand and closes it afterwards, however `fn` ends. The thread
+ * starts at `fn`'s first call, so a job that finds nothing to compute (a round with no tagged
+ * comments, an empty page) never starts one.
  */
 export async function withWorker<M extends WorkerMethods, T>(name: string, fn: (w: WorkerClient<M>) => Promise<T>, onEvent?: (event: unknown) => unknown): Promise<T> {
-  const w = openWorker<M>(name, onEvent);
+  let opened: WorkerClient<M> | null = null;
+  let closed = false;
+  const lazy: WorkerClient<M> = {
+    call(method, ...args) {
+      if (closed) return Promise.reject(new Error(`worker ${name} closed`));
+      opened ??= openWorker<M>(name, onEvent);
+      return opened.call(method, ...args);
+    },
+    async close() {
+      closed = true;
+      await opened?.close();
+    },
+  };
   try {
-    return await fn(w);
+    return await fn(lazy);
   } finally {
-    await w.close();
+    await lazy.close();
   }
 }
