@@ -6,7 +6,8 @@
  * `npm run comments:import` on it — the command users run — and times it; re-runs it (nothing
  * new: the idempotent path); and, in the same run, a raw baseline: psql `\copy` of the same file
  * into a bare table with the same columns; the floor (the stored rows copied into a twin of
- * comments with its indexes, and again with its foreign keys); wall time and the CPU time of this
+ * comments with its indexes, again with its foreign keys, and again with the band index lsh_buckets
+ * too, the near-duplicate index that is a table of its own); wall time and the CPU time of this
  * database's server processes and of the command. Appends a section to bench/RESULTS.md.
  *
  *   npx tsx bench/import.ts            # 1,000,000 rows
@@ -219,6 +220,20 @@ const fks = (await (async () => {
 const floorFk = await timedSql(['create table bench_floor_fk (like comments including all)',
   `alter table bench_floor_fk ${fks}`, `insert into bench_floor_fk select * from comments where channel in ('letter', 'api')`, 'drop table bench_floor_fk']);
 if (floorFk.code !== 0) console.error(`floor with foreign keys failed: ${floorFk.err}`);
+// And with the band index: the near-duplicate index of comments (grouping.ts) is a table, lsh_buckets,
+// which no twin of comments has; its stored rows copied into a twin (its primary key included).
+const floorBands = await timedSql(['create table bench_floor_b (like comments including all)', `alter table bench_floor_b ${fks}`,
+  'create table bench_floor_bands (like lsh_buckets including all)',
+  `insert into bench_floor_b select * from comments where channel in ('letter', 'api')`,
+  'insert into bench_floor_bands select * from lsh_buckets', 'drop table bench_floor_b', 'drop table bench_floor_bands']);
+if (floorBands.code !== 0) console.error(`floor with the band index failed: ${floorBands.err}`);
+const [{ n: bandRows }] = (await (async () => {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  const r = await c.query('select count(*)::int as n from lsh_buckets');
+  await c.end();
+  return r.rows as Array<{ n: number }>;
+})());
 rmSync(dir, { recursive: true, force: true });
 
 const pgVersion = spawnSync('psql', [url, '-Atc', 'select version()'], { encoding: 'utf8' }).stdout.trim().replace(/ on .*/, '');
@@ -236,10 +251,11 @@ ${cpus().length} × ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 1024 *
 | baseline: psql \`\\copy\` of the same file into a bare 14-column text table, no index | ${raw.seconds.toFixed(1)} | ${rate(raw.seconds)} | 100 % | – | – | – |
 | floor: INSERT … SELECT of the stored rows into a twin of \`comments\` with all its ${indexCount} indexes (PostgreSQL alone) | ${floor.code === 0 ? floor.seconds.toFixed(1) : 'failed'} | ${floor.code === 0 ? rate(floor.seconds) : '–'} | ${floor.code === 0 ? `${Math.round((raw.seconds / floor.seconds) * 100)} %` : '–'} | ${cpu(floor.pgCpuS)} | – | – |
 | the same floor with the table's ${fks.split('add ').length - 1} foreign keys (a check per row and key) | ${floorFk.code === 0 ? floorFk.seconds.toFixed(1) : 'failed'} | ${floorFk.code === 0 ? rate(floorFk.seconds) : '–'} | ${floorFk.code === 0 ? `${Math.round((raw.seconds / floorFk.seconds) * 100)} %` : '–'} | ${cpu(floorFk.pgCpuS)} | – | – |
+| the same floor with foreign keys and the band index (${bandRows.toLocaleString('en-US')} rows of \`lsh_buckets\` copied into a twin) | ${floorBands.code === 0 ? floorBands.seconds.toFixed(1) : 'failed'} | ${floorBands.code === 0 ? rate(floorBands.seconds) : '–'} | ${floorBands.code === 0 ? `${Math.round((raw.seconds / floorBands.seconds) * 100)} %` : '–'} | ${cpu(floorBands.pgCpuS)} | – | – |
 | \`npm run comments:import\` (new rows) | ${first.seconds.toFixed(1)} | ${rate(first.seconds)} | ${Math.round((raw.seconds / first.seconds) * 100)} % | ${cpu(first.pgCpuS)} | ${cpu(first.clientCpuS)} | ${first.maxRssMb ?? '–'} |
 | the same file again (all already present: nothing stored) | ${second.seconds.toFixed(1)} | ${rate(second.seconds)} | ${Math.round((raw.seconds / second.seconds) * 100)} % | – | ${cpu(second.clientCpuS)} | ${second.maxRssMb ?? '–'} |
 
-Stored: ${stored.toLocaleString('en-US')} comments; ${groupedRows.toLocaleString('en-US')} in duplicate groups. The import at ${floor.code === 0 ? `**${Math.round((floor.seconds / first.seconds) * 100)} % of the floor**` : '–'} (goal ≥ 80 %, issue 21)${floorFk.code === 0 ? `, ${Math.round((floorFk.seconds / first.seconds) * 100)} % of the floor with foreign keys` : ''}; PostgreSQL's CPU time for the import ${floor.pgCpuS && first.pgCpuS ? `${(first.pgCpuS / floor.pgCpuS).toFixed(2)} × the floor's (${(floorFk.pgCpuS && first.pgCpuS ? (first.pgCpuS / floorFk.pgCpuS).toFixed(2) : '–')} × with foreign keys)` : '–'} (CPU time, counted per process, is what a busy shared machine disturbs least). Progress: ${progressLines(first.err).length} lines on stderr, the last \`${progressLines(first.err).at(-1) ?? '–'}\`.
+Stored: ${stored.toLocaleString('en-US')} comments; ${groupedRows.toLocaleString('en-US')} in duplicate groups. The import at ${floor.code === 0 ? `**${Math.round((floor.seconds / first.seconds) * 100)} % of the floor**` : '–'} (goal ≥ 80 %, issue 21)${floorFk.code === 0 ? `, ${Math.round((floorFk.seconds / first.seconds) * 100)} % of the floor with foreign keys` : ''}${floorBands.code === 0 ? `, ${Math.round((floorBands.seconds / first.seconds) * 100)} % of the floor with foreign keys and the band index` : ''}; PostgreSQL's CPU time for the import ${floor.pgCpuS && first.pgCpuS ? `${(first.pgCpuS / floor.pgCpuS).toFixed(2)} × the floor's (${(floorFk.pgCpuS && first.pgCpuS ? (first.pgCpuS / floorFk.pgCpuS).toFixed(2) : '–')} × with foreign keys, ${floorBands.pgCpuS && first.pgCpuS ? (first.pgCpuS / floorBands.pgCpuS).toFixed(2) : '–'} × with the band index too)` : '–'} (CPU time, counted per process, is what a busy shared machine disturbs least). Progress: ${progressLines(first.err).length} lines on stderr, the last \`${progressLines(first.err).at(-1) ?? '–'}\`.
 `;
 console.log(section);
 if (process.env.BENCH_NO_WRITE !== '1') appendFileSync(new URL('./RESULTS.md', import.meta.url), section);
