@@ -25,9 +25,8 @@ import pg from 'pg';
 // @ts-expect-error autocannon ships no types
 import autocannon from 'autocannon';
 import { ensureBuilt, freshDatabase, percentile, postgresCpuSince, postgresCpuSnapshot, startServer, stopServer } from './lib/server';
-import { bigramKeysOf, fingerprintOf } from '../src/server/grouping/text-features';
 import { citizenComment, draftWindow } from './lib/comments';
-import { hashLookupCode, idempotencyDigest } from '../src/server/comments/receipts';
+import { insertRaw, type RawTarget } from './lib/raw-insert';
 
 const duration = Number(process.env.DURATION ?? 15);
 const connections = Number(process.env.CONNECTIONS ?? 50);
@@ -50,7 +49,7 @@ function cpuMsOf(pid: number): { all: number; sys: number } {
 let rawSent = 0;
 
 /** The raw baseline: `connections` loops each doing one plain INSERT at a time, through pg. */
-async function rawInsert(url: string, target: { draftId: string; roundId: string; articleId: string }): Promise<Figures> {
+async function rawInsert(url: string, target: RawTarget): Promise<Figures> {
   const client = new pg.Pool({ connectionString: url, max: connections });
   const latencies: number[] = [];
   let errors = 0;
@@ -62,12 +61,7 @@ async function rawInsert(url: string, target: { draftId: string; roundId: string
       const receipt = `RAW${i}`;
       const t0 = performance.now();
       try {
-        await client.query(
-          `insert into comments (receipt, lookup_hash, idempotency_key, draft_id, round_id, article_id, article_number, body, channel, bigrams, fingerprint)
-           values ($1, $2, $3, $4, $5, $6, 10, $7, 'api', $8, $9)`,
-          [receipt, hashLookupCode(receipt, 'AAAA-AAAA'), idempotencyDigest(`raw-${i}`), target.draftId, target.roundId, target.articleId, body,
-            bigramKeysOf(body), fingerprintOf(body)],
-        );
+        await insertRaw(client, target, { receipt, key: `raw-${i}`, body });
         latencies.push(performance.now() - t0);
       } catch {
         errors++;
@@ -225,7 +219,7 @@ async function main() {
 }
 
 /** Starts bench/lib/http-floor.ts as its own process and waits until it answers. */
-async function startFloor(url: string, target: { draftId: string; roundId: string; articleId: string }) {
+async function startFloor(url: string, target: RawTarget) {
   const floorPort = port + 1;
   const child = spawn(process.execPath, ['--import', 'tsx', 'bench/lib/http-floor.ts'], {
     env: { ...process.env, DATABASE_URL: url, PORT: String(floorPort), POOL: String(pool), FLOOR_TARGET: JSON.stringify(target) },

@@ -140,7 +140,6 @@ async function probe(until: () => boolean, max = Infinity): Promise<number[]> {
   return ms;
 }
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? 0;
-// Same-run baseline of the event loop: its delay while only these submissions run (the machine's own stalls).
 // Garbage collection pauses of this thread (the server's main thread): the longest and their sum, per phase.
 const gc = { max: 0, sum: 0 };
 new PerformanceObserver((list) => {
@@ -149,6 +148,7 @@ new PerformanceObserver((list) => {
     gc.sum += e.duration;
   }
 }).observe({ entryTypes: ['gc'] });
+// Same-run baseline of the event loop: its delay while only these submissions run (the machine's own stalls).
 const idleLoop = monitorEventLoopDelay({ resolution: 10 });
 idleLoop.enable();
 const probeBefore = await probe(() => false, 50);

@@ -9,11 +9,10 @@
 import { createServer } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { bigramKeysOf, fingerprintOf } from '../../src/server/grouping/text-features';
-import { hashLookupCode, idempotencyDigest } from '../../src/server/comments/receipts';
+import { insertRaw, type RawTarget } from './raw-insert';
 
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.POOL ?? 20) });
-const { draftId, roundId, articleId } = JSON.parse(process.env.FLOOR_TARGET ?? '{}') as Record<string, string>;
+const target = JSON.parse(process.env.FLOOR_TARGET ?? '{}') as RawTarget;
 
 const server = createServer((req, res) => {
   if (req.method === 'GET') {
@@ -26,12 +25,7 @@ const server = createServer((req, res) => {
     try {
       const { body, idempotencyKey } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { body: string; idempotencyKey: string };
       const receipt = `F${randomBytes(8).toString('hex')}`;
-      await pool.query(
-        `insert into comments (receipt, lookup_hash, idempotency_key, draft_id, round_id, article_id, article_number, body, channel, bigrams, fingerprint)
-         values ($1, $2, $3, $4, $5, $6, 10, $7, 'api', $8, $9)`,
-        [receipt, hashLookupCode(receipt, 'AAAA-AAAA'), idempotencyDigest(idempotencyKey), draftId, roundId, articleId, body,
-          bigramKeysOf(body), fingerprintOf(body)],
-      );
+      await insertRaw(pool, target, { receipt, key: idempotencyKey, body });
       const out = JSON.stringify({ receipt });
       res.writeHead(201, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(out) }).end(out);
     } catch (err) {
