@@ -12,12 +12,14 @@ export function intArrayLiteral(values: readonly number[] | null): string | null
  */
 export function pgArray(values: ReadonlyArray<string | number | boolean | null>): string {
   const parts = new Array<string>(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (v === null) parts[i] = 'NULL';
-    else if (typeof v !== 'string') parts[i] = String(v);
-    else if (v.indexOf('"') < 0 && v.indexOf('\\') < 0) parts[i] = `"${v}"`;
-    else parts[i] = `"${v.replace(/[\\"]/g, '\\$&')}"`;
-  }
+  for (let i = 0; i < values.length; i++) parts[i] = pgArrayElement(values[i]);
   return `{${parts.join(',')}}`;
+}
+
+/** One element of pgArray's literal, for callers that write elements ahead of the array (comments/import-sql.ts). */
+export function pgArrayElement(v: string | number | boolean | null): string {
+  if (v === null) return 'NULL';
+  if (typeof v !== 'string') return String(v);
+  if (v.indexOf('"') < 0 && v.indexOf('\\') < 0) return `"${v}"`;
+  return `"${v.replace(/[\\"]/g, '\\$&')}"`;
 }

@@ -14,14 +14,14 @@ import { OPEN, seedDrafts } from './comments-fixtures';
 import { importComments, type ImportReceipt } from '../../src/server/comments/import-comments';
 import { systemActor } from '../../src/server/audit';
 import { runNextJob } from '../../src/server/jobs/runner';
-import { groupQueuedBatch, NEAR_GROUPS_JOB, NEAR_GROUPS_LANE, registerNearGroupsJob } from '../../src/server/grouping/group-imported';
+import { groupQueuedBatch, NEAR_GROUPS_JOB, NEAR_GROUPS_LANE, nearGroupsLeft, registerNearGroupsJob } from '../../src/server/grouping/group-imported';
 import { rowsOf } from '../../src/db/rows';
 import { loadCorpus, score } from '../fixtures/campaigns/score';
 
 let database: TestDatabase;
 const corpus = loadCorpus();
 const q = async <T>(query: ReturnType<typeof sql>) => rowsOf<T>(await database.db.execute(query));
-const queued = async () => (await q<{ n: number }>(sql`select count(*)::int as n from near_group_queue`))[0].n;
+const queued = () => nearGroupsLeft(database.db);
 const groupsOf = async (receipts: string[]) => {
   const m = new Map((await q<{ receipt: string; group_id: string | null }>(sql`select receipt, group_id from comments`)).map((r) => [r.receipt, r.group_id]));
   return receipts.map((r) => m.get(r) ?? null);

@@ -21,7 +21,7 @@ import { columnOf, importColumns, importRowSchema, requiredColumns, type ImportC
 import { loadImportTargets, resolveImportTarget, type ImportTargets } from './import-targets';
 import { fastReceipt, hashLookupCode, importKeyDigest, randomLookupCode } from './import-features';
 import { textFeaturesOf } from '../grouping/text-features';
-import { createImportScratch, findByKeys, groupImportedDuplicates, insertBatch, type PreparedRow } from './import-sql';
+import { createImportScratch, findByKeys, groupImportedDuplicates, insertBatch, literalElementsOf, type PreparedRow } from './import-sql';
 import type { ImportProgress } from './import-progress';
 import { tryParse } from '../validation';
 import { guardDatabase } from './submit-comment';
@@ -66,9 +66,13 @@ export interface ImportResult {
 /** Bad rows listed one by one; beyond this, one line says how many more. */
 export const MAX_LISTED_ISSUES = 1000;
 const BATCH = 5000;
+/** The first batch is small, so the database starts while Node prepares the next 5,000 rather than waiting for them. */
+const FIRST_BATCH = 500;
 const MAX_RECEIPT_ATTEMPTS = 8;
 
 interface Pending extends PreparedRow {
+  /** Its values as insertBatch's literal elements (import-sql.ts literalElementsOf). */
+  elements: string[];
   line: number;
   externalId: string;
   lookupCode: string;
@@ -103,7 +107,9 @@ export async function importComments(input: ImportSource, opts: ImportOptions, d
     let writeError: unknown;
     const progress = (read: number, fraction: number | null, phase: ImportProgress['phase']) =>
       opts.onProgress?.({ stored: counts.imported + counts.alreadyPresent, read, fraction, phase });
+    let flushed = 0;
     const flush = () => {
+      flushed++;
       const rows = batch;
       batch = [];
       const read = counts.rows;
@@ -122,7 +128,7 @@ export async function importComments(input: ImportSource, opts: ImportOptions, d
       const row = prepareRow(unit, line, record, targets, now, report);
       if (!row || issues.length) continue;
       batch.push(row);
-      if (batch.length >= batchSize) {
+      if (batch.length >= (flushed ? batchSize : Math.min(batchSize, FIRST_BATCH))) {
         await writing; // one batch in the database while the next is prepared, never more
         flush();
       }
@@ -174,7 +180,7 @@ function prepareRow(unit: Unit, line: number, record: Record<string, unknown>, t
   const features = textFeaturesOf(row.body);
   const receipt = fastReceipt(target.draftCode, target.roundNumber);
   const lookupCode = randomLookupCode();
-  return {
+  const prepared: Omit<Pending, 'elements'> = {
     line, externalId: row.external_id, lookupCode, draftCode: target.draftCode, roundNumber: target.roundNumber,
     key: importKeyDigest(row.external_id), receipt, lookupHash: hashLookupCode(receipt, lookupCode),
     roundId: target.roundId, articleId: target.articleId, articleNumber: target.articleNumber, body: row.body,
@@ -184,6 +190,7 @@ function prepareRow(unit: Unit, line: number, record: Record<string, unknown>, t
     bigrams: features.bigrams, fingerprint: features.fingerprint, minhash: features.minhash, lshBands: features.lshBands,
     at: target.at,
   };
+  return { ...prepared, elements: literalElementsOf(prepared) };
 }
 
 /**
@@ -209,6 +216,7 @@ async function storeBatch(tx: DbOrTx, rows: Pending[], unit: Unit, counts: { imp
       if (!s) {
         r.receipt = fastReceipt(r.draftCode, r.roundNumber);
         r.lookupHash = hashLookupCode(r.receipt, r.lookupCode);
+        r.elements = literalElementsOf(r);
         todo.push(r);
       } else if (s.roundId === r.roundId && s.articleNumber === r.articleNumber && s.body === r.body) {
         counts.alreadyPresent++;
