@@ -406,6 +406,11 @@ export interface BulkJobView extends JobStatusView {
 /** A bulk job for its page: its progress plus what it was asked (the action's kind and the filter). */
 export async function bulkJobView(id: string, db: DbOrTx = getDb()): Promise<BulkJobView> {
   const { status, payload } = await readJob(id, db);
+  return bulkViewOf(status, payload);
+}
+
+/** bulkJobView of a job already read (readJob). */
+export function bulkViewOf(status: JobStatusView, payload: BulkPayload | null): BulkJobView {
   const undo = status.kind === BULK_UNDO_JOB ? (payload as unknown as { of: string; userId: string }) : null;
   return {
     ...status, action: undo ? 'undo' : payload?.action.kind ?? '', filter: (payload?.filter ?? {}) as Record<string, unknown>,

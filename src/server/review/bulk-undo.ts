@@ -27,8 +27,8 @@ import { AppError } from '../errors';
 import { enqueueJob, registerJobHandler, type JobContext } from '../jobs/runner';
 import { assignComments } from './assign';
 import {
-  BULK_BATCH, BULK_JOB, BULK_LANE, BULK_UNDO_JOB, changeSnapshot, permissionOf, readJob, saveBatch,
-  type BulkPayload, type BulkState, type SkipReason,
+  BULK_BATCH, BULK_JOB, BULK_LANE, BULK_UNDO_JOB, bulkViewOf, changeSnapshot, permissionOf, readJob, saveBatch,
+  type BulkJobView, type BulkPayload, type BulkState, type SkipReason,
 } from './bulk-filter';
 import { clearFacetCache } from './inbox-counts';
 import { tagComments } from './tags';
@@ -67,19 +67,30 @@ export const refusalKey: Record<UndoRefusal, MessageKey> = {
   expired: 'bulk.undo.refused.expired',
 };
 
-/** Whether `user` may undo the job now, and why not; null when they may. Throws NotFound, Forbidden. */
-export function undoRefusal(p: BulkPayload, state: string, user: SessionUser, finishedAt: Date | null = null): UndoRefusal | null {
-  if (p.userId !== user.id && user.role !== 'admin') throw new AppError('Forbidden');
-  if (!can(user, permissionOf[p.action.kind as keyof typeof permissionOf])) throw new AppError('Forbidden');
-  if (!p.recorded) return 'notUndoable';
-  if (p.undoneBy) return 'undone';
+/** What the undo rule reads of a bulk job: its page's view (bulk-filter.ts bulkJobView). */
+export type UndoSubject = Pick<BulkJobView, 'userId' | 'action' | 'undoable' | 'undoneBy' | 'state' | 'finishedAt' | 'changed'>;
+
+/**
+ * Why the job cannot be undone now, whoever asks; null when it can. The one statement of the rule:
+ * the job page offers 撤销 exactly when this is null (and mayUndo), and startUndo refuses with it.
+ */
+export function undoBlocked(job: UndoSubject, now: Date = new Date()): UndoRefusal | null {
+  if (!job.undoable) return 'notUndoable';
+  if (job.undoneBy) return 'undone';
   // A job that failed for good is undone as far as it went (its kept rows are the batches that committed).
-  if (state !== 'done' && state !== 'failed') return 'notDone';
-  if (undoExpired(finishedAt)) return 'expired';
+  if (job.state !== 'done' && job.state !== 'failed') return 'notDone';
+  if (undoExpired(job.finishedAt, now)) return 'expired';
+  if (job.changed === 0) return 'nothing';
   return null;
 }
 
-/** May `user` see the undo button of this job (without throwing)? */
+/** Whether `user` may undo the job now, and why not; null when they may. Throws Forbidden. */
+export function undoRefusal(job: UndoSubject, user: SessionUser): UndoRefusal | null {
+  if (!mayUndo(job, user)) throw new AppError('Forbidden');
+  return undoBlocked(job);
+}
+
+/** May `user` undo this kind of job of this starter (without throwing)? The starter or an admin, with the action's permission. */
 export function mayUndo(view: { userId: string | null; action: string }, user: SessionUser): boolean {
   const permission = permissionOf[view.action as keyof typeof permissionOf];
   return !!permission && (view.userId === user.id || user.role === 'admin') && can(user, permission);
@@ -106,7 +117,7 @@ export async function startUndo(id: string, user: SessionUser, actor: Actor, db:
     if (!locked.length) throw new AppError('NotFound');
     const { status, payload } = await readJob(id, tx);
     const p = payload!;
-    const refused = undoRefusal(p, status.state, user, status.finishedAt);
+    const refused = undoRefusal(bulkViewOf(status, p), user);
     const [{ n }] = rowsOf<{ n: number }>(await tx.execute(sql`select count(*)::int as n from bulk_job_changes where job_id = ${id}::uuid`));
     const why = refused ?? (n === 0 ? 'nothing' : null);
     if (why) throw new AppError('Conflict', {}, [{ field: 'job', key: refusalKey[why] }]);
