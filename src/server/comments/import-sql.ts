@@ -8,7 +8,7 @@ import { sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../db/client';
 import { intArrayLiteral, pgArray, pgArrayElement } from '../../db/pg-literals';
 import { rowsOf } from '../../db/rows';
-import type { CommentFields } from './insert-comments';
+import { FIELD_COLUMNS, type Column, type CommentFields } from './insert-comments';
 
 /** One row ready for the database. */
 export interface PreparedRow extends CommentFields {
@@ -27,32 +27,16 @@ export async function createImportScratch(tx: DbOrTx): Promise<void> {
     has_bands bool not null, created_at timestamptz not null) on commit drop`);
 }
 
-type Column = { name: string; type: string; of: (r: PreparedRow) => string | number | boolean | null };
-
-/** The batch's columns, each passed as one array literal (db/pg-literals.ts) and unnested into `t`. */
-const COLUMNS: Column[] = [
+/** The batch's columns: the comment's fields (as submissions pass them), then what only an import's rows carry. */
+const COLUMNS: Column<PreparedRow>[] = [
+  ...FIELD_COLUMNS,
   { name: 'key', type: 'text', of: (r) => r.key },
-  { name: 'receipt', type: 'text', of: (r) => r.receipt },
-  { name: 'lookup_hash', type: 'text', of: (r) => r.lookupHash },
-  { name: 'round_id', type: 'uuid', of: (r) => r.roundId },
-  { name: 'article_id', type: 'uuid', of: (r) => r.articleId },
-  { name: 'article_number', type: 'int', of: (r) => r.articleNumber },
-  { name: 'body', type: 'text', of: (r) => r.body },
-  { name: 'name', type: 'text', of: (r) => r.name },
-  { name: 'publish_name', type: 'bool', of: (r) => r.publishName },
-  { name: 'district', type: 'text', of: (r) => r.district },
-  { name: 'occupation', type: 'text', of: (r) => r.occupation },
-  { name: 'contact', type: 'text', of: (r) => r.contact },
-  { name: 'channel', type: 'text', of: (r) => r.channel },
-  { name: 'station_id', type: 'uuid', of: (r) => r.stationId },
-  { name: 'voices', type: 'int', of: (r) => r.voices },
   // Arrays of arrays cannot be unnested one row at a time: each is passed as its literal.
   { name: 'bigrams', type: 'text', of: (r) => intArrayLiteral(r.bigrams) },
   { name: 'fingerprint', type: 'text', of: (r) => r.fingerprint },
   { name: 'minhash', type: 'text', of: (r) => intArrayLiteral(r.minhash) },
   // Whether it has band keys (something to compare): the near-groups job enters them (decision 009).
   { name: 'has_bands', type: 'bool', of: (r) => r.lshBands !== null },
-  { name: 'created_at', type: 'timestamptz', of: (r) => r.at.toISOString() },
 ];
 
 /**
@@ -82,8 +66,8 @@ export async function insertBatch(tx: DbOrTx, rows: ReadonlyArray<PreparedRow & 
         created_at)
       select t.receipt, t.lookup_hash, t.key, r.draft_id, r.id, t.article_id, t.article_number, t.body, t.name,
         t.publish_name, t.district, t.occupation, t.contact, t.channel::channel, t.station_id, t.voices,
-        t.bigrams::int[], t.fingerprint, t.minhash::int[], t.created_at
-      from t join rounds r on r.id = t.round_id and r.opens_at <= t.created_at and r.closes_at > t.created_at
+        t.bigrams::int[], t.fingerprint, t.minhash::int[], t.at
+      from t join rounds r on r.id = t.round_id and r.opens_at <= t.at and r.closes_at > t.at
       on conflict do nothing
       returning id, idempotency_key, receipt, round_id, fingerprint, created_at
     ), kept as (

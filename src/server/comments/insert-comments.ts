@@ -66,22 +66,22 @@ export interface InsertOutcome {
 }
 
 /**
- * `type` is the parameter's element type; `as`, for a value passed as its literal, the type it is
- * cast to once per row in `t` (not at each use: a cast inside the lookups' per-candidate
- * expressions would parse the literal again for every element compared).
+ * One column of a batch statement's rows. `type` is the parameter's element type; `as`, for a
+ * value passed as its literal, the type it is cast to once per row in `t` (not at each use: a cast
+ * inside the lookups' per-candidate expressions would parse the literal again for every element
+ * compared).
  */
-type Column = { name: string; type: string; as?: string; of: (r: CommentRow) => string | number | boolean | null };
+export type Column<R> = { name: string; type: string; as?: string; of: (r: R) => string | number | boolean | null };
 
 /**
- * The batch's columns, each passed as one array literal (db/pg-literals.ts pgArray, as the bulk
- * import passes its rows) and unnested into table `t`. Literals of built-in types only: PGlite
- * cannot take an array of an enum made after it opened (a new database), so `channel` is text.
+ * The columns of every comment row (CommentFields), passed by the submissions' batch below and by
+ * the bulk import's (import-sql.ts) alike, each as one array literal (db/pg-literals.ts pgArray)
+ * unnested into table `t`. Literals of built-in types only: PGlite cannot take an array of an enum
+ * made after it opened (a new database), so `channel` is text.
  */
-const COLUMNS: Column[] = [
+export const FIELD_COLUMNS: Column<CommentFields>[] = [
   { name: 'receipt', type: 'text', of: (r) => r.receipt },
   { name: 'lookup_hash', type: 'text', of: (r) => r.lookupHash },
-  { name: 'idempotency_key', type: 'text', of: (r) => r.keyDigest },
-  { name: 'draft_id', type: 'uuid', of: (r) => r.draftId },
   { name: 'round_id', type: 'uuid', of: (r) => r.roundId },
   { name: 'article_id', type: 'uuid', of: (r) => r.articleId },
   { name: 'article_number', type: 'int', of: (r) => r.articleNumber },
@@ -94,17 +94,24 @@ const COLUMNS: Column[] = [
   { name: 'notify', type: 'bool', of: (r) => r.notify },
   { name: 'channel', type: 'text', of: (r) => r.channel },
   { name: 'station_id', type: 'uuid', of: (r) => r.stationId },
+  { name: 'voices', type: 'int', of: (r) => r.voices },
+  { name: 'at', type: 'timestamptz', of: (r) => r.at.toISOString() },
+];
+
+/** The submissions' batch: the comment's fields, then who and where it came from, its text features and a decided group. */
+const COLUMNS: Column<CommentRow>[] = [
+  ...FIELD_COLUMNS,
+  { name: 'idempotency_key', type: 'text', of: (r) => r.keyDigest },
+  { name: 'draft_id', type: 'uuid', of: (r) => r.draftId },
   { name: 'kiosk_id', type: 'uuid', of: (r) => r.kioskId },
   { name: 'deputy_id', type: 'uuid', of: (r) => r.deputyId },
   { name: 'user_id', type: 'uuid', of: (r) => r.userId },
   { name: 'by_deputy', type: 'bool', of: (r) => r.byDeputy },
-  { name: 'voices', type: 'int', of: (r) => r.voices },
   // Arrays of arrays cannot be unnested one row at a time: each is passed as its literal.
   { name: 'bigrams', type: 'text', as: 'int[]', of: (r) => intArrayLiteral(r.text.bigrams) },
   { name: 'fingerprint', type: 'text', of: (r) => r.text.fingerprint },
   { name: 'minhash', type: 'text', as: 'int[]', of: (r) => intArrayLiteral(r.text.minhash) },
   { name: 'lsh_bands', type: 'text', as: 'int[]', of: (r) => intArrayLiteral(r.text.lshBands ?? []) },
-  { name: 'at', type: 'timestamptz', of: (r) => r.at.toISOString() },
   { name: 'decided', type: 'bool', of: (r) => r.decided !== undefined },
   { name: 'decided_group', type: 'uuid', of: (r) => r.decided?.groupId ?? null },
   { name: 'decided_bands', type: 'bool', of: (r) => r.decided?.enterBands ?? r.decided?.groupId == null },
