@@ -87,6 +87,20 @@ async function rawInsert(url: string, target: RawTarget): Promise<Figures> {
 /** Requests sent by every fullPath so far: each request's number, so no text or address repeats across phases. */
 let sent = 0;
 
+/** The next request's headers and body: a new comment, its own idempotency key, from its own address. */
+function newComment(kind: 'api' | 'form', base: string, textOf: (n: number) => string = citizenComment): { headers: Record<string, string>; body: string } {
+  const n = sent++;
+  const ip = `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
+  const text = textOf(1_000_000 + n); // the raw baseline uses 0, 1, 2 …
+  if (kind === 'api') {
+    return { headers: { 'content-type': 'application/json', 'x-forwarded-for': ip }, body: JSON.stringify({ article: 10, body: text, idempotencyKey: randomUUID() }) };
+  }
+  return {
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': ip, origin: base },
+    body: new URLSearchParams({ round: '3', article: '10', body: text, idempotencyKey: randomUUID() }).toString(),
+  };
+}
+
 /** The full path with autocannon: every request a new comment from a different address. */
 async function fullPath(base: string, kind: 'api' | 'form', seconds: number, textOf: (n: number) => string = citizenComment): Promise<Figures> {
   const path = kind === 'api' ? `/api/v1/drafts/${SLUG}/comments` : `/drafts/${SLUG}/comment`;
@@ -98,17 +112,7 @@ async function fullPath(base: string, kind: 'api' | 'form', seconds: number, tex
       method: 'POST',
       path,
       setupRequest(req: { headers: Record<string, string>; body?: string }) {
-        const n = sent++;
-        const ip = `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
-        const text = textOf(1_000_000 + n); // the raw baseline uses 0, 1, 2 …
-        if (kind === 'api') {
-          req.headers = { 'content-type': 'application/json', 'x-forwarded-for': ip };
-          req.body = JSON.stringify({ article: 10, body: text, idempotencyKey: randomUUID() });
-        } else {
-          req.headers = { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': ip, origin: base };
-          req.body = new URLSearchParams({ round: '3', article: '10', body: text, idempotencyKey: randomUUID() }).toString();
-        }
-        return req;
+        return { ...req, ...newComment(kind, base, textOf) };
       },
     }],
   });
@@ -136,11 +140,10 @@ async function pacedPath(base: string, rate: number, seconds: number): Promise<F
   let ok = 0;
   let errors = 0;
   const send = (due: number) => new Promise<void>((resolve) => {
-    const n = sent++;
-    const body = JSON.stringify({ article: 10, body: citizenComment(1_000_000 + n), idempotencyKey: randomUUID() });
+    const { headers, body } = newComment('api', base);
     const req = http.request({
       agent, hostname, port: to, method: 'POST', path: `/api/v1/drafts/${SLUG}/comments`,
-      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-forwarded-for': `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}` },
+      headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
     }, (res) => {
       res.resume();
       res.on('end', () => {

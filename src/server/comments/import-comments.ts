@@ -187,7 +187,7 @@ function prepareRow(unit: Unit, line: number, record: Record<string, unknown>, t
     name: row.name ?? null, publishName: row.publish_name, district: row.district ?? null, occupation: row.occupation ?? null,
     // Letters and partners' files record no wish to be told: the import never sends messages.
     contact: row.contact ?? null, notify: false, channel: row.channel, stationId: target.stationId, voices: row.voices,
-    bigrams: features.bigrams, fingerprint: features.fingerprint, minhash: features.minhash, lshBands: features.lshBands,
+    bigrams: features.bigrams, fingerprint: features.fingerprint, minhash: features.minhash,
     at: target.at,
   };
   return { ...prepared, elements: literalElementsOf(prepared) };

@@ -17,8 +17,8 @@ export interface PreparedRow extends CommentFields {
   /** Bigram keys (text-features.ts bigramKeysOf). */
   bigrams: number[];
   fingerprint: string;
+  /** Null for a body with nothing to compare: then it has no band keys either. */
   minhash: number[] | null;
-  lshBands: number[] | null;
 }
 
 /** The temporary table that names this import's new comments (for grouping); dropped at commit. */
@@ -36,7 +36,7 @@ const COLUMNS: Column<PreparedRow>[] = [
   { name: 'fingerprint', type: 'text', of: (r) => r.fingerprint },
   { name: 'minhash', type: 'text', of: (r) => intArrayLiteral(r.minhash) },
   // Whether it has band keys (something to compare): the near-groups job enters them (decision 009).
-  { name: 'has_bands', type: 'bool', of: (r) => r.lshBands !== null },
+  { name: 'has_bands', type: 'bool', of: (r) => r.minhash !== null },
 ];
 
 /**
