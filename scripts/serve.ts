@@ -41,13 +41,21 @@ async function main() {
     req.headers['x-request-id'] = id;
     res.setHeader('X-Request-Id', id);
     const started = performance.now();
-    res.once('close', () => logAccess({ id, method: req.method ?? '', path: req.url ?? '', status: res.statusCode, ms: performance.now() - started }));
+    const { method = '', url: path = '' } = req;
+    res.once('close', () => logAccess({ id, method, path, status: res.statusCode, ms: performance.now() - started }));
     const refused = refusedBeforeAstro(req);
-    if (refused) {
+    if (refused && path.startsWith('/api/')) {
       const { status, body } = toErrorBody(refused);
-      const api = (req.url ?? '').startsWith('/api/');
-      res.writeHead(status, { 'content-type': api ? 'application/json; charset=utf-8' : 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' });
-      res.end(api ? JSON.stringify(body) : body.error.message);
+      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'x-content-type-options': 'nosniff' });
+      res.end(JSON.stringify(body));
+      return;
+    }
+    if (refused) {
+      // A page gets the error page every other refused page gets (src/pages/error.astro), with the
+      // refusal's status, in the visitor's language: asked for as a GET (or HEAD), its body unread.
+      req.method = method === 'HEAD' ? 'HEAD' : 'GET';
+      req.url = `/error?code=${refused.code}`;
+      void handler(req, res);
       return;
     }
     if (!serveStatic(req, res)) void handler(req, res);
@@ -82,9 +90,9 @@ async function main() {
 const unservableMethods = new Set(['CONNECT', 'TRACE', 'TRACK']);
 
 /**
- * A request that cannot reach Astro's handler in one piece, refused here with the catalogue's
- * message: an undecodable address (e.g. %C0%AF; the adapter's own answer is a bare English "Bad
- * request.") is a 400, TRACE and its kin a 405.
+ * A request that cannot reach Astro's handler as it is, refused here with the catalogue's error:
+ * an undecodable address (e.g. %C0%AF; the adapter's own answer is a bare English "Bad request.")
+ * is a 400, TRACE and its kin a 405. Under /api/ the JSON error; elsewhere the error page.
  */
 function refusedBeforeAstro(req: http.IncomingMessage): AppError | null {
   if (unservableMethods.has(req.method ?? '')) return new AppError('MethodNotAllowed');

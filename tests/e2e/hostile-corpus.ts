@@ -32,8 +32,6 @@ export type Check =
   | { kind: 'stored'; payload: string; marker: string; view: 'receipt' | { path: string; as: Principal } }
   /** A harmless read (e.g. a search for SQL text): 2xx, nothing else to check. */
   | { kind: 'ok' }
-  /** A short Chinese message in any content type (the server's answer before the app runs). */
-  | { kind: 'message' }
   /**
    * The client broke HTTP itself (a body cut short, bytes after the declared length): Node's HTTP
    * layer answers 400 and closes; no one is left to read a message. Only the status is checked.
@@ -172,7 +170,8 @@ add({ name: 'invalid utf-8 in kiosk api', method: 'POST', path: '/api/v1/kiosk/c
 add({ name: 'invalid utf-8 in decision api', method: 'POST', path: '/api/v1/staff/comments/{{victimCommentId}}/decision', as: 'staffToken', headers: JSON_CT, body: badUtf8('{"adoption":"adopted","reason":"', '"}'), expect: 400, check: { kind: 'json' } });
 add({ name: 'invalid utf-8 in deputy sheet', method: 'POST', path: `/deputy/enter?rows=1&draft=${SLUG}`, as: 'deputy', headers: FORM_CT, body: badUtf8('station=DC-JDK&r0.body=', 'x'), expect: 400, check: { kind: 'page' } });
 add({ name: 'lone surrogate escape in api json', method: 'POST', path: API, headers: JSON_CT, body: '{"body":"拒收的意见\\ud800内容不应保存"}', expect: 400, check: { kind: 'json' } });
-add({ name: 'overlong utf-8 slash in path', method: 'GET', path: '/drafts/%C0%AFetc%C0%AFpasswd', expect: 400, check: { kind: 'message' } });
+add({ name: 'overlong utf-8 slash in path', method: 'GET', path: '/drafts/%C0%AFetc%C0%AFpasswd', expect: 400, check: { kind: 'page' } });
+add({ name: 'broken escape in a form address', method: 'POST', path: '/drafts/%zz/comment', headers: FORM_CT, body: 'round=3&body=%E5%BB%BA%E8%AE%AE', expect: 400, check: { kind: 'page' } });
 add({ name: 'overlong utf-8 in an API path', method: 'GET', path: '/api/v1/drafts/%C0%AF', expect: 400, check: { kind: 'json', code: 'BadRequest' } });
 
 // ── NUL and control characters ──────────────────────────────────────────────

@@ -173,8 +173,6 @@ function judge(c: HostileCase, a: Answer): string[] {
     else if (!clearPage(a.text)) problems.push('page without a Chinese message (no alert, no error heading)');
   } else if (check.kind === 'signin') {
     if (!/^\/signin\b/.test(a.location.replace(base, ''))) problems.push(`redirect to ${a.location}, expected /signin`);
-  } else if (check.kind === 'message') {
-    if (!CJK.test(a.text) || a.text.length > 200) problems.push(`not a short Chinese message: ${a.text.slice(0, 120)}`);
   } else if (check.kind === 'lookup') {
     if (!/^\/receipts\?/.test(a.location.replace(base, ''))) problems.push(`redirect to ${a.location}, expected the lookup form`);
   }
